@@ -1,0 +1,60 @@
+"""python manage.py seed_demo: a fictional county office to try the product with.
+
+Each installed app may have a ``demo`` module with ``seed(*, password, log)``; they run in the
+order of INSTALLED_APPS, so people exist before the records that name them. Idempotent: what
+exists is left as it is, and a second run changes nothing.
+"""
+
+import os
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.module_loading import module_has_submodule
+
+from ideology_office.common.audit import audit_context
+
+
+class Command(BaseCommand):
+    help = "创建演示用的虚构县委办公室数据（可重复运行，不会重复创建）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="给新建的演示账号统一设置此密码（默认每人随机生成）。",
+        )
+        parser.add_argument(
+            "--logins-file",
+            default=str(settings.BASE_DIR / "var" / "demo_logins.txt"),
+            help="新建账号的登录名和密码追加写入此文件（仅本机可读），默认 var/demo_logins.txt。",
+        )
+
+    def handle(self, *args, password=None, logins_file=None, **options):
+        if password is not None and len(password) < 10:
+            raise CommandError("演示密码至少需要 10 个字符。")
+        created_logins = []
+        with audit_context(label="seed_demo"), transaction.atomic():
+            for app_config in apps.get_app_configs():
+                if not module_has_submodule(app_config.module, "demo"):
+                    continue
+                demo = __import__(f"{app_config.name}.demo", fromlist=["seed"])
+                result = demo.seed(password=password, log=self.stdout.write)
+                if app_config.label == "accounts":
+                    created_logins = result
+        if not created_logins:
+            self.stdout.write(self.style.SUCCESS("演示数据已是最新，未作任何改动。"))
+            return
+        self._save_logins(created_logins, Path(logins_file))
+        self.stdout.write(self.style.SUCCESS(f"新建演示账号 {len(created_logins)} 个（密码只显示这一次）："))
+        for username, login_password, real_name, roles in created_logins:
+            self.stdout.write(f"  {username:<14} {login_password:<16} {real_name}（{roles}）")
+
+    def _save_logins(self, logins, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as handle:
+            for username, login_password, real_name, roles in logins:
+                handle.write(f"{username}\t{login_password}\t{real_name}\t{roles}\n")
+        os.chmod(path, 0o600)
+        self.stdout.write(f"登录名和密码已保存到 {path}（仅本机可读）。")

@@ -1,0 +1,22 @@
+from django import template
+from django.contrib.contenttypes.models import ContentType
+
+from ideology_office.common.access import can_change_record
+from ideology_office.common.models import Attachment
+
+register = template.Library()
+
+
+@register.inclusion_tag("components/attachments.html", takes_context=True)
+def attachments_panel(context, record):
+    """The evidence files of ``record`` with upload and void forms for those who may change it."""
+    request = context["request"]
+    content_type = ContentType.objects.get_for_model(record)
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "record": record,
+        "record_content_type_id": content_type.pk,
+        "attachments": Attachment.objects.filter(content_type=content_type, object_id=str(record.pk)),
+        "can_change": can_change_record(request.user, record),
+    }

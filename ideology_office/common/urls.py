@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "common"
+
+urlpatterns = [
+    path("attachments/<int:pk>/download/", views.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/void/", views.attachment_void, name="attachment_void"),
+    path(
+        "attachments/upload/<int:content_type_id>/<str:object_id>/",
+        views.attachment_upload,
+        name="attachment_upload",
+    ),
+]

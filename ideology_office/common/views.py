@@ -1,0 +1,113 @@
+"""Evidence files: upload to a record, download, void. Access follows the owning record."""
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .access import can_change_record, can_view_record
+from .forms import AttachmentUploadForm, VoidForm
+from .models import Attachment
+from .navigation import WORK_AREAS_BY_KEY
+from .services import attachment_add, record_void
+
+
+def _record_or_404(content_type: ContentType, object_id):
+    model = content_type.model_class()
+    if model is None:
+        raise Http404
+    try:
+        return model._base_manager.get(pk=object_id)
+    except (ObjectDoesNotExist, ValueError, ValidationError) as error:
+        raise Http404 from error
+
+
+def _access_attachment(user, pk, *, change: bool) -> Attachment:
+    """The attachment, if the person may see (or change) its record; 404 otherwise, so that a
+    guessed id tells nothing about what exists."""
+    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
+    record = _record_or_404(attachment.content_type, attachment.object_id)
+    allowed = can_change_record(user, record) if change else can_view_record(user, record)
+    if not allowed:
+        raise Http404
+    return attachment
+
+
+def _back_to(request, record):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    if hasattr(record, "get_absolute_url"):
+        return HttpResponseRedirect(record.get_absolute_url())
+    return HttpResponseRedirect("/")
+
+
+@require_GET
+def attachment_download(request, pk):
+    attachment = _access_attachment(request.user, pk, change=False)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def attachment_upload(request, content_type_id, object_id):
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    record = _record_or_404(content_type, object_id)
+    if not can_change_record(request.user, record):
+        raise Http404
+    form = AttachmentUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = attachment_add(
+                record=record,
+                uploaded_file=form.cleaned_data["file"],
+                user=request.user,
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, _("The file was not saved: %(reason)s") % {"reason": message})
+        else:
+            messages.success(
+                request, _("Saved the evidence file “%(name)s”.") % {"name": attachment.original_name}
+            )
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, _("The file was not saved: %(reason)s") % {"reason": message})
+    return _back_to(request, record)
+
+
+@require_POST
+def attachment_void(request, pk):
+    attachment = _access_attachment(request.user, pk, change=True)
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for voiding."))
+        return _back_to(request, attachment.record)
+    try:
+        record_void(record=attachment, user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Voided the evidence file “%(name)s”.") % {"name": attachment.original_name}
+        )
+    return _back_to(request, attachment.record)
+
+
+def work_area_index(request, area_key: str):
+    """The landing page of one work area, until that area's own issue gives it its records."""
+    return render(request, "components/work_area_index.html", {"area": WORK_AREAS_BY_KEY[area_key]})

@@ -1,0 +1,36 @@
+"""Tests: base settings on whatever DATABASE_URL / CELERY_BROKER_URL the run provides
+(SQLite and the filesystem broker by default; PostgreSQL and Redis in CI)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("DEBUG", "False")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+
+from .base import *  # noqa: E402,F403
+from .base import INSTALLED_APPS, STORAGES  # noqa: E402
+
+# A fast hasher: the tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Evidence files of a test run go to a throw-away folder, never into var/.
+TEST_FILES_DIR = Path(tempfile.mkdtemp(prefix="ideology-test-files-"))
+MEDIA_ROOT = TEST_FILES_DIR
+STATIC_ROOT = TEST_FILES_DIR / "static"
+STATIC_ROOT.mkdir()
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    **STORAGES,
+    "evidence": {
+        **STORAGES["evidence"],
+        "OPTIONS": {"location": TEST_FILES_DIR / "evidence", "base_url": None},
+    },
+    # No manifest in tests: templates may be rendered before collectstatic ever ran.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# A small model used only by the tests of cross-cutting pieces (attachments, audit, voiding).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+
+AXES_FAILURE_LIMIT = 3

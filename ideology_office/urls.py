@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Ideology Work Responsibility System: administration")
+admin.site.site_title = _("Administration")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", include("ideology_office.dashboard.urls")),
+    path("accounts/", include("ideology_office.accounts.urls")),
+    path("files/", include("ideology_office.common.urls")),
+    path("responsibility/", include("responsibility.urls")),
+    path("study/", include("study.urls")),
+    path("positions/", include("positions.urls")),
+    path("sentiment/", include("sentiment.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+# The records of this work area arrive with its own issue.

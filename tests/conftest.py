@@ -1,0 +1,68 @@
+"""Shared fixtures: one user per role, and the rule for services that may be missing."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from ideology_office.accounts.roles import Role
+
+from .factories import TEST_PASSWORD, UserFactory
+
+# CI sets REQUIRE_SERVICES=1: then a missing service (Redis, Chromium, ...) fails the run
+# instead of skipping the tests that need it.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false")
+
+
+def service_unavailable(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service not available: {reason}")
+    pytest.skip(f"service not available: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def admin_person(db):
+    return UserFactory(username="admin1", real_name="管理员甲", is_staff=True, roles=[Role.ADMIN])
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="leader1", real_name="领导甲", title="副主任", roles=[Role.LEADER])
+
+
+@pytest.fixture
+def section_head(db):
+    return UserFactory(username="head1", real_name="股长甲", title="股长", roles=[Role.SECTION_HEAD])
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staff1", real_name="科员甲", roles=[Role.STAFF])
+
+
+@pytest.fixture
+def inspector(db):
+    return UserFactory(username="inspector1", real_name="督查甲", roles=[Role.INSPECTOR])
+
+
+@pytest.fixture
+def users_by_role(admin_person, leader, section_head, staff, inspector):
+    return {
+        Role.ADMIN: admin_person,
+        Role.LEADER: leader,
+        Role.SECTION_HEAD: section_head,
+        Role.STAFF: staff,
+        Role.INSPECTOR: inspector,
+    }
