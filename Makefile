@@ -6,8 +6,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
-# Development commands run with DEBUG on unless told otherwise; production uses settings.production.
-export DEBUG ?= 1
+# Development commands below run with DEBUG on; tests and production never do.
+DEV := DEBUG=$${DEBUG:-1}
 
 .PHONY: install run test lint format messages check clean
 
@@ -39,12 +39,12 @@ format: install
 
 # Refresh the zh_Hans catalogue after changing source strings, then translate and compile it.
 messages: install
-	$(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore ".tools/*" --ignore "tests/*" --no-obsolete
-	$(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
+	$(DEV) $(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore ".tools/*" --ignore "tests/*" --ignore "var/*" --no-obsolete
+	$(DEV) $(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
 check: install
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py check
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var/staticfiles .pytest_cache

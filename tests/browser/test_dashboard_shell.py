@@ -26,7 +26,14 @@ def test_demo_leader_logs_in_and_sees_the_dashboard(browser, live_server, tmp_pa
     page.wait_for_selector("[data-testid=dashboard-title]")
     assert page.locator("[data-testid=dashboard-title]").inner_text() == "工作台"
     nav = page.locator("[data-testid=main-nav] a")
-    assert [text.strip() for text in nav.all_inner_texts()] == ["工作台", "责任落实", "理论学习", "阵地管理", "舆情值班", "督查整改"]
+    assert [text.strip() for text in nav.all_inner_texts()] == [
+        "工作台",
+        "责任落实",
+        "理论学习",
+        "阵地管理",
+        "舆情值班",
+        "督查整改",
+    ]
     assert "陈立华" in page.locator("[data-testid=user-menu]").inner_text()
     # The chart is drawn from the records by the page's own script, under the CSP.
     page.wait_for_selector("[data-chart][data-chart-ready=true]", timeout=10_000)
