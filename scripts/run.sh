@@ -23,9 +23,20 @@ echo " 按 Ctrl-C 停止网站和后台任务。"
 echo "================================================================"
 echo
 
-# Stop the whole group (web server and worker) when either ends or Ctrl-C is pressed.
-trap 'trap - INT TERM EXIT; kill 0 2>/dev/null || true' INT TERM EXIT
-
+# Each of the two runs in its own process group (job control on), so that stopping it also
+# stops its children (the autoreloader's server, the worker's beat). Ctrl-C stops both.
+set -m
 .venv/bin/celery -A ideology_office worker --beat --pool solo --loglevel INFO &
+worker_group=$!
 $PY manage.py runserver "127.0.0.1:${PORT}" &
+web_group=$!
+
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM -- "-${worker_group}" "-${web_group}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  echo "已停止。"
+}
+trap stop INT TERM EXIT
+# Returns when either one ends (the other is then stopped too) or when Ctrl-C arrives.
 wait -n
