@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.views import favicon
+
 admin.site.site_header = _("Ideology Work Responsibility System: administration")
 admin.site.site_title = _("Administration")
 admin.site.index_title = _("Administration")
@@ -16,4 +18,6 @@ urlpatterns = [
     path("sentiment/", include("sentiment.urls")),
     path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
+    path("favicon.ico", favicon),
 ]

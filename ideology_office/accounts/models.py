@@ -1,7 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.audit import AuditedModel, AuditedQuerySet
@@ -83,9 +82,6 @@ class User(AbstractUser, AuditedModel):
 
     def __str__(self):
         return self.real_name or self.username
-
-    def get_absolute_url(self):
-        return reverse("admin:accounts_user_change", args=[self.pk])
 
     def get_full_name(self):
         return self.real_name or self.username

@@ -1,10 +1,12 @@
 """Evidence files: upload to a record, download, void. Access follows the owning record."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -110,4 +112,13 @@ def attachment_void(request, pk):
 
 def work_area_index(request, area_key: str):
     """The landing page of one work area, until that area's own issue gives it its records."""
-    return render(request, "components/work_area_index.html", {"area": WORK_AREAS_BY_KEY[area_key]})
+    area = WORK_AREAS_BY_KEY[area_key]
+    return render(request, "components/work_area_index.html", {"area": area, "crumbs": [(area.label, None)]})
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's). Resolved per request
+    # because the hashed static name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -5,6 +5,7 @@ order of INSTALLED_APPS, so people exist before the records that name them. Idem
 exists is left as it is, and a second run changes nothing.
 """
 
+import importlib
 import os
 from pathlib import Path
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             for app_config in apps.get_app_configs():
                 if not module_has_submodule(app_config.module, "demo"):
                     continue
-                demo = __import__(f"{app_config.name}.demo", fromlist=["seed"])
+                demo = importlib.import_module(f"{app_config.name}.demo")
                 result = demo.seed(password=password, log=self.stdout.write)
                 if app_config.label == "accounts":
                     created_logins = result
