@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # Development commands below run with DEBUG on; tests and production never do.
 DEV := DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test lint format messages check clean
+.PHONY: install run test lint format messages messages-app check clean
 
 # A virtualenv with exactly the locked dependencies (uv.lock), rebuilt when the lock changes.
 # uv itself lives in its own small virtualenv so that `uv sync` never removes it.
@@ -37,10 +37,16 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Refresh the zh_Hans catalogue after changing source strings, then translate and compile it.
+# Refresh the zh_Hans catalogues after changing source strings, then translate and compile them.
+# Strings of a work-area app (its code and its templates/) go to <app>/locale/; the rest to locale/.
 messages: install
 	$(DEV) $(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore ".tools/*" --ignore "tests/*" --ignore "var/*" --no-obsolete
-	$(DEV) $(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
+	$(DEV) $(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*" --ignore ".tools/*"
+
+# The same for one app only (make messages-app APP=study): touches no other catalogue.
+messages-app: install
+	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -m django makemessages --locale zh_Hans --no-obsolete
+	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -m django compilemessages --locale zh_Hans
 
 check: install
 	$(DEV) $(PY) manage.py check

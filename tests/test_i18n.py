@@ -4,16 +4,23 @@ import ast
 import gettext
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.utils import translation
 
-LOCALE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
+BASE_DIR = Path(settings.BASE_DIR)
+# The project's catalogue and one per work-area app that has strings of its own.
+CATALOGUES = sorted(
+    path
+    for path in BASE_DIR.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")
+    if not path.relative_to(BASE_DIR).parts[0].startswith(".")
+)
 
 
-def po_entries() -> list[dict]:
+def po_entries(catalogue: Path) -> list[dict]:
     """(msgid, msgstr, fuzzy) of every entry but the header, read with a minimal .po parser."""
     entries, current, key, fuzzy = [], None, None, False
-    for line in (LOCALE / "django.po").read_text(encoding="utf-8").splitlines():
+    for line in catalogue.read_text(encoding="utf-8").splitlines():
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
         elif line.startswith("msgid "):
@@ -32,16 +39,31 @@ def po_entries() -> list[dict]:
     return [entry for entry in entries if entry["msgid"]]
 
 
-def test_every_source_string_is_translated():
-    entries = po_entries()
-    assert len(entries) > 50
+def catalogue_id(path: Path) -> str:
+    return str(path.relative_to(BASE_DIR).parts[0])
+
+
+def test_the_project_catalogue_exists():
+    project = BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    assert project in CATALOGUES
+    assert len(po_entries(project)) > 50
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=catalogue_id)
+def test_every_source_string_is_translated(catalogue):
+    entries = po_entries(catalogue)
     assert [entry["msgid"] for entry in entries if not entry["msgstr"] or entry["fuzzy"]] == []
 
 
-def test_the_compiled_catalogue_matches_the_source():
-    with open(LOCALE / "django.mo", "rb") as handle:
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=catalogue_id)
+def test_the_compiled_catalogue_matches_the_source(catalogue):
+    with open(catalogue.with_suffix(".mo"), "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [entry["msgid"] for entry in po_entries() if compiled.gettext(entry["msgid"]) != entry["msgstr"]]
+    stale = [
+        entry["msgid"]
+        for entry in po_entries(catalogue)
+        if compiled.gettext(entry["msgid"]) != entry["msgstr"]
+    ]
     assert stale == []
 
 

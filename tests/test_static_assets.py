@@ -7,7 +7,9 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates"
+BASE_DIR = Path(settings.BASE_DIR)
+# The project's templates/ and each work-area app's own <app>/templates/.
+TEMPLATE_DIRS = [BASE_DIR / "templates", *sorted(BASE_DIR.glob("*/templates"))]
 EXTERNAL_ASSET = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 CSS_EXTERNAL = re.compile(r"""(?:@import|url\()\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.IGNORECASE)
@@ -15,16 +17,14 @@ INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 
 
 def project_templates():
-    return sorted(TEMPLATE_DIR.rglob("*.html"))
+    return sorted(path for folder in TEMPLATE_DIRS for path in folder.rglob("*.html"))
 
 
 def test_templates_exist():
     assert len(project_templates()) >= 10
 
 
-@pytest.mark.parametrize(
-    "template", project_templates(), ids=lambda path: str(path.relative_to(TEMPLATE_DIR))
-)
+@pytest.mark.parametrize("template", project_templates(), ids=lambda path: str(path.relative_to(BASE_DIR)))
 def test_no_template_references_an_external_asset_or_inline_script(template):
     text = template.read_text(encoding="utf-8")
     assert not EXTERNAL_ASSET.search(text)

@@ -17,3 +17,15 @@ class TestappConfig(AppConfig):
             return dossier.owner_id == user.pk or user.is_superuser
 
         register_record_policy(Dossier, can_view=can_view, can_change=can_view)
+
+        from ideology_office.common.counting import CountableRecord, register_countable
+
+        register_countable(
+            CountableRecord(
+                key="testapp.dossier",
+                label="测试记录",
+                queryset=lambda: Dossier.objects.active(),
+                date_field="created_at",
+                person_field="owner",
+            )
+        )
