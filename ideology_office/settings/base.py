@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ideology_office.common.context_processors.navigation",
             ],
+            # {% partialdef %} everywhere without a {% load %}: one template serves a page and its fragments.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]
