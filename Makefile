@@ -45,8 +45,8 @@ messages: install
 
 # The same for one app only (make messages-app APP=study): touches no other catalogue.
 messages-app: install
-	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -m django makemessages --locale zh_Hans --no-obsolete
-	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -m django compilemessages --locale zh_Hans
+	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -P -m django makemessages --locale zh_Hans --no-obsolete
+	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -P -m django compilemessages --locale zh_Hans
 
 check: install
 	$(DEV) $(PY) manage.py check

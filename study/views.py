@@ -1,5 +1,633 @@
-from ideology_office.common.views import work_area_index
+"""Pages of the study area. Thin: forms check input, services write, selectors read."""
+
+from __future__ import annotations
+
+import datetime
+from io import BytesIO
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.common.forms import VoidForm
+from ideology_office.common.listing import render_list
+from ideology_office.common.services import record_void
+from ideology_office.common.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_response
+
+from . import imports, permissions, selectors, services
+from .filters import MaterialFilter, SessionFilter
+from .forms import (
+    AttendanceTableForm,
+    BulletinForm,
+    ImportForm,
+    MaterialForm,
+    MonthForm,
+    ReadingClassForm,
+    SessionForm,
+    SpeechFormSet,
+    speech_lines,
+)
+from .models import ImportJob, LearningPlatform, StudySession
+from .tasks import run_import_job
+
+NAV = {"nav_active": "study"}
 
 
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Http404
+
+
+def _crumbs(*items):
+    return [(_("Study"), reverse("study:index")), *items]
+
+
+def _form_errors_from(error: ValidationError, form) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+# Landing page ------------------------------------------------------------------------------------
+
+
+@require_GET
 def index(request):
-    return work_area_index(request, "study")
+    _require(permissions.can_use_study(request.user))
+    today = timezone.localdate()
+    year_start = today.replace(month=1, day=1)
+    return render(
+        request,
+        "study/study_index.html",
+        {
+            **NAV,
+            "crumbs": _crumbs(),
+            "counts": selectors.session_counts_by_kind(start=year_start, end=today),
+            "kinds": StudySession.Kind,
+            "waiting": selectors.materials_not_studied(today=today)[:8],
+            "recent": selectors.session_list(user=request.user).filter(voided_at__isnull=True)[:6],
+            "timeliness": selectors.first_agenda_timeliness(years=[today.year], today=today)[0],
+            "can_create": permissions.can_create_session(request.user),
+            "can_import": permissions.can_import_study_records(request.user),
+            "year": today.year,
+        },
+    )
+
+
+# Sessions ----------------------------------------------------------------------------------------
+
+
+@require_GET
+def session_list(request):
+    _require(permissions.can_use_study(request.user))
+    if request.GET.get("export") == "xlsx":
+        return _session_export(request)
+    return render_list(
+        request,
+        "study/session_list.html",
+        queryset=selectors.session_list(user=request.user),
+        filterset_class=SessionFilter,
+        context={
+            **NAV,
+            "crumbs": _crumbs((_("Study sessions"), None)),
+            "can_create": permissions.can_create_session(request.user),
+        },
+    )
+
+
+def _session_export(request):
+    filterset = SessionFilter(
+        request.GET, queryset=selectors.session_list(user=request.user), request=request
+    )
+    filterset.is_valid()
+    rows = (
+        [
+            session.date,
+            session.get_kind_display(),
+            session.get_first_agenda_venue_display(),
+            session.topic,
+            str(session.section),
+            str(session.host or ""),
+            session.place,
+            "、".join(tag.name for tag in session.tags.all()),
+            session.present_count,
+            session.attendee_count,
+            _("Voided") if session.is_voided else "",
+        ]
+        for session in filterset.qs
+    )
+    headers = [
+        "日期",
+        "类型",
+        "第一议题会议",
+        "主题",
+        "组织股室",
+        "主持人",
+        "地点",
+        "标签",
+        "出席人数",
+        "应到人数",
+        "状态",
+    ]
+    return xlsx_response("学习记录台账.xlsx", [Sheet(title="学习记录", headers=headers, rows=rows)])
+
+
+def _attendance_people(request, session=None):
+    """Who the attendance table lists: a section's people (the recorder's own by default), the
+    whole office, and on an edit everyone already recorded."""
+    scope = request.GET.get("attendees") or request.POST.get("attendees") or ""
+    if not scope:
+        scope = (
+            "recorded" if session else (str(request.user.section_id) if request.user.section_id else "office")
+        )
+    everyone = selectors.people_for_attendance()
+    if scope == "office":
+        listed = list(everyone)
+    elif scope == "recorded":
+        listed = []
+    else:
+        listed = [person for person in everyone if str(person.section_id) == scope]
+    if session is not None:
+        recorded = {line.person_id for line in session.attendances.all()}
+        listed += [person for person in everyone if person.pk in recorded and person not in listed]
+    return listed, scope
+
+
+def _session_form_page(request, *, session=None):
+    user = request.user
+    people, scope = _attendance_people(request, session)
+    existing = list(session.attendances.all()) if session else None
+    if request.method == "POST":
+        form = SessionForm(request.POST, instance=session, user=user)
+        attendance = AttendanceTableForm(request.POST, people=people, initial_lines=existing)
+        speeches = SpeechFormSet(request.POST, prefix="speech", form_kwargs={"people": _speaker_queryset()})
+        if form.is_valid() and attendance.is_valid() and speeches.is_valid():
+            data = {
+                name: form.cleaned_data[name] for name in services.SESSION_FIELDS if name in form.cleaned_data
+            }
+            tags = services.tags_from_names(imports.split_list(form.cleaned_data["tag_names"]), user=user)
+            try:
+                with transaction.atomic():
+                    if session is None:
+                        session = services.session_create(
+                            user=user,
+                            materials=form.cleaned_data["materials"],
+                            tags=tags,
+                            attendances=attendance.lines(),
+                            speeches=speech_lines(speeches),
+                            **data,
+                        )
+                    else:
+                        session = services.session_update(
+                            session=session,
+                            user=user,
+                            materials=form.cleaned_data["materials"],
+                            tags=tags,
+                            attendances=attendance.lines(),
+                            speeches=speech_lines(speeches),
+                            **data,
+                        )
+            except ValidationError as error:
+                _form_errors_from(error, form)
+            else:
+                messages.success(request, _("The study session was saved."))
+                return redirect(session)
+    else:
+        form = SessionForm(instance=session, user=user)
+        attendance = AttendanceTableForm(people=people, initial_lines=existing)
+        initial = (
+            [{"speaker": line.speaker, "content": line.content} for line in session.speeches.all()]
+            if session
+            else []
+        )
+        speeches = SpeechFormSet(
+            prefix="speech", initial=initial, form_kwargs={"people": _speaker_queryset()}
+        )
+    context = {
+        **NAV,
+        "form": form,
+        "attendance": attendance,
+        "speeches": speeches,
+        "session": session,
+        "scope": scope,
+        "sections": OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION, is_active=True),
+        "crumbs": _crumbs(
+            (_("Study sessions"), reverse("study:session_list")),
+            (_("Edit study session") if session else _("New study session"), None),
+        ),
+    }
+    if request.htmx and request.GET.get("attendees"):
+        return render(request, "study/session_form.html#attendance", context)
+    return render(request, "study/session_form.html", context)
+
+
+def _speaker_queryset():
+    return (
+        User.objects.filter(is_active=True)
+        .select_related("section")
+        .order_by("section__sort_order", "username")
+    )
+
+
+def session_create(request):
+    _require(permissions.can_create_session(request.user))
+    return _session_form_page(request)
+
+
+def session_edit(request, pk):
+    session = permissions.access_session_for_change(request.user, pk)
+    return _session_form_page(request, session=session)
+
+
+@require_GET
+def session_detail(request, pk):
+    session = permissions.access_session(request.user, pk)
+    return render(
+        request,
+        "study/session_detail.html",
+        {
+            **NAV,
+            "session": session,
+            **selectors.session_detail(session=session),
+            "can_change": permissions.can_change_session(request.user, session),
+            "void_form": VoidForm(),
+            "crumbs": _crumbs((_("Study sessions"), reverse("study:session_list")), (session.topic, None)),
+        },
+    )
+
+
+@require_POST
+def session_void(request, pk):
+    session = permissions.access_session_for_change(request.user, pk)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            record_void(record=session, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The study session was voided."))
+    else:
+        messages.error(request, _("Give a reason for voiding."))
+    return redirect(session)
+
+
+def reading_class_create(request):
+    _require(permissions.can_create_session(request.user))
+    form = ReadingClassForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            reading_class = services.reading_class_create(
+                user=request.user,
+                title=data["title"],
+                theme=data["theme"],
+                section=data["section"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                place=data["place"],
+                host=data["host"],
+                daily_topics=[line.strip() for line in data["daily_topics"].splitlines() if line.strip()],
+            )
+        except ValidationError as error:
+            _form_errors_from(error, form)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The reading class was recorded with one session per day; record each day's attendance on its page."
+                ),
+            )
+            return redirect(f"{reverse('study:session_list')}?q={quote(reading_class.title)}")
+    return render(
+        request,
+        "study/readingclass_form.html",
+        {**NAV, "form": form, "crumbs": _crumbs((_("New reading class"), None))},
+    )
+
+
+# Materials ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def material_list(request):
+    _require(permissions.can_use_study(request.user))
+    today = timezone.localdate()
+    return render_list(
+        request,
+        "study/material_list.html",
+        queryset=selectors.material_list().filter(voided_at__isnull=True),
+        filterset_class=MaterialFilter,
+        context={
+            **NAV,
+            "crumbs": _crumbs((_("Study materials"), None)),
+            "today": today,
+            "timeliness": selectors.first_agenda_timeliness(today=today),
+            "can_manage": permissions.can_manage_materials(request.user),
+        },
+    )
+
+
+@require_GET
+def material_detail(request, pk):
+    material = permissions.access_material(request.user, pk)
+    sessions = list(selectors.material_sessions(material=material))
+    return render(
+        request,
+        "study/material_detail.html",
+        {
+            **NAV,
+            "material": material,
+            "sessions": sessions,
+            "first": sessions[0] if sessions else None,
+            "days_to_first": (sessions[0].date - material.issued_on).days if sessions else None,
+            "can_change": permissions.can_change_material(request.user, material),
+            "crumbs": _crumbs((_("Study materials"), reverse("study:material_list")), (material.title, None)),
+        },
+    )
+
+
+def material_form(request, pk=None):
+    material = permissions.access_material_for_change(request.user, pk) if pk else None
+    _require(permissions.can_manage_materials(request.user))
+    form = MaterialForm(request.POST or None, instance=material)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if material is None:
+                material = services.material_create(user=request.user, **form.cleaned_data)
+            else:
+                material = services.material_update(material=material, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(error, form)
+        else:
+            messages.success(request, _("The study material was saved."))
+            return redirect(material)
+    return render(
+        request,
+        "study/material_form.html",
+        {
+            **NAV,
+            "form": form,
+            "material": material,
+            "crumbs": _crumbs(
+                (_("Study materials"), reverse("study:material_list")),
+                (_("Edit study material") if material else _("New study material"), None),
+            ),
+        },
+    )
+
+
+# Points ------------------------------------------------------------------------------------------
+
+
+def _month_from(request) -> tuple[MonthForm, datetime.date, LearningPlatform | None]:
+    today = timezone.localdate()
+    form = MonthForm(request.GET or {"month": f"{today:%Y-%m}"})
+    if form.is_valid():
+        return form, form.cleaned_data["month"], form.cleaned_data["platform"]
+    return form, today.replace(day=1), None
+
+
+@require_GET
+def points_ranking(request):
+    _require(permissions.can_see_rankings(request.user))
+    form, month, platform = _month_from(request)
+    data = selectors.bulletin_data(month=month, platform=platform)
+    return render(
+        request,
+        "study/points_ranking.html",
+        {
+            **NAV,
+            "form": form,
+            "data": data,
+            "bulletins": selectors.bulletin_list(user=request.user)[:12],
+            "can_prepare": permissions.is_admin(request.user),
+            "can_import": permissions.can_import_points(request.user),
+            "crumbs": _crumbs((_("Learning points"), None)),
+        },
+    )
+
+
+def bulletin_create(request):
+    _require(permissions.is_admin(request.user))
+    form = BulletinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bulletin = services.bulletin_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(error, form)
+        else:
+            return redirect(bulletin)
+    return render(
+        request,
+        "study/pointsbulletin_form.html",
+        {
+            **NAV,
+            "form": form,
+            "crumbs": _crumbs(
+                (_("Learning points"), reverse("study:points_ranking")), (_("New points bulletin"), None)
+            ),
+        },
+    )
+
+
+@require_GET
+def bulletin_detail(request, pk):
+    bulletin = permissions.access_bulletin(request.user, pk)
+    data = selectors.bulletin_data(month=bulletin.month, platform=bulletin.platform)
+    export = request.GET.get("export")
+    if export == "xlsx":
+        return _bulletin_xlsx(bulletin, data)
+    if export == "docx":
+        return _bulletin_docx(bulletin, data)
+    return render(
+        request,
+        "study/pointsbulletin_detail.html",
+        {
+            **NAV,
+            "bulletin": bulletin,
+            "data": data,
+            "can_change": permissions.can_change_bulletin(request.user, bulletin),
+            "crumbs": _crumbs((_("Learning points"), reverse("study:points_ranking")), (str(bulletin), None)),
+        },
+    )
+
+
+@require_POST
+def bulletin_publish(request, pk):
+    bulletin = permissions.access_bulletin(request.user, pk)
+    _require(permissions.can_change_bulletin(request.user, bulletin))
+    try:
+        services.bulletin_publish(bulletin=bulletin, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The bulletin was published."))
+    return redirect(bulletin)
+
+
+def _bulletin_xlsx(bulletin, data):
+    people = Sheet(
+        title="个人排名",
+        headers=["名次", "姓名", "股室", "积分", "本月应达", "是否达标"],
+        rows=[
+            [
+                row.rank,
+                str(row.person),
+                str(row.person.section or ""),
+                row.points,
+                row.threshold or "",
+                "否" if row.below_threshold else "是",
+            ]
+            for row in data.people
+        ],
+    )
+    sections = Sheet(
+        title="股室排名",
+        headers=["名次", "股室", "人数", "总积分", "人均积分"],
+        rows=[
+            [row.rank, str(row.section or ""), row.people, row.total, row.average] for row in data.sections
+        ],
+    )
+    return xlsx_response(f"{bulletin}.xlsx", [people, sections])
+
+
+def _bulletin_docx(bulletin, data):
+    from docx import Document
+
+    document = Document()
+    document.add_heading(str(bulletin), level=1)
+    below = "、".join(str(row.person) for row in data.below) or "无"
+    document.add_paragraph(
+        f"{bulletin.month:%Y年%m月}，全办 {len(data.people)} 人人均积分 {data.average} 分。"
+        f"未达到积分要求的有：{below}。"
+    )
+    if bulletin.note:
+        document.add_paragraph(bulletin.note)
+    document.add_heading("一、个人积分排名", level=2)
+    table = document.add_table(rows=1, cols=5)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ["名次", "姓名", "股室", "积分", "是否达标"], strict=True):
+        cell.text = text
+    for row in data.people:
+        cells = table.add_row().cells
+        values = [
+            row.rank,
+            row.person,
+            row.person.section or "",
+            row.points,
+            "否" if row.below_threshold else "是",
+        ]
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = str(value)
+    document.add_heading("二、股室人均积分排名", level=2)
+    table = document.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ["名次", "股室", "人数", "人均积分"], strict=True):
+        cell.text = text
+    for row in data.sections:
+        for cell, value in zip(
+            table.add_row().cells, [row.rank, row.section or "", row.people, row.average], strict=True
+        ):
+            cell.text = str(value)
+    buffer = BytesIO()
+    document.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(str(bulletin) + '.docx')}"
+    return response
+
+
+# Import ------------------------------------------------------------------------------------------
+
+
+def _import_kinds(user):
+    kinds = []
+    if permissions.can_import_study_records(user):
+        kinds.append((ImportJob.Kind.STUDY_RECORDS, ImportJob.Kind.STUDY_RECORDS.label))
+    if permissions.can_import_points(user):
+        kinds.append((ImportJob.Kind.PLATFORM_POINTS, ImportJob.Kind.PLATFORM_POINTS.label))
+    return kinds
+
+
+def import_page(request):
+    kinds = _import_kinds(request.user)
+    _require(bool(kinds))
+    form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        uploaded = form.cleaned_data["file"]
+        data = uploaded.read()
+        try:
+            background = imports.should_run_in_background(data, uploaded.name)
+        except imports.ImportRefused as refused:
+            result = imports.ImportResult(errors=[imports.RowError(0, "", str(refused))])
+        else:
+            if background:
+                uploaded.seek(0)
+                job = imports.import_job_create(kind=kind, uploaded_file=uploaded, user=request.user)
+                transaction.on_commit(lambda: run_import_job.delay(job.pk))
+                return redirect(job)
+            result = imports.import_file(kind, data, uploaded.name, user=request.user)
+            if result.ok:
+                messages.success(
+                    request,
+                    _(
+                        "Imported %(total)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged."
+                    )
+                    % {
+                        "total": result.total_rows,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                    },
+                )
+                return redirect("study:import")
+    return render(
+        request,
+        "study/import_form.html",
+        {
+            **NAV,
+            "form": form,
+            "result": result,
+            "kinds": kinds,
+            "jobs": selectors.recent_import_jobs(user=request.user),
+            "crumbs": _crumbs((_("Spreadsheet import"), None)),
+        },
+    )
+
+
+@require_GET
+def import_template(request, kind):
+    _require(kind in dict(_import_kinds(request.user)))
+    spec = imports.SPECS[kind]
+    response = HttpResponse(spec.template(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(str(spec.title) + '模板.xlsx')}"
+    return response
+
+
+@require_GET
+def import_job(request, pk):
+    job = permissions.access_import_job(request.user, pk)
+    context = {
+        **NAV,
+        "job": job,
+        "result": imports.ImportResult.from_dict(job.result) if job.is_finished else None,
+        "crumbs": _crumbs((_("Spreadsheet import"), reverse("study:import")), (str(job), None)),
+    }
+    if request.htmx:
+        return render(request, "study/importjob_detail.html#progress", context)
+    return render(request, "study/importjob_detail.html", context)

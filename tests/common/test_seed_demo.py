@@ -48,3 +48,13 @@ def test_seed_demo_refuses_a_short_password(tmp_path):
     with pytest.raises(CommandError, match="至少需要 10 个字符"):
         seed(tmp_path, password="short")
     assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_seed_demo_never_changes_the_mode_of_a_file_it_is_given(tmp_path):
+    given = tmp_path / "shared.txt"
+    given.write_text("", encoding="utf-8")
+    given.chmod(0o644)
+    call_command("seed_demo", logins_file=str(given), stdout=StringIO())
+    assert given.stat().st_mode & 0o777 == 0o644
+    assert given.read_text(encoding="utf-8").count("\n") == User.objects.count()

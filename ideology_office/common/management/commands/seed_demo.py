@@ -54,8 +54,10 @@ class Command(BaseCommand):
 
     def _save_logins(self, logins, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as handle:
+        # A new file is created readable by its owner only; an existing one (or a device such as
+        # /dev/null) keeps its mode: the command never changes the permissions of a path it is given.
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             for username, login_password, real_name, roles in logins:
                 handle.write(f"{username}\t{login_password}\t{real_name}\t{roles}\n")
-        os.chmod(path, 0o600)
         self.stdout.write(f"登录名和密码已保存到 {path}（仅本机可读）。")

@@ -1,0 +1,240 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.accounts.models import OrgUnit, User
+
+from . import permissions
+from .models import Attendance, LearningPlatform, ReadingClass, StudyMaterial, StudySession
+from .services import AttendanceLine, SpeechLine
+
+
+def _people():
+    return User.objects.filter(is_active=True).order_by("section__sort_order", "username")
+
+
+def _sections():
+    return OrgUnit.objects.filter(is_active=True, kind__in=[OrgUnit.Kind.SECTION, OrgUnit.Kind.OFFICE])
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, person):
+        return f"{person.real_name or person.username}（{person.section or ''}）"
+
+
+class SessionForm(forms.ModelForm):
+    tag_names = forms.CharField(
+        label=_("Topic tags"),
+        required=False,
+        help_text=_("Separate tags with 、 or commas; new tags are added to the list."),
+    )
+
+    class Meta:
+        model = StudySession
+        fields = [
+            "kind",
+            "first_agenda_venue",
+            "date",
+            "start_time",
+            "end_time",
+            "place",
+            "section",
+            "host",
+            "recorder",
+            "topic",
+            "materials",
+            "minutes",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "minutes": forms.Textarea(attrs={"rows": 4}),
+            "materials": forms.SelectMultiple(attrs={"size": 5}),
+        }
+        field_classes = {"host": PersonChoiceField, "recorder": PersonChoiceField}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        kinds = [
+            choice for choice in StudySession.Kind.choices if choice[0] != StudySession.Kind.READING_CLASS
+        ]
+        self.fields["kind"].choices = kinds
+        sections = _sections()
+        if not permissions.changes_everything(user):
+            sections = sections.filter(pk=user.section_id)
+        self.fields["section"].queryset = sections
+        self.fields["host"].queryset = _people().select_related("section")
+        self.fields["recorder"].queryset = _people().select_related("section")
+        self.fields["materials"].queryset = StudyMaterial.objects.active().order_by("-issued_on")
+        if self.instance.pk:
+            self.fields["tag_names"].initial = "、".join(tag.name for tag in self.instance.tags.all())
+        elif not self.is_bound and user.section_id:
+            self.fields["section"].initial = user.section_id
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == StudySession.Kind.FIRST_AGENDA and not data.get("first_agenda_venue"):
+            self.add_error(
+                "first_agenda_venue", _("Choose the meeting the first agenda item was studied at.")
+            )
+        return data
+
+
+class AttendanceTableForm(forms.Form):
+    """One row per listed person: a status (present by default) and a reason when absent.
+    Thirty people are recorded by changing only the few who were not there."""
+
+    NOT_LISTED = ""
+
+    def __init__(self, *args, people, initial_lines=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = list(people)
+        existing = {line.person_id: line for line in (initial_lines or [])}
+        choices = [(self.NOT_LISTED, _("Not expected")), *Attendance.Status.choices]
+        self.rows = []
+        for person in self.people:
+            current = existing.get(person.pk)
+            status_name, reason_name = f"status_{person.pk}", f"reason_{person.pk}"
+            self.fields[status_name] = forms.ChoiceField(
+                label=str(person),
+                choices=choices,
+                required=False,
+                initial=current.status if current else (Attendance.Status.PRESENT if not existing else ""),
+            )
+            self.fields[reason_name] = forms.CharField(
+                label=_("Reason for absence"),
+                max_length=100,
+                required=False,
+                initial=current.absence_reason if current else "",
+            )
+            self.rows.append((person, self[status_name], self[reason_name]))
+
+    def clean(self):
+        data = super().clean()
+        for person in self.people:
+            if (
+                data.get(f"status_{person.pk}") == Attendance.Status.ABSENT
+                and not (data.get(f"reason_{person.pk}") or "").strip()
+            ):
+                self.add_error(f"reason_{person.pk}", _("Give the reason for the absence."))
+        return data
+
+    def lines(self) -> list[AttendanceLine]:
+        return [
+            AttendanceLine(
+                person=person,
+                status=self.cleaned_data[f"status_{person.pk}"],
+                absence_reason=self.cleaned_data.get(f"reason_{person.pk}", ""),
+            )
+            for person in self.people
+            if self.cleaned_data.get(f"status_{person.pk}")
+        ]
+
+
+class SpeechForm(forms.Form):
+    speaker = PersonChoiceField(label=_("Speaker"), queryset=User.objects.none(), required=False)
+    content = forms.CharField(
+        label=_("What was said"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].queryset = people if people is not None else _people()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("content", "").strip() and not data.get("speaker"):
+            self.add_error("speaker", _("Choose who said it."))
+        return data
+
+
+SpeechFormSet = forms.formset_factory(SpeechForm, extra=2, max_num=30)
+
+
+def speech_lines(formset) -> list[SpeechLine]:
+    return [
+        SpeechLine(speaker=form.cleaned_data["speaker"], content=form.cleaned_data["content"])
+        for form in formset
+        if form.cleaned_data.get("speaker") and form.cleaned_data.get("content", "").strip()
+    ]
+
+
+class MaterialForm(forms.ModelForm):
+    class Meta:
+        model = StudyMaterial
+        fields = ["title", "kind", "issued_on", "source"]
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class ReadingClassForm(forms.ModelForm):
+    place = forms.CharField(label=_("place"), max_length=100, required=False)
+    host = PersonChoiceField(label=_("host"), queryset=User.objects.none(), required=False)
+    daily_topics = forms.CharField(
+        label=_("Readings of each day"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One line per day, in order."),
+    )
+
+    class Meta:
+        model = ReadingClass
+        fields = ["title", "theme", "section", "start_date", "end_date"]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        sections = _sections()
+        if not permissions.changes_everything(user):
+            sections = sections.filter(pk=user.section_id)
+        self.fields["section"].queryset = sections
+        self.fields["host"].queryset = _people().select_related("section")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The last day cannot be before the first day."))
+        elif start and end and (end - start).days > 30:
+            self.add_error("end_date", _("A reading class lasts at most 31 days."))
+        return data
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file contains"))
+    file = forms.FileField(
+        label=_("Spreadsheet"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        help_text=_("An .xlsx or .csv file with the template's Chinese column headers."),
+    )
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    platform = forms.ModelChoiceField(
+        label=_("Platform"),
+        queryset=LearningPlatform.objects.all(),
+        required=False,
+        empty_label=_("All platforms"),
+    )
+
+
+class BulletinForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    platform = forms.ModelChoiceField(label=_("Platform"), queryset=LearningPlatform.objects.all())
+    note = forms.CharField(label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
