@@ -9,8 +9,11 @@ from ideology_office.common.models import AuditEntry
 
 
 def seed(tmp_path, **options):
+    # People only: each work area tests its own demo data (tests/<app>/test_demo.py).
     out = StringIO()
-    call_command("seed_demo", logins_file=str(tmp_path / "logins.txt"), stdout=out, **options)
+    call_command(
+        "seed_demo", logins_file=str(tmp_path / "logins.txt"), only="accounts", stdout=out, **options
+    )
     return out.getvalue()
 
 
@@ -55,6 +58,13 @@ def test_seed_demo_never_changes_the_mode_of_a_file_it_is_given(tmp_path):
     given = tmp_path / "shared.txt"
     given.write_text("", encoding="utf-8")
     given.chmod(0o644)
-    call_command("seed_demo", logins_file=str(given), stdout=StringIO())
+    call_command("seed_demo", logins_file=str(given), only="accounts", stdout=StringIO())
     assert given.stat().st_mode & 0o777 == 0o644
     assert given.read_text(encoding="utf-8").count("\n") == User.objects.count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_an_unknown_app(tmp_path):
+    with pytest.raises(CommandError, match="没有这些应用的演示数据：nosuchapp"):
+        call_command("seed_demo", logins_file=str(tmp_path / "x.txt"), only="nosuchapp", stdout=StringIO())
+    assert User.objects.count() == 0

@@ -13,7 +13,9 @@ END = datetime.date(2023, 12, 31)
 
 @pytest.fixture
 def seeded(db, tmp_path):
-    call_command("seed_demo", password="demo-password-0123", logins_file=str(tmp_path / "logins.txt"))
+    call_command(
+        "seed_demo", password="demo-password-0123", logins_file=str(tmp_path / "logins.txt"), only="study"
+    )
 
 
 def test_the_seed_story_is_what_the_records_count(seeded):
@@ -54,5 +56,5 @@ def test_a_second_seed_run_changes_nothing(seeded, tmp_path):
     from ideology_office.common.models import AuditEntry
 
     before = AuditEntry.objects.count()
-    call_command("seed_demo", logins_file=str(tmp_path / "again.txt"))
+    call_command("seed_demo", logins_file=str(tmp_path / "again.txt"), only="study")
     assert AuditEntry.objects.count() == before

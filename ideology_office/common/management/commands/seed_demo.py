@@ -27,19 +27,33 @@ class Command(BaseCommand):
             help="给新建的演示账号统一设置此密码（默认每人随机生成）。",
         )
         parser.add_argument(
+            "--only",
+            default="",
+            help="只生成这些应用的演示数据（逗号分隔的应用标签，如 accounts,study）；人员（accounts）总是先生成。",
+        )
+        parser.add_argument(
             "--logins-file",
             default=str(settings.BASE_DIR / "var" / "demo_logins.txt"),
             help="新建账号的登录名和密码追加写入此文件（仅本机可读），默认 var/demo_logins.txt。",
         )
 
-    def handle(self, *args, password=None, logins_file=None, **options):
+    def handle(self, *args, password=None, logins_file=None, only="", **options):
         if password is not None and len(password) < 10:
             raise CommandError("演示密码至少需要 10 个字符。")
+        seeded = [
+            app_config
+            for app_config in apps.get_app_configs()
+            if module_has_submodule(app_config.module, "demo")
+        ]
+        wanted = {label.strip() for label in only.split(",") if label.strip()}
+        unknown = wanted - {app_config.label for app_config in seeded}
+        if unknown:
+            raise CommandError(f"没有这些应用的演示数据：{'、'.join(sorted(unknown))}。")
+        if wanted:
+            seeded = [app_config for app_config in seeded if app_config.label in wanted | {"accounts"}]
         created_logins = []
         with audit_context(label="seed_demo"), transaction.atomic():
-            for app_config in apps.get_app_configs():
-                if not module_has_submodule(app_config.module, "demo"):
-                    continue
+            for app_config in seeded:
                 demo = importlib.import_module(f"{app_config.name}.demo")
                 result = demo.seed(password=password, log=self.stdout.write)
                 if app_config.label == "accounts":
