@@ -1,5 +1,643 @@
-from ideology_office.common.views import work_area_index
+"""Pages of inspections and rectification. Thin: check access, bind a form, call one service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ideology_office.common.listing import render_list
+from ideology_office.common.spreadsheets import Sheet, xlsx_response
+
+from . import forms, permissions, selectors, services
+from .filters import InspectionFilter, TaskFilter
+from .models import Inspection, RectificationTask
+
+LEDGER_HEADERS = [
+    "序号",
+    "问题",
+    "整改措施",
+    "责任领导",
+    "责任单位",
+    "完成时限",
+    "进展情况",
+    "是否销号",
+]
+LEDGER_WIDTHS = [6, 40, 40, 10, 14, 12, 40, 8]
 
 
+def _area_crumbs(*more):
+    return [(_("Inspections"), reverse("inspections:index")), *more]
+
+
+def _require_manager(user) -> None:
+    if not permissions.can_manage_inspections(user):
+        raise PermissionDenied
+
+
+def _require_viewer(user) -> None:
+    if not permissions.can_view_inspections(user):
+        raise PermissionDenied
+
+
+def _refusal(request, error) -> None:
+    for message in getattr(error, "messages", None) or [str(error) or _("You may not do this.")]:
+        messages.error(request, message)
+
+
+# Landing page ------------------------------------------------------------------------------------
+
+
+@require_GET
 def index(request):
-    return work_area_index(request, "inspections")
+    user = request.user
+    mine = (
+        selectors.active_tasks()
+        .select_related(*selectors.TASK_RELATED)
+        .filter(responsible_person=user)
+        .exclude(state=RectificationTask.State.CLOSED)
+        .order_by("deadline", "pk")
+    )
+    context = {
+        "crumbs": [(_("Inspections"), None)],
+        "my_tasks": list(mine[:10]),
+        "overdue": list(selectors.overdue_tasks(user=user)[:10]),
+        "due_soon": list(selectors.tasks_due_soon(user=user)[:10]),
+        "can_manage": permissions.can_manage_inspections(user),
+        "is_leader": permissions.is_leader(user),
+    }
+    if context["can_manage"]:
+        context["awaiting"] = list(selectors.tasks_awaiting_acceptance(user=user)[:10])
+        context["completion"] = selectors.completion_by_inspection()[:8]
+    if context["is_leader"]:
+        context["pending_extensions"] = list(selectors.pending_extensions()[:10])
+    return render(request, "inspections/index.html", context)
+
+
+# Inspections -------------------------------------------------------------------------------------
+
+
+@require_GET
+def inspection_list(request):
+    _require_viewer(request.user)
+    return render_list(
+        request,
+        "inspections/inspection_list.html",
+        queryset=selectors.inspection_list(),
+        filterset_class=InspectionFilter,
+        context={
+            "crumbs": _area_crumbs((_("Inspections and findings"), None)),
+            "can_manage": permissions.can_manage_inspections(request.user),
+        },
+    )
+
+
+def inspection_create(request):
+    _require_manager(request.user)
+    form = forms.InspectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.inspection_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, _("Recorded the inspection."))
+            return redirect(inspection)
+    return render(
+        request,
+        "inspections/inspection_form.html",
+        {
+            "form": form,
+            "crumbs": _area_crumbs(
+                (_("Inspections and findings"), reverse("inspections:inspection_list")),
+                (_("New inspection"), None),
+            ),
+        },
+    )
+
+
+@require_GET
+def inspection_detail(request, pk):
+    inspection = permissions.access_inspection(request.user, pk)
+    findings = list(selectors.inspection_findings(inspection))
+    can_manage = permissions.can_manage_inspections(request.user)
+    return render(
+        request,
+        "inspections/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "findings": findings,
+            "sections": selectors.completion_by_section(inspection=inspection),
+            "results": list(selectors.checklist_results(inspection)) if inspection.is_self_inspection else [],
+            "can_manage": can_manage,
+            "finding_form": forms.FindingForm() if can_manage else None,
+            "today": timezone.localdate(),
+            "crumbs": _area_crumbs(
+                (_("Inspections and findings"), reverse("inspections:inspection_list")),
+                (inspection.title, None),
+            ),
+        },
+    )
+
+
+@require_POST
+def inspection_close(request, pk):
+    inspection = permissions.access_inspection(request.user, pk)
+    try:
+        services.inspection_close(inspection=inspection, user=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("The inspection is closed: every finding was rectified."))
+    return redirect(inspection)
+
+
+# Findings ----------------------------------------------------------------------------------------
+
+
+@require_POST
+def finding_create(request, pk):
+    inspection = permissions.access_inspection(request.user, pk)
+    form = forms.FindingForm(request.POST)
+    if form.is_valid():
+        try:
+            finding = services.finding_create(inspection=inspection, user=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, _("Recorded finding %(number)s.") % {"number": finding.number})
+            return redirect(finding)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(inspection)
+
+
+@require_GET
+def finding_detail(request, pk):
+    finding = permissions.access_finding(request.user, pk)
+    return render(
+        request,
+        "inspections/finding_detail.html",
+        {
+            "finding": finding,
+            "tasks": list(selectors.finding_tasks(finding)),
+            "mechanisms": list(finding.mechanisms.active()),
+            "can_manage": permissions.can_manage_inspections(request.user),
+            "crumbs": _area_crumbs(
+                (
+                    finding.inspection.title,
+                    reverse("inspections:inspection_detail", args=[finding.inspection_id]),
+                ),
+                (_("Finding %(number)s") % {"number": finding.number}, None),
+            ),
+        },
+    )
+
+
+@require_POST
+def finding_close(request, pk):
+    finding = permissions.access_finding(request.user, pk)
+    try:
+        services.finding_close(finding=finding, user=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _refusal(request, error)
+    else:
+        messages.success(request, _("The finding is closed: every task was closed out."))
+    return redirect(finding)
+
+
+# Rectification tasks -----------------------------------------------------------------------------
+
+
+@require_GET
+def task_list(request):
+    return render_list(
+        request,
+        "inspections/task_list.html",
+        queryset=selectors.task_list_for_user(request.user).order_by("deadline", "pk"),
+        filterset_class=TaskFilter,
+        context={"crumbs": _area_crumbs((_("Rectification tasks"), None)), "today": timezone.localdate()},
+    )
+
+
+def task_create(request, pk):
+    finding = permissions.access_finding(request.user, pk)
+    _require_manager(request.user)
+    form = forms.TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_create(finding=finding, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, _("Assigned the rectification task."))
+            return redirect(task)
+    return render(
+        request,
+        "inspections/task_form.html",
+        {
+            "form": form,
+            "finding": finding,
+            "title": _("New rectification task"),
+            "crumbs": _area_crumbs(
+                (
+                    finding.inspection.title,
+                    reverse("inspections:inspection_detail", args=[finding.inspection_id]),
+                ),
+                (_("Finding %(number)s") % {"number": finding.number}, finding.get_absolute_url()),
+                (_("New rectification task"), None),
+            ),
+        },
+    )
+
+
+def task_edit(request, pk):
+    task = permissions.access_task(request.user, pk)
+    _require_manager(request.user)
+    initial = {
+        "measure": task.measure,
+        "responsible_leader": task.responsible_leader,
+        "responsible_unit": task.responsible_unit,
+        "responsible_person": task.responsible_person,
+        "kind": task.kind,
+    }
+    form = forms.TaskForm(request.POST or None, initial=initial, with_deadline=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.task_update(task=task, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, _("Saved the rectification task."))
+            return redirect(task)
+    return render(
+        request,
+        "inspections/task_form.html",
+        {
+            "form": form,
+            "finding": task.finding,
+            "title": _("Change or reassign the task"),
+            "crumbs": _area_crumbs(
+                (_("Rectification tasks"), reverse("inspections:task_list")),
+                (str(task), task.get_absolute_url()),
+                (_("Change or reassign the task"), None),
+            ),
+        },
+    )
+
+
+@require_GET
+def task_detail(request, pk):
+    task = permissions.access_task(request.user, pk)
+    user = request.user
+    can_update = permissions.can_update_progress(user, task)
+    can_verify = permissions.can_verify(user, task)
+    State = RectificationTask.State
+    extensions = list(selectors.task_extensions(task))
+    return render(
+        request,
+        "inspections/task_detail.html",
+        {
+            "task": task,
+            "events": list(selectors.task_events(task)),
+            "extensions": extensions,
+            "can_update": can_update and task.state in (State.NOT_STARTED, State.IN_PROGRESS),
+            "can_submit": can_update and task.state == State.IN_PROGRESS,
+            "can_verify": can_verify and task.state == State.AWAITING_ACCEPTANCE,
+            "can_reopen": can_verify and task.state == State.CLOSED,
+            "can_extend": (can_update or permissions.can_manage_inspections(user))
+            and task.state != State.CLOSED
+            and not any(ext.status == ext.Status.PENDING for ext in extensions),
+            "can_decide": permissions.is_leader(user),
+            "can_edit": permissions.can_manage_inspections(user) and task.state != State.CLOSED,
+            "progress_form": forms.ProgressForm(),
+            "submit_form": forms.SubmitForm(),
+            "return_form": forms.ReasonForm(prefix="return"),
+            "close_form": forms.CloseForm(),
+            "reopen_form": forms.ReasonForm(prefix="reopen"),
+            "extension_form": forms.ExtensionRequestForm(),
+            "decision_form": forms.ExtensionDecisionForm(),
+            "is_responsible": user.pk == task.responsible_person_id,
+            "crumbs": _area_crumbs(
+                (task.finding.inspection.title, task.finding.inspection.get_absolute_url()),
+                (_("Finding %(number)s") % {"number": task.finding.number}, task.finding.get_absolute_url()),
+                (_("Rectification task"), None),
+            ),
+        },
+    )
+
+
+def _task_action(request, pk, form_class, action, success, *, prefix=None):
+    task = permissions.access_task(request.user, pk)
+    form = form_class(request.POST, request.FILES, prefix=prefix)
+    if form.is_valid():
+        try:
+            action(task, form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, success)
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(task)
+
+
+@require_POST
+def task_progress(request, pk):
+    return _task_action(
+        request,
+        pk,
+        forms.ProgressForm,
+        lambda task, data: services.task_progress_add(
+            task=task, user=request.user, note=data["note"], evidence=data["evidence"]
+        ),
+        _("Recorded the progress."),
+    )
+
+
+@require_POST
+def task_submit(request, pk):
+    return _task_action(
+        request,
+        pk,
+        forms.SubmitForm,
+        lambda task, data: services.task_submit(task=task, user=request.user, note=data["note"]),
+        _("Submitted for acceptance."),
+    )
+
+
+@require_POST
+def task_return(request, pk):
+    return _task_action(
+        request,
+        pk,
+        forms.ReasonForm,
+        lambda task, data: services.task_return(task=task, user=request.user, reason=data["reason"]),
+        _("Returned the task for further rectification."),
+        prefix="return",
+    )
+
+
+@require_POST
+def task_close(request, pk):
+    return _task_action(
+        request,
+        pk,
+        forms.CloseForm,
+        lambda task, data: services.task_close(
+            task=task, user=request.user, note=data["note"], evidence_reviewed=data["evidence_reviewed"]
+        ),
+        _("Closed out the task."),
+    )
+
+
+@require_POST
+def task_reopen(request, pk):
+    return _task_action(
+        request,
+        pk,
+        forms.ReasonForm,
+        lambda task, data: services.task_reopen(task=task, user=request.user, reason=data["reason"]),
+        _("Reopened the task."),
+        prefix="reopen",
+    )
+
+
+@require_POST
+def extension_request(request, pk):
+    return _task_action(
+        request,
+        pk,
+        forms.ExtensionRequestForm,
+        lambda task, data: services.extension_request(task=task, user=request.user, **data),
+        _("Asked for an extension; a leader will decide."),
+    )
+
+
+@require_POST
+def extension_decide(request, pk):
+    extension = permissions.access_extension(request.user, pk)
+    form = forms.ExtensionDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.extension_decide(
+                extension=extension,
+                user=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _refusal(request, error)
+        else:
+            messages.success(request, _("Recorded the decision on the extension."))
+    else:
+        messages.error(request, _("Choose approve or reject."))
+    return redirect(extension.task)
+
+
+# Long-term mechanisms ----------------------------------------------------------------------------
+
+
+@require_GET
+def mechanism_list(request):
+    _require_viewer(request.user)
+    return render_list(
+        request,
+        "inspections/mechanism_list.html",
+        queryset=selectors.mechanism_list(),
+        context={
+            "crumbs": _area_crumbs((_("Long-term mechanisms"), None)),
+            "can_manage": permissions.can_manage_inspections(request.user),
+        },
+    )
+
+
+@require_GET
+def mechanism_detail(request, pk):
+    mechanism = permissions.access_mechanism(request.user, pk)
+    return render(
+        request,
+        "inspections/mechanism_detail.html",
+        {
+            "mechanism": mechanism,
+            "findings": list(mechanism.findings.select_related("inspection", "category")),
+            "crumbs": _area_crumbs(
+                (_("Long-term mechanisms"), reverse("inspections:mechanism_list")), (mechanism.name, None)
+            ),
+        },
+    )
+
+
+def mechanism_create(request):
+    _require_manager(request.user)
+    initial = {}
+    if request.GET.get("finding"):
+        initial["findings"] = [request.GET["finding"]]
+    form = forms.MechanismForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["findings"] = list(data["findings"])
+        try:
+            mechanism = services.mechanism_create(user=request.user, **data)
+        except ValidationError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, _("Recorded the long-term mechanism."))
+            return redirect(mechanism)
+    return render(
+        request,
+        "inspections/mechanism_form.html",
+        {
+            "form": form,
+            "crumbs": _area_crumbs(
+                (_("Long-term mechanisms"), reverse("inspections:mechanism_list")), (_("New mechanism"), None)
+            ),
+        },
+    )
+
+
+# Self-inspection ---------------------------------------------------------------------------------
+
+
+def self_inspection_create(request):
+    _require_manager(request.user)
+    form = forms.SelfInspectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.inspection_create(
+                source=Inspection.Source.SELF_INSPECTION, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            forms.apply_service_error(form, error)
+        else:
+            messages.success(request, _("Started the self-inspection; record a result for every item."))
+            return redirect(inspection)
+    return render(
+        request,
+        "inspections/self_inspection_form.html",
+        {"form": form, "crumbs": _area_crumbs((_("New self-inspection"), None))},
+    )
+
+
+def checklist_result_edit(request, pk):
+    result = permissions.access_checklist_result(request.user, pk)
+    inspection = result.inspection
+    form = forms.ChecklistResultForm(
+        request.POST or None, initial={"outcome": result.outcome, "note": result.note}, prefix="result"
+    )
+    raise_form = None
+    if result.finding_id is None:
+        raise_form = forms.ProblemRaiseForm(
+            request.POST if request.POST.get("action") == "raise" else None,
+            initial={"category": result.item.category_id, "description": result.note},
+            prefix="raise",
+        )
+    if request.method == "POST":
+        if request.POST.get("action") == "raise" and raise_form is not None:
+            if raise_form.is_valid():
+                data = raise_form.cleaned_data
+                spec = services.TaskSpec(
+                    measure=data["measure"],
+                    responsible_leader=data["responsible_leader"],
+                    responsible_unit=data["responsible_unit"],
+                    responsible_person=data["responsible_person"],
+                    deadline=data["deadline"],
+                    kind=data["kind"],
+                )
+                try:
+                    finding = services.checklist_problem_raise(
+                        result=result,
+                        category=data["category"],
+                        description=data["description"],
+                        tasks=[spec],
+                        user=request.user,
+                    )
+                except ValidationError as error:
+                    forms.apply_service_error(raise_form, error)
+                else:
+                    messages.success(request, _("Raised the problem as a finding with its task."))
+                    return redirect(finding)
+        elif form.is_valid():
+            try:
+                services.checklist_result_record(result=result, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                forms.apply_service_error(form, error)
+            else:
+                messages.success(request, _("Recorded the result."))
+                return redirect(inspection)
+    return render(
+        request,
+        "inspections/checklist_result_form.html",
+        {
+            "result": result,
+            "form": form,
+            "raise_form": raise_form,
+            "crumbs": _area_crumbs(
+                (inspection.title, inspection.get_absolute_url()), (result.item.text[:30], None)
+            ),
+        },
+    )
+
+
+# The ledger --------------------------------------------------------------------------------------
+
+
+def _ledger_scope(request):
+    _require_manager(request.user)
+    pk = request.GET.get("inspection")
+    if not pk:
+        return None
+    try:
+        return get_object_or_404(Inspection, pk=int(pk))
+    except ValueError as error:
+        raise Http404 from error
+
+
+def _ledger_rows(tasks):
+    for number, task in enumerate(tasks.iterator(chunk_size=1000), start=1):
+        yield [
+            number,
+            task.finding.description,
+            task.measure,
+            str(task.responsible_leader),
+            str(task.responsible_unit),
+            _("Keep up long-term") if task.kind == RectificationTask.Kind.ONGOING else task.deadline,
+            task.progress or task.get_state_display(),
+            "是" if task.is_closed else "否",
+        ]
+
+
+@require_GET
+def ledger_export(request):
+    inspection = _ledger_scope(request)
+    tasks = selectors.ledger_tasks(inspection=inspection)
+    title = f"{inspection.title}整改台账" if inspection else "整改台账"
+    sheet = Sheet(
+        title="整改台账", headers=LEDGER_HEADERS, rows=_ledger_rows(tasks), column_widths=LEDGER_WIDTHS
+    )
+    return xlsx_response(f"{title}（{timezone.localdate():%Y%m%d}）.xlsx", [sheet])
+
+
+@require_GET
+def ledger_print(request):
+    inspection = _ledger_scope(request)
+    return render(
+        request,
+        "inspections/ledger_print.html",
+        {
+            "inspection": inspection,
+            "headers": LEDGER_HEADERS,
+            "rows": list(_ledger_rows(selectors.ledger_tasks(inspection=inspection))),
+            "today": timezone.localdate(),
+            "crumbs": _area_crumbs((_("Rectification ledger"), None)),
+        },
+    )

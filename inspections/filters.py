@@ -1,0 +1,50 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.accounts.models import OrgUnit
+
+from .models import Inspection, RectificationTask
+
+
+class TaskFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(label=_("State"), choices=RectificationTask.State.choices)
+    inspection = django_filters.ModelChoiceFilter(
+        label=_("Inspection"), field_name="finding__inspection", queryset=Inspection.objects.active()
+    )
+    responsible_unit = django_filters.ModelChoiceFilter(
+        label=_("Responsible unit"), queryset=OrgUnit.objects.exclude(kind=OrgUnit.Kind.COUNTY_UNIT)
+    )
+    overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue")
+    search = django_filters.CharFilter(label=_("Search"), method="filter_search")
+
+    class Meta:
+        model = RectificationTask
+        fields = ["state", "inspection", "responsible_unit"]
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.exclude(state=RectificationTask.State.CLOSED).filter(
+            deadline__lt=timezone.localdate()
+        )
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(measure__icontains=value)
+            | Q(finding__description__icontains=value)
+            | Q(responsible_person__real_name__icontains=value)
+        )
+
+
+class InspectionFilter(django_filters.FilterSet):
+    source = django_filters.ChoiceFilter(label=_("Source"), choices=Inspection.Source.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Inspection.Status.choices)
+
+    class Meta:
+        model = Inspection
+        fields = ["source", "status"]
