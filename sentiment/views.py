@@ -1,5 +1,784 @@
-from ideology_office.common.views import work_area_index
+"""Pages of the public-opinion work area: check access, bind a form, call one service."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ideology_office.common.listing import render_list
+from ideology_office.common.spreadsheets import Sheet, xlsx_response
+
+from . import permissions as perms
+from . import selectors, services
+from .filters import IncidentFilter, InformationReportFilter, ReviewFilter, SwapFilter
+from .forms import (
+    DecisionForm,
+    DutyLogForm,
+    GenerateRosterForm,
+    HandoverForm,
+    IncidentForm,
+    InformationReportForm,
+    ReassignForm,
+    ReviewForm,
+    RiskForm,
+    ShiftForm,
+    SwapRequestForm,
+)
+from .ical import shifts_ics
+from .models import DutyFeedToken, DutyRoster, DutyShift, Handover
 
 
+def _area_crumb():
+    from ideology_office.common.navigation import WORK_AREAS_BY_KEY
+
+    return (WORK_AREAS_BY_KEY["sentiment"].label, reverse("sentiment:index"))
+
+
+def _require_role(user):
+    if not perms.has_any_role(user):
+        raise Http404
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: field errors under their fields when the
+    form has the field, everything else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in field_errors:
+                form.add_error(target, item.messages[0] if hasattr(item, "messages") else item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _render_form(request, template, form, *, title, crumbs, **extra):
+    return render(request, template, {"form": form, "title": title, "crumbs": crumbs, **extra})
+
+
+# ---------------------------------------------------------------------------------------------
+# Landing page
+
+
+@require_GET
 def index(request):
-    return work_area_index(request, "sentiment")
+    _require_role(request.user)
+    now = timezone.now()
+    today = timezone.localdate()
+    year, quarter = services.quarter_of(today)
+    context = {
+        "crumbs": [(_area_crumb()[0], None)],
+        "on_duty": selectors.on_duty_now(now),
+        "today_shifts": selectors.shifts_for_day(today),
+        "attention": list(selectors.incidents_needing_attention()[:10]),
+        "figures": selectors.incident_quarter_figures(year=year, quarter=quarter),
+        "review_status": selectors.current_quarter_review_status(today),
+        "missing": selectors.all_quarters_missing_review(today=today),
+        "pending_swaps": list(selectors.pending_swaps()[:10]) if perms.is_leader(request.user) else [],
+        "my_shifts": list(selectors.shifts_for_person(person=request.user, since=now)[:5]),
+        "open_risk_count": selectors.open_risks().count(),
+    }
+    return render(request, "sentiment/index.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incidents
+
+
+@require_GET
+def incident_list(request):
+    _require_role(request.user)
+    return render_list(
+        request,
+        "sentiment/incident_list.html",
+        queryset=selectors.incident_list(),
+        filterset_class=IncidentFilter,
+        context={"crumbs": [_area_crumb(), (_("Opinion incidents"), None)]},
+    )
+
+
+def incident_create(request):
+    if not perms.can_record_incidents(request.user):
+        raise Http404
+    form = IncidentForm(
+        request.POST or None, initial={"found_at": timezone.localtime().replace(second=0, microsecond=0)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The incident was recorded."))
+            return redirect(incident)
+    crumbs = [
+        _area_crumb(),
+        (_("Opinion incidents"), reverse("sentiment:incident_list")),
+        (_("Record an incident"), None),
+    ]
+    return _render_form(
+        request, "sentiment/incident_form.html", form, title=_("Record an incident"), crumbs=crumbs
+    )
+
+
+def incident_update(request, pk):
+    incident = perms.access_incident(request.user, pk)
+    if not perms.can_change_incident(request.user, incident):
+        raise Http404
+    form = IncidentForm(request.POST or None, instance=incident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_update(incident=incident, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The incident was saved."))
+            return redirect(incident)
+    crumbs = [
+        _area_crumb(),
+        (_("Opinion incidents"), reverse("sentiment:incident_list")),
+        (str(incident), incident.get_absolute_url()),
+        (_("Edit"), None),
+    ]
+    return _render_form(
+        request, "sentiment/incident_form.html", form, title=_("Edit the incident"), crumbs=crumbs
+    )
+
+
+@require_GET
+def incident_detail(request, pk):
+    incident = perms.access_incident(request.user, pk)
+    context = {
+        "incident": incident,
+        "can_change": perms.can_change_incident(request.user, incident),
+        "reports": list(incident.information_reports.select_related("created_by")),
+        "crumbs": [
+            _area_crumb(),
+            (_("Opinion incidents"), reverse("sentiment:incident_list")),
+            (str(incident), None),
+        ],
+    }
+    return render(request, "sentiment/incident_detail.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Roster
+
+
+def _month_or_404(year, month) -> datetime.date:
+    try:
+        return datetime.date(int(year), int(month), 1)
+    except ValueError as error:
+        raise Http404 from error
+
+
+@require_GET
+def roster_current(request):
+    today = timezone.localdate()
+    return redirect("sentiment:roster_month", today.year, today.month)
+
+
+@require_GET
+def roster_month(request, year, month):
+    _require_role(request.user)
+    first = _month_or_404(year, month)
+    view = selectors.roster_month(month=first, include_drafts=perms.can_manage_roster(request.user))
+    problems = []
+    if (
+        view.roster
+        and view.roster.status == DutyRoster.Status.DRAFT
+        and perms.can_manage_roster(request.user)
+    ):
+        problems = services.roster_problems(view.shifts, first)
+    context = {
+        "view": view,
+        "problems": problems,
+        "can_manage": perms.can_manage_roster(request.user),
+        "generate_form": GenerateRosterForm(initial={"month": first}),
+        "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        "crumbs": [_area_crumb(), (_("Duty roster"), None)],
+    }
+    return render(request, "sentiment/roster_month.html", context)
+
+
+@require_POST
+def roster_generate(request):
+    if not perms.can_manage_roster(request.user):
+        raise Http404
+    form = GenerateRosterForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("sentiment:roster_current")
+    month = form.cleaned_data["month"]
+    try:
+        services.roster_generate_draft(month=month, pattern=form.cleaned_data["pattern"], user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("A draft roster was generated. Check it, then publish it."))
+    return redirect("sentiment:roster_month", month.year, month.month)
+
+
+@require_POST
+def roster_publish(request, pk):
+    if not perms.can_manage_roster(request.user):
+        raise Http404
+    roster = get_object_or_404(DutyRoster, pk=pk)
+    try:
+        services.roster_publish(roster=roster, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _("The roster was not published:") + " " + "；".join(error.messages))
+    else:
+        messages.success(request, _("The roster was published."))
+    return redirect(roster)
+
+
+@require_GET
+def roster_export(request, year, month):
+    _require_role(request.user)
+    first = _month_or_404(year, month)
+    view = selectors.roster_month(month=first, include_drafts=False)
+    rows = [
+        (
+            timezone.localtime(shift.start).strftime("%Y-%m-%d"),
+            [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")][
+                timezone.localdate(shift.start).weekday()
+            ],
+            timezone.localtime(shift.start),
+            timezone.localtime(shift.end),
+            shift.officer.get_full_name(),
+            shift.phone,
+            shift.leader.get_full_name(),
+            shift.leader.phone,
+        )
+        for shift in view.shifts
+    ]
+    sheet = Sheet(
+        title=_("Duty roster"),
+        headers=[
+            _("Date"),
+            _("Weekday"),
+            _("Start"),
+            _("End"),
+            _("Duty officer"),
+            _("Duty phone"),
+            _("Leader on duty"),
+            _("Leader's phone"),
+        ],
+        rows=rows,
+        column_widths=[12, 8, 18, 18, 12, 16, 12, 16],
+    )
+    return xlsx_response(_("Duty roster %(month)s.xlsx") % {"month": f"{first:%Y-%m}"}, [sheet])
+
+
+def shift_create(request, pk):
+    if not perms.can_manage_roster(request.user):
+        raise Http404
+    roster = get_object_or_404(DutyRoster, pk=pk)
+    form = ShiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_create(roster=roster, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The shift was added."))
+            return redirect(roster)
+    crumbs = [_area_crumb(), (_("Duty roster"), roster.get_absolute_url()), (_("Add a shift"), None)]
+    return _render_form(request, "sentiment/shift_form.html", form, title=_("Add a shift"), crumbs=crumbs)
+
+
+def shift_update(request, pk):
+    if not perms.can_manage_roster(request.user):
+        raise Http404
+    shift = perms.access_shift(request.user, pk)
+    form = ShiftForm(
+        request.POST or None,
+        initial={
+            "start": timezone.localtime(shift.start),
+            "end": timezone.localtime(shift.end),
+            "officer": shift.officer,
+            "leader": shift.leader,
+            "phone": shift.phone,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_update(shift=shift, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The shift was saved."))
+            return redirect(shift.roster)
+    crumbs = [_area_crumb(), (_("Duty roster"), shift.roster.get_absolute_url()), (_("Edit the shift"), None)]
+    return _render_form(request, "sentiment/shift_form.html", form, title=_("Edit the shift"), crumbs=crumbs)
+
+
+@require_GET
+def shift_detail(request, pk):
+    shift = perms.access_shift(request.user, pk)
+    can_log = perms.can_view_shift_log(request.user, shift)
+    handover = Handover.objects.select_related("written_by", "accepted_by").filter(shift=shift).first()
+    incoming = services.next_shift(shift)
+    previous = (
+        DutyShift.objects.filter(end=shift.start, roster__status=DutyRoster.Status.PUBLISHED)
+        .select_related("officer")
+        .first()
+    )
+    previous_handover = (
+        Handover.objects.select_related("written_by", "accepted_by").filter(shift=previous).first()
+        if previous
+        else None
+    )
+    context = {
+        "shift": shift,
+        "can_log": can_log,
+        "can_write": perms.can_write_shift_log(request.user, shift),
+        "is_leader": perms.is_leader(request.user),
+        "log_entries": list(selectors.shift_log_entries(shift)) if can_log else [],
+        "reports": list(selectors.shift_information_reports(shift)) if can_log else [],
+        "swaps": list(selectors.swap_list().filter(shift=shift)),
+        "reassignments": list(
+            shift.reassignments.select_related("previous_person", "new_person", "created_by")
+        ),
+        "handover": handover,
+        "incoming": incoming,
+        "previous_handover": previous_handover,
+        "can_accept_previous": previous_handover is not None
+        and not previous_handover.accepted_at
+        and shift.officer_id == request.user.pk,
+        "can_write_handover": shift.officer_id == request.user.pk and not (handover and handover.accepted_at),
+        "crumbs": [_area_crumb(), (_("Duty roster"), shift.roster.get_absolute_url()), (str(shift), None)],
+    }
+    return render(request, "sentiment/shift_detail.html", context)
+
+
+def shift_swap_request(request, pk):
+    shift = perms.access_shift(request.user, pk)
+    if not perms.is_on_shift(request.user, shift):
+        raise Http404
+    choices = (
+        DutyShift.objects.filter(roster__status=DutyRoster.Status.PUBLISHED, start__gte=timezone.now())
+        .exclude(pk=shift.pk)
+        .select_related("officer")
+        .order_by("start")
+    )
+    form = SwapRequestForm(request.POST or None, shift_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_swap_request(shift=shift, requester=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The swap was requested; a leader will decide."))
+            return redirect(shift)
+    crumbs = [
+        _area_crumb(),
+        (_("Duty roster"), shift.roster.get_absolute_url()),
+        (str(shift), shift.get_absolute_url()),
+        (_("Request a swap"), None),
+    ]
+    return _render_form(
+        request, "sentiment/shiftswap_form.html", form, title=_("Request a swap"), crumbs=crumbs, shift=shift
+    )
+
+
+@require_GET
+def swap_list(request):
+    _require_role(request.user)
+    queryset = selectors.swap_list()
+    if not perms.is_leader(request.user):
+        queryset = queryset.filter(requested_by=request.user) | queryset.filter(counterpart=request.user)
+    return render_list(
+        request,
+        "sentiment/shiftswap_list.html",
+        queryset=queryset,
+        filterset_class=SwapFilter,
+        context={
+            "crumbs": [_area_crumb(), (_("Shift swaps"), None)],
+            "is_leader": perms.is_leader(request.user),
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+@require_POST
+def swap_decide(request, pk, decision):
+    swap = perms.access_swap(request.user, pk)
+    if not perms.is_leader(request.user):
+        raise Http404
+    form = DecisionForm(request.POST)
+    note = form.data.get("note", "")
+    try:
+        if decision == "approve":
+            services.shift_swap_approve(swap=swap, user=request.user, note=note)
+            messages.success(request, _("The swap was approved and the roster changed."))
+        elif decision == "reject":
+            services.shift_swap_reject(swap=swap, user=request.user, note=note)
+            messages.success(request, _("The swap was rejected."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("sentiment:swap_list")
+
+
+def shift_reassign(request, pk):
+    shift = perms.access_shift(request.user, pk)
+    if not perms.is_leader(request.user):
+        raise Http404
+    form = ReassignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shift_reassign(shift=shift, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The shift was reassigned."))
+            return redirect(shift)
+    crumbs = [
+        _area_crumb(),
+        (_("Duty roster"), shift.roster.get_absolute_url()),
+        (str(shift), shift.get_absolute_url()),
+        (_("Reassign"), None),
+    ]
+    return _render_form(
+        request, "sentiment/shiftreassignment_form.html", form, title=_("Reassign the shift"), crumbs=crumbs
+    )
+
+
+def handover_write(request, pk):
+    shift = perms.access_shift(request.user, pk)
+    if shift.officer_id != request.user.pk:
+        raise Http404
+    existing = Handover.objects.filter(shift=shift).first()
+    form = HandoverForm(request.POST or None, initial={"open_items": existing.open_items if existing else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.handover_write(shift=shift, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The handover was written; the incoming officer will accept it."))
+            return redirect(shift)
+    crumbs = [
+        _area_crumb(),
+        (_("Duty roster"), shift.roster.get_absolute_url()),
+        (str(shift), shift.get_absolute_url()),
+        (_("Handover"), None),
+    ]
+    return _render_form(
+        request, "sentiment/handover_form.html", form, title=_("Write the handover"), crumbs=crumbs
+    )
+
+
+@require_POST
+def handover_accept(request, pk):
+    handover = perms.access_handover(request.user, pk)
+    try:
+        services.handover_accept(handover=handover, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You accepted the handover."))
+    return redirect(handover.shift)
+
+
+def duty_log_add(request, pk):
+    shift = perms.access_shift_log(request.user, pk)
+    if not perms.can_write_shift_log(request.user, shift):
+        raise Http404
+    form = DutyLogForm(
+        request.POST or None, initial={"at": timezone.localtime().replace(second=0, microsecond=0)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.duty_log_add(shift=shift, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The log entry was added."))
+            return redirect(shift)
+    crumbs = [
+        _area_crumb(),
+        (_("Duty roster"), shift.roster.get_absolute_url()),
+        (str(shift), shift.get_absolute_url()),
+        (_("Duty log"), None),
+    ]
+    return _render_form(
+        request, "sentiment/dutylogentry_form.html", form, title=_("Add to the duty log"), crumbs=crumbs
+    )
+
+
+def information_report_add(request, pk):
+    shift = perms.access_shift_log(request.user, pk)
+    if not perms.can_write_shift_log(request.user, shift):
+        raise Http404
+    form = InformationReportForm(
+        request.POST or None, initial={"sent_at": timezone.localtime().replace(second=0, microsecond=0)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.information_report_add(shift=shift, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The information report was recorded."))
+            return redirect(shift)
+    crumbs = [
+        _area_crumb(),
+        (_("Duty roster"), shift.roster.get_absolute_url()),
+        (str(shift), shift.get_absolute_url()),
+        (_("Information report"), None),
+    ]
+    return _render_form(
+        request,
+        "sentiment/informationreport_form.html",
+        form,
+        title=_("Record an information report"),
+        crumbs=crumbs,
+    )
+
+
+@require_GET
+def information_report_list(request):
+    _require_role(request.user)
+    queryset = selectors.information_report_list()
+    if not perms.is_leader(request.user):
+        queryset = queryset.filter(shift__officer=request.user) | queryset.filter(shift__leader=request.user)
+    return render_list(
+        request,
+        "sentiment/informationreport_list.html",
+        queryset=queryset,
+        filterset_class=InformationReportFilter,
+        context={"crumbs": [_area_crumb(), (_("Information reports"), None)]},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar feed
+
+
+@require_GET
+def duty_feed_settings(request):
+    _require_role(request.user)
+    token = services.duty_feed_token_for(person=request.user)
+    feed_url = request.build_absolute_uri(reverse("sentiment:duty_feed", args=[token.token]))
+    context = {
+        "feed_url": feed_url,
+        "shifts": list(selectors.shifts_for_person(person=request.user, since=timezone.now())[:20]),
+        "crumbs": [_area_crumb(), (_("My duty calendar"), None)],
+    }
+    return render(request, "sentiment/dutyfeedtoken_detail.html", context)
+
+
+@require_POST
+def duty_feed_regenerate(request):
+    _require_role(request.user)
+    services.duty_feed_token_regenerate(person=request.user)
+    messages.success(request, _("A new calendar address was made; the old one no longer works."))
+    return redirect("sentiment:duty_feed_settings")
+
+
+@login_not_required
+@require_GET
+def duty_feed(request, token):
+    """The person's shifts as an iCalendar feed for phone calendars. The token is the only key."""
+    feed = DutyFeedToken.objects.select_related("person").filter(token=token).first()
+    if feed is None or not feed.person.is_active:
+        raise Http404
+    since = timezone.now() - datetime.timedelta(days=60)
+    shifts = list(selectors.shifts_for_person(person=feed.person, since=since))
+    response = HttpResponse(
+        shifts_ics(person=feed.person, shifts=shifts), content_type="text/calendar; charset=utf-8"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Quarterly reviews and risks
+
+
+@require_GET
+def review_list(request):
+    _require_role(request.user)
+    today = timezone.localdate()
+    missing = selectors.all_quarters_missing_review(today=today)
+    return render_list(
+        request,
+        "sentiment/opinionreview_list.html",
+        queryset=selectors.review_list(),
+        filterset_class=ReviewFilter,
+        context={
+            "crumbs": [_area_crumb(), (_("Quarterly reviews"), None)],
+            "missing": missing,
+            "status": selectors.current_quarter_review_status(today),
+            "can_record": perms.can_record_reviews(request.user),
+        },
+    )
+
+
+def review_create(request):
+    if not perms.can_record_reviews(request.user):
+        raise Http404
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("The review was recorded; open risks of the previous review were carried over.")
+            )
+            return redirect(review)
+    crumbs = [
+        _area_crumb(),
+        (_("Quarterly reviews"), reverse("sentiment:review_list")),
+        (_("Record a review"), None),
+    ]
+    return _render_form(
+        request, "sentiment/opinionreview_form.html", form, title=_("Record a review"), crumbs=crumbs
+    )
+
+
+def review_update(request, pk):
+    review = perms.access_review(request.user, pk)
+    if not perms.can_change_review(request.user, review):
+        raise Http404
+    form = ReviewForm(
+        request.POST or None, instance=review, initial={"attendees": list(review.attendees.all())}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_update(review=review, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The review was saved."))
+            return redirect(review)
+    crumbs = [
+        _area_crumb(),
+        (_("Quarterly reviews"), reverse("sentiment:review_list")),
+        (str(review), review.get_absolute_url()),
+        (_("Edit"), None),
+    ]
+    return _render_form(
+        request, "sentiment/opinionreview_form.html", form, title=_("Edit the review"), crumbs=crumbs
+    )
+
+
+@require_GET
+def review_detail(request, pk):
+    review = perms.access_review(request.user, pk)
+    context = {
+        "review": review,
+        "attendees": list(review.attendees.select_related("section")),
+        "risks": list(selectors.review_risks(review)),
+        "heatmap": selectors.risk_heatmap(review),
+        "can_change": perms.can_change_review(request.user, review),
+        "crumbs": [
+            _area_crumb(),
+            (_("Quarterly reviews"), reverse("sentiment:review_list")),
+            (str(review), None),
+        ],
+    }
+    return render(request, "sentiment/opinionreview_detail.html", context)
+
+
+@require_POST
+def review_carry_over(request, pk):
+    review = perms.access_review(request.user, pk)
+    if not perms.can_change_review(request.user, review):
+        raise Http404
+    carried = services.risks_carry_over(review=review, user=request.user)
+    messages.success(request, _("%(count)s open risks were carried over.") % {"count": len(carried)})
+    return redirect(review)
+
+
+def risk_create(request, pk):
+    review = perms.access_review(request.user, pk)
+    if not perms.can_change_review(request.user, review):
+        raise Http404
+    form = RiskForm(request.POST or None, matrix=review.matrix)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_create(review=review, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The risk was recorded."))
+            return redirect(review)
+    crumbs = [
+        _area_crumb(),
+        (_("Quarterly reviews"), reverse("sentiment:review_list")),
+        (str(review), review.get_absolute_url()),
+        (_("Add a risk"), None),
+    ]
+    return _render_form(
+        request,
+        "sentiment/riskitem_form.html",
+        form,
+        title=_("Add a risk"),
+        crumbs=crumbs,
+        matrix=review.matrix,
+    )
+
+
+def risk_update(request, pk):
+    risk = perms.access_risk(request.user, pk)
+    if not perms.can_change_review(request.user, risk.review) or risk.is_voided:
+        raise Http404
+    form = RiskForm(request.POST or None, instance=risk, matrix=risk.review.matrix)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_update(risk=risk, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The risk was saved."))
+            return redirect(risk)
+    crumbs = [
+        _area_crumb(),
+        (_("Quarterly reviews"), reverse("sentiment:review_list")),
+        (str(risk.review), risk.review.get_absolute_url()),
+        (_("Edit the risk"), None),
+    ]
+    return _render_form(
+        request,
+        "sentiment/riskitem_form.html",
+        form,
+        title=_("Edit the risk"),
+        crumbs=crumbs,
+        matrix=risk.review.matrix,
+    )
+
+
+@require_GET
+def risk_detail(request, pk):
+    risk = perms.access_risk(request.user, pk)
+    context = {
+        "risk": risk,
+        "history": selectors.risk_history(risk),
+        "can_change": perms.can_change_review(request.user, risk.review) and not risk.is_voided,
+        "crumbs": [
+            _area_crumb(),
+            (_("Quarterly reviews"), reverse("sentiment:review_list")),
+            (str(risk.review), risk.review.get_absolute_url()),
+            (str(risk), None),
+        ],
+    }
+    return render(request, "sentiment/riskitem_detail.html", context)

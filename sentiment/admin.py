@@ -1,0 +1,282 @@
+"""The admin: configuration (limits, holidays, patterns, matrices) edited directly; records go
+through the same services as the pages, so their rules hold here too."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    CalendarDay,
+    DutyLogEntry,
+    DutyRoster,
+    DutyShift,
+    Handover,
+    InformationReport,
+    OpinionIncident,
+    OpinionReview,
+    RiskItem,
+    RiskMatrix,
+    RiskMatrixCell,
+    RotationMember,
+    RotationPattern,
+    SeverityTimeLimit,
+    ShiftReassignment,
+    ShiftSwap,
+)
+
+
+class ServiceErrorMixin:
+    """Show a service's ValidationError as an admin message instead of a server error."""
+
+    def _run(self, request, action):
+        try:
+            action()
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), level=messages.ERROR)
+            return False
+        return True
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_service_failed", False):
+            return _redirect_back(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_service_failed", False):
+            return _redirect_back(request)
+        return super().response_change(request, obj)
+
+
+def _redirect_back(request):
+    from django.http import HttpResponseRedirect
+
+    return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(SeverityTimeLimit)
+class SeverityTimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["severity", "report_within_minutes", "handle_within_minutes"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
+class RotationMemberInline(admin.TabularInline):
+    model = RotationMember
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(RotationPattern)
+class RotationPatternAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_time", "shift_hours", "is_active"]
+    inlines = [RotationMemberInline]
+
+
+class RiskMatrixCellInline(admin.TabularInline):
+    model = RiskMatrixCell
+    extra = 0
+
+
+@admin.register(RiskMatrix)
+class RiskMatrixAdmin(admin.ModelAdmin):
+    list_display = ["name", "likelihood_levels", "impact_levels", "is_current"]
+    inlines = [RiskMatrixCellInline]
+
+
+@admin.register(OpinionIncident)
+class OpinionIncidentAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    list_display = ["found_at", "severity", "field", "status", "reported_at", "handled_at", "voided_at"]
+    list_filter = ["severity", "field", "status", "source"]
+    search_fields = ["summary"]
+    date_hierarchy = "found_at"
+    autocomplete_fields = ["handled_by"]
+    readonly_fields = ["status", "report_limit_minutes", "handle_limit_minutes"]
+
+    def save_model(self, request, obj, form, change):
+        data = {key: form.cleaned_data[key] for key in services.INCIDENT_FIELDS if key in form.cleaned_data}
+        if change:
+            ok = self._run(request, lambda: services.incident_update(incident=obj, user=request.user, **data))
+        else:
+
+            def create():
+                created = services.incident_create(user=request.user, **data)
+                obj.pk = created.pk
+
+            ok = self._run(request, create)
+        obj._service_failed = not ok
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DutyShiftInline(admin.TabularInline):
+    model = DutyShift
+    extra = 0
+    fields = ["start", "end", "officer", "leader", "phone"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DutyRoster)
+class DutyRosterAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    list_display = ["month", "status", "pattern", "published_at", "published_by"]
+    list_filter = ["status"]
+    readonly_fields = ["status"]
+    inlines = [DutyShiftInline]
+    actions = ["publish"]
+
+    @admin.action(description=_("Publish the selected rosters"))
+    def publish(self, request, queryset):
+        for roster in queryset:
+            if self._run(
+                request, lambda roster=roster: services.roster_publish(roster=roster, user=request.user)
+            ):
+                self.message_user(request, _("Published %(roster)s.") % {"roster": roster})
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ["start", "end", "officer", "leader", "phone", "roster"]
+    list_filter = ["roster__status"]
+    date_hierarchy = "start"
+    readonly_fields = ["roster", "start", "end", "officer", "leader", "phone"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the duty pages: read here, never edited behind the services' back."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShiftSwap)
+class ShiftSwapAdmin(ServiceErrorMixin, ReadOnlyAdmin):
+    list_display = ["shift", "requested_by", "counterpart", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    actions = ["approve"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+
+    @admin.action(description=_("Approve the selected swaps"))
+    def approve(self, request, queryset):
+        for swap in queryset:
+            self._run(request, lambda swap=swap: services.shift_swap_approve(swap=swap, user=request.user))
+
+
+@admin.register(ShiftReassignment)
+class ShiftReassignmentAdmin(ReadOnlyAdmin):
+    list_display = ["shift", "duty", "previous_person", "new_person", "reason", "created_by"]
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    list_display = ["shift", "written_by", "accepted_by", "accepted_at"]
+
+
+@admin.register(DutyLogEntry)
+class DutyLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "shift", "content", "created_by"]
+
+
+@admin.register(InformationReport)
+class InformationReportAdmin(ReadOnlyAdmin):
+    list_display = ["sent_at", "recipient", "shift", "created_by", "voided_at"]
+    search_fields = ["recipient", "content"]
+
+
+class RiskItemInline(admin.TabularInline):
+    model = RiskItem
+    extra = 0
+    fields = ["issue", "field", "likelihood", "impact", "level", "owner", "status"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OpinionReview)
+class OpinionReviewAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    list_display = ["__str__", "held_on", "matrix", "voided_at"]
+    list_filter = ["year", "quarter"]
+    readonly_fields = ["year", "quarter", "matrix"]
+    fields = ["year", "quarter", "held_on", "matrix", "reviewed", "conclusions"]
+    inlines = [RiskItemInline]
+
+    def has_add_permission(self, request):
+        # A review needs its attendees and the carry-over of risks: recorded on the review page.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        attendees = list(obj.attendees.all())
+        ok = self._run(
+            request,
+            lambda: services.review_update(
+                review=obj,
+                user=request.user,
+                held_on=form.cleaned_data["held_on"],
+                reviewed=form.cleaned_data["reviewed"],
+                conclusions=form.cleaned_data["conclusions"],
+                attendees=attendees,
+            ),
+        )
+        obj._service_failed = not ok
+
+
+@admin.register(RiskItem)
+class RiskItemAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    list_display = ["issue", "review", "likelihood", "impact", "level", "status"]
+    list_filter = ["status", "level", "field"]
+    readonly_fields = ["review", "level"]
+    fields = [
+        "review",
+        "issue",
+        "field",
+        "likelihood",
+        "impact",
+        "level",
+        "owner",
+        "response_plan",
+        "measures",
+        "status",
+    ]
+    autocomplete_fields = ["owner"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {key: form.cleaned_data[key] for key in services.RISK_FIELDS if key in form.cleaned_data}
+        ok = self._run(request, lambda: services.risk_update(risk=obj, user=request.user, **data))
+        obj._service_failed = not ok
