@@ -1,5 +1,603 @@
-from ideology_office.common.views import work_area_index
+"""Pages of the positions work area. Thin: check access, bind a form, call one service."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ideology_office.common.listing import render_list
+from ideology_office.common.spreadsheets import Sheet, xlsx_response
+
+from . import selectors, services
+from .filters import ContentItemFilter
+from .forms import (
+    AssignReviewersForm,
+    ContentItemForm,
+    LedgerPeriodForm,
+    PhysicalUpdateForm,
+    PublicationActionForm,
+    PublicityTaskForm,
+    PublishForm,
+    SignForm,
+)
+from .models import ContentItem, KeyDate, Platform, SignOff
+from .permissions import (
+    access_item,
+    access_physical_update,
+    access_platform,
+    access_task,
+    can_assign_reviewers,
+    can_edit_item,
+    can_plan_tasks,
+    can_publish,
+    can_record_physical_update,
+    has_any_role,
+    has_step_grant,
+    is_manager,
+)
+
+AREA = _("Positions")
+WAIT_ALERT_HOURS = 48
 
 
+def _require_role(user):
+    if not has_any_role(user):
+        raise Http404
+
+
+def _crumbs(*rest):
+    return [(_("Positions"), reverse("positions:index")), *rest]
+
+
+def _form_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in errors:
+                form.add_error(target, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def _message_errors(request, error: ValidationError):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_GET
 def index(request):
-    return work_area_index(request, "positions")
+    _require_role(request.user)
+    today = timezone.localdate()
+    context = {
+        "queue": list(selectors.review_queue_for_user(user=request.user)[:10]),
+        "my_items": list(selectors.content_item_list_for_author(user=request.user)[:10]),
+        "counts": [
+            (SignOff.Step(step).label, total) for step, total in selectors.review_counts_by_step().items()
+        ],
+        "overdue": list(selectors.items_waiting_longer_than(hours=WAIT_ALERT_HOURS)[:10]),
+        "stale": selectors.stale_physical_positions(today),
+        "upcoming": selectors.upcoming_key_dates(today, days=30),
+        "now": timezone.now(),
+        "crumbs": [(_("Positions"), None)],
+        "wait_alert_hours": WAIT_ALERT_HOURS,
+        "may_export": is_manager(request.user),
+    }
+    return render(request, "positions/index.html", context)
+
+
+@require_GET
+def item_list(request):
+    _require_role(request.user)
+    return render_list(
+        request,
+        "positions/contentitem_list.html",
+        queryset=selectors.content_item_list(user=request.user),
+        filterset_class=ContentItemFilter,
+        context={"crumbs": _crumbs((_("Content items"), None))},
+    )
+
+
+@require_GET
+def queue(request):
+    _require_role(request.user)
+    return render_list(
+        request,
+        "positions/contentitem_queue.html",
+        queryset=selectors.review_queue_for_user(user=request.user),
+        context={"crumbs": _crumbs((_("Waiting for me"), None)), "now": timezone.now()},
+    )
+
+
+def item_create(request):
+    _require_role(request.user)
+    form = ContentItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.content_item_create(
+                platform=form.cleaned_data["platform"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                sensitivity=form.cleaned_data["sensitivity"],
+                author=request.user,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Saved the draft."))
+            return redirect(item)
+    return render(
+        request,
+        "positions/contentitem_form.html",
+        {
+            "form": form,
+            "crumbs": _crumbs((_("Content items"), reverse("positions:item_list")), (_("New item"), None)),
+        },
+    )
+
+
+def item_edit(request, pk):
+    item = access_item(request.user, pk)
+    if not can_edit_item(request.user, item):
+        raise Http404
+    revision = item.current_revision
+    initial = {"title": revision.title, "body": revision.body, "sensitivity": item.sensitivity}
+    form = ContentItemForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.content_item_edit(item=item, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Saved the edit as a new revision."))
+            return redirect(item)
+    return render(
+        request,
+        "positions/contentitem_form.html",
+        {
+            "form": form,
+            "item": item,
+            "crumbs": _crumbs(
+                (_("Content items"), reverse("positions:item_list")),
+                (item.title, item.get_absolute_url()),
+                (_("Edit"), None),
+            ),
+        },
+    )
+
+
+@require_GET
+def item_detail(request, pk):
+    access_item(request.user, pk)
+    item = selectors.content_item_detail(item_id=pk)
+    user = request.user
+    seen = services.content_item_mark_seen(item=item, user=user)
+    diff = None
+    if seen is not None and seen.pk != item.current_revision_id:
+        diff = selectors.revision_diff(seen, item.current_revision)
+    may_sign = (
+        item.status == ContentItem.Status.IN_REVIEW
+        and item.author_id != user.pk
+        and has_step_grant(user, item, item.current_step)
+    )
+    context = {
+        "item": item,
+        "revision": item.current_revision,
+        "signoffs": list(item.signoffs.all()),
+        "assignments": sorted(
+            item.assignments.all(),
+            key=lambda row: item.required_steps.index(row.step) if row.step in item.required_steps else 9,
+        ),
+        "revisions": list(item.revisions.all()),
+        "publication": selectors.publication_for(item),
+        "diff": diff,
+        "seen": seen,
+        "may_edit": can_edit_item(user, item),
+        "may_submit": item.author_id == user.pk
+        and item.status in (ContentItem.Status.DRAFT, ContentItem.Status.REJECTED),
+        "sign_form": SignForm(initial={"revision_id": item.current_revision_id}) if may_sign else None,
+        "assign_form": AssignReviewersForm(item=item)
+        if can_assign_reviewers(user, item) and item.is_editable
+        else None,
+        "publish_form": PublishForm()
+        if item.status == ContentItem.Status.APPROVED and can_publish(user, item)
+        else None,
+        "action_form": PublicationActionForm()
+        if item.status == ContentItem.Status.PUBLISHED and can_publish(user, item)
+        else None,
+        "approval_problems": services.approval_problems(item)
+        if item.status == ContentItem.Status.APPROVED
+        else [],
+        "crumbs": _crumbs((_("Content items"), reverse("positions:item_list")), (item.title, None)),
+    }
+    return render(request, "positions/contentitem_detail.html", context)
+
+
+@require_POST
+def item_submit(request, pk):
+    item = access_item(request.user, pk)
+    try:
+        services.content_item_submit(item=item, user=request.user)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Submitted for review: it waits for the first review."))
+    return redirect(item)
+
+
+@require_POST
+def item_sign(request, pk):
+    item = access_item(request.user, pk)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(item)
+    try:
+        rows = services.content_item_sign(
+            item=item,
+            user=request.user,
+            decision=form.cleaned_data["decision"],
+            opinion=form.cleaned_data["opinion"],
+            revision_id=form.cleaned_data["revision_id"],
+        )
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Signed: %(step)s.") % {"step": rows[-1].get_step_display()})
+    return redirect(item)
+
+
+@require_POST
+def item_assign(request, pk):
+    item = access_item(request.user, pk)
+    form = AssignReviewersForm(request.POST, item=item)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(item)
+    try:
+        services.content_item_assign_reviewers(
+            item=item,
+            step=form.cleaned_data["step"],
+            reviewers=list(form.cleaned_data["reviewers"]),
+            user=request.user,
+        )
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Reviewers assigned."))
+    return redirect(item)
+
+
+@require_POST
+def item_publish(request, pk):
+    item = access_item(request.user, pk)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(item)
+    try:
+        services.content_item_publish(item=item, user=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Recorded the publication of the approved revision."))
+    return redirect(item)
+
+
+@require_POST
+def item_act(request, pk):
+    item = access_item(request.user, pk)
+    form = PublicationActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(item)
+    try:
+        services.publication_act(item=item, user=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Recorded."))
+    return redirect(item)
+
+
+def _review_form_context(request, pk):
+    access_item(request.user, pk)
+    item = selectors.content_item_detail(item_id=pk)
+    return {
+        "item": item,
+        "signoffs": list(item.signoffs.all()),
+        "publication": selectors.publication_for(item),
+    }
+
+
+@require_GET
+def item_review_form(request, pk):
+    context = _review_form_context(request, pk)
+    context["crumbs"] = _crumbs(
+        (_("Content items"), reverse("positions:item_list")),
+        (context["item"].title, context["item"].get_absolute_url()),
+        (_("Publishing review form"), None),
+    )
+    return render(request, "positions/contentitem_review_form.html", context)
+
+
+@require_GET
+def item_review_form_docx(request, pk):
+    from docx import Document
+
+    context = _review_form_context(request, pk)
+    item = context["item"]
+    document = Document()
+    document.add_heading(_("Publishing review form"), level=1)
+    facts = document.add_table(rows=0, cols=2)
+    facts.style = "Table Grid"
+    revision = item.approved_revision or item.current_revision
+    for label, value in [
+        (_("Title"), item.title),
+        (_("Platform"), item.platform.name),
+        (_("Author"), f"{item.author.get_full_name()} {item.author.title}".strip()),
+        (_("Sensitivity"), item.get_sensitivity_display()),
+        (_("Status"), item.get_status_display()),
+        (_("Revision"), f"v{revision.number}  SHA-256 {revision.sha256}"),
+    ]:
+        cells = facts.add_row().cells
+        cells[0].text = str(label)
+        cells[1].text = str(value)
+    document.add_heading(_("Sign-offs"), level=2)
+    table = document.add_table(rows=1, cols=7)
+    table.style = "Table Grid"
+    headers = [
+        _("Step"),
+        _("Decision"),
+        _("Signer"),
+        _("Time"),
+        _("Opinion"),
+        _("Revision"),
+        _("SHA-256 of the revision"),
+    ]
+    for cell, header in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = str(header)
+    for row in context["signoffs"]:
+        cells = table.add_row().cells
+        values = [
+            row.get_step_display(),
+            row.get_decision_display(),
+            f"{row.signer_name} {row.signer_title}".strip(),
+            timezone.localtime(row.signed_at).strftime("%Y-%m-%d %H:%M"),
+            row.opinion,
+            f"v{row.revision.number}（{_('round')} {row.review_round}）",
+            row.content_sha256,
+        ]
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = str(value)
+    publication = context["publication"]
+    if publication:
+        document.add_heading(_("Publication"), level=2)
+        document.add_paragraph(
+            f"{timezone.localtime(publication.published_at):%Y-%m-%d %H:%M} "
+            f"{publication.published_by.get_full_name()} {publication.url or publication.post_id}"
+        )
+        for action in publication.actions.all():
+            document.add_paragraph(
+                f"{action.get_kind_display()} {timezone.localtime(action.acted_at):%Y-%m-%d %H:%M} "
+                f"{action.acted_by.get_full_name()}：{action.reason}"
+            )
+    buffer = BytesIO()
+    document.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    filename = f"信息发布审核表-{item.pk}.docx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@require_GET
+def ledger_export(request):
+    """The review ledger of a period (every sign-off) as Excel; leaders and administrators only."""
+    if not is_manager(request.user):
+        raise Http404
+    form = LedgerPeriodForm(request.GET or None)
+    if not form.is_valid():
+        return render(
+            request,
+            "positions/ledger_form.html",
+            {"form": form, "crumbs": _crumbs((_("Review ledger"), None))},
+            status=400 if request.GET else 200,
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    rows = (
+        (
+            row.sequence,
+            row.item.platform.name,
+            row.item.title,
+            row.get_step_display(),
+            row.get_decision_display(),
+            row.signer_name,
+            row.signer_title,
+            row.signed_at,
+            row.opinion,
+            row.revision.number,
+            row.content_sha256,
+            row.chain_hash,
+        )
+        for row in selectors.review_ledger(start=start, end=end)
+    )
+    sheet = Sheet(
+        title=_("Review ledger"),
+        headers=[
+            _("No."),
+            _("Platform"),
+            _("Title"),
+            _("Step"),
+            _("Decision"),
+            _("Signer"),
+            _("Title (post)"),
+            _("Time"),
+            _("Opinion"),
+            _("Revision"),
+            _("SHA-256 of the revision"),
+            _("Chain hash"),
+        ],
+        rows=rows,
+    )
+    return xlsx_response(f"三审三校签批台账-{start:%Y%m%d}-{end:%Y%m%d}.xlsx", [sheet])
+
+
+@require_GET
+def platform_list(request):
+    _require_role(request.user)
+    platforms = Platform.objects.select_related("responsible_person").order_by("kind", "name")
+    stale_ids = {platform.pk for platform in selectors.stale_physical_positions(timezone.localdate())}
+    return render(
+        request,
+        "positions/platform_list.html",
+        {"platforms": platforms, "stale_ids": stale_ids, "crumbs": _crumbs((_("Platforms"), None))},
+    )
+
+
+@require_GET
+def platform_detail(request, pk):
+    platform = access_platform(request.user, pk)
+    context = {
+        "platform": platform,
+        "reviewers": platform.default_reviewers.select_related("reviewer").order_by("step"),
+        "may_record": can_record_physical_update(request.user, platform),
+        "crumbs": _crumbs((_("Platforms"), reverse("positions:platform_list")), (platform.name, None)),
+    }
+    if platform.is_physical:
+        context["updates"] = selectors.physical_update_list(platform=platform)[:50]
+        stale = {p.pk: p for p in selectors.stale_physical_positions(timezone.localdate())}
+        context["stale"] = stale.get(platform.pk)
+    else:
+        context["items"] = selectors.content_item_list(user=request.user).filter(platform=platform)[:50]
+    return render(request, "positions/platform_detail.html", context)
+
+
+def physical_update_create(request, platform_pk):
+    platform = access_platform(request.user, platform_pk)
+    if not can_record_physical_update(request.user, platform):
+        raise Http404
+    form = PhysicalUpdateForm(
+        request.POST or None, request.FILES or None, initial={"start_date": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = services.physical_update_record(
+                platform=platform, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Recorded the content change."))
+            return redirect(update)
+    return render(
+        request,
+        "positions/physicalupdate_form.html",
+        {
+            "form": form,
+            "platform": platform,
+            "crumbs": _crumbs(
+                (_("Platforms"), reverse("positions:platform_list")),
+                (platform.name, platform.get_absolute_url()),
+                (_("Record a content change"), None),
+            ),
+        },
+    )
+
+
+@require_GET
+def physical_update_detail(request, pk):
+    update = access_physical_update(request.user, pk)
+    return render(
+        request,
+        "positions/physicalupdate_detail.html",
+        {
+            "update": update,
+            "crumbs": _crumbs(
+                (_("Platforms"), reverse("positions:platform_list")),
+                (update.platform.name, update.platform.get_absolute_url()),
+                (f"{update.start_date:%Y-%m-%d}", None),
+            ),
+        },
+    )
+
+
+@require_GET
+def key_date_list(request):
+    _require_role(request.user)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), 2049)
+    return render(
+        request,
+        "positions/keydate_list.html",
+        {
+            "year": year,
+            "years": range(2021, today.year + 2),
+            "dates": selectors.key_dates_for_year(year),
+            "tasks": selectors.publicity_task_list(year=year),
+            "upcoming": selectors.upcoming_key_dates(today, days=30),
+            "may_plan": can_plan_tasks(request.user),
+            "crumbs": _crumbs((_("Key dates"), None)),
+        },
+    )
+
+
+def task_create(request):
+    if not can_plan_tasks(request.user):
+        raise Http404
+    today = timezone.localdate()
+    initial = {"year": today.year}
+    if request.GET.get("key_date"):
+        initial["key_date"] = get_object_or_404(KeyDate, pk=request.GET.get("key_date"))
+    form = PublicityTaskForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.publicity_task_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Planned the publicity task."))
+            return redirect(f"{reverse('positions:key_date_list')}?year={task.year}")
+    return render(
+        request,
+        "positions/publicitytask_form.html",
+        {
+            "form": form,
+            "crumbs": _crumbs((_("Key dates"), reverse("positions:key_date_list")), (_("Plan a task"), None)),
+        },
+    )
+
+
+@require_POST
+def task_complete(request, pk):
+    task = access_task(request.user, pk)
+    try:
+        services.publicity_task_complete(task=task, user=request.user)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Marked the task done."))
+    return redirect(f"{reverse('positions:key_date_list')}?year={task.year}")

@@ -1,0 +1,234 @@
+"""The Django admin of the positions work area. It goes through the same services as the pages:
+it cannot sign, publish, edit approved text around the review, or change a sign-off."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    ContentItem,
+    ContentRevision,
+    KeyDate,
+    PhysicalUpdate,
+    Platform,
+    PlatformReviewer,
+    Publication,
+    PublicityTask,
+    ReviewAssignment,
+    SignOff,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown for reference only: these rows are written by the review services alone."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceSaveMixin:
+    """Runs the service in save_model; a ValidationError becomes a form error, nothing is written."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        admin_self = self
+
+        class ServiceForm(form_class):
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    admin_self.check_with_service(
+                        request, self.instance, self.cleaned_data, change=obj is not None
+                    )
+                except ValidationError as error:
+                    self.add_error(None, error)
+
+        return ServiceForm
+
+    def check_with_service(self, request, obj, data, change):
+        """Run the service inside a savepoint that is rolled back: errors show on the form."""
+
+        class _Rollback(Exception):
+            pass
+
+        pk, adding = obj.pk, obj._state.adding
+        try:
+            with transaction.atomic():
+                self.save_with_service(request, obj, data, change)
+                raise _Rollback
+        except _Rollback:
+            pass
+        finally:
+            # Nothing of the trial run survives, not even the primary key it gave the object.
+            obj.pk, obj._state.adding = pk, adding
+
+    def save_model(self, request, obj, form, change):
+        self.save_with_service(request, obj, form.cleaned_data, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Platform)
+class PlatformAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "responsible_person", "max_unchanged_days", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    autocomplete_fields = ["responsible_person"]
+
+    def save_with_service(self, request, obj, data, change):
+        services.platform_save(platform=obj, user=request.user)
+
+
+class ContentItemAdminForm(forms.ModelForm):
+    body = forms.CharField(label=_("Content"), widget=forms.Textarea)
+
+    class Meta:
+        model = ContentItem
+        fields = ["title", "sensitivity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.current_revision_id:
+            self.fields["body"].initial = self.instance.current_revision.body
+
+
+@admin.register(PlatformReviewer)
+class PlatformReviewerAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """Adding or removing a default reviewer sets the step's list through ``platform_reviewers_set``."""
+
+    list_display = ["platform", "step", "reviewer"]
+    list_filter = ["platform", "step"]
+    autocomplete_fields = ["reviewer"]
+
+    def has_change_permission(self, request, obj=None):
+        # A row is added or removed, never turned into another: that keeps the service's checks whole.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def save_with_service(self, request, obj, data, change):
+        current = [
+            row.reviewer
+            for row in PlatformReviewer.objects.filter(platform=data["platform"], step=data["step"])
+        ]
+        services.platform_reviewers_set(
+            platform=data["platform"],
+            step=data["step"],
+            reviewers=[*current, data["reviewer"]],
+            user=request.user,
+        )
+        saved = PlatformReviewer.objects.get(
+            platform=data["platform"], step=data["step"], reviewer=data["reviewer"]
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        remaining = [
+            row.reviewer
+            for row in PlatformReviewer.objects.filter(platform=obj.platform, step=obj.step).exclude(
+                pk=obj.pk
+            )
+        ]
+        services.platform_reviewers_set(
+            platform=obj.platform, step=obj.step, reviewers=remaining, user=request.user
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(ContentItem)
+class ContentItemAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """Editing here saves a new revision through ``content_item_edit``, which voids sign-offs and
+    restarts the review like any other edit. Items are drafted on the work-area pages (the author
+    is the person drafting); status, step and revisions are never edited directly."""
+
+    form = ContentItemAdminForm
+    list_display = ["title", "platform", "author", "status", "current_step", "review_round", "updated_at"]
+    list_filter = ["status", "platform", "sensitivity"]
+    search_fields = ["title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def save_with_service(self, request, obj, data, change):
+        services.content_item_edit(
+            item=obj,
+            user=request.user,
+            title=data["title"],
+            body=data["body"],
+            sensitivity=data["sensitivity"],
+        )
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "item", "step", "decision", "signer_name", "signed_at", "content_sha256"]
+    list_filter = ["step", "decision"]
+    search_fields = ["item__title", "signer_name"]
+
+
+@admin.register(ContentRevision)
+class ContentRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["item", "number", "title", "sha256", "created_at"]
+
+
+@admin.register(ReviewAssignment)
+class ReviewAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["item", "step", "reviewer", "is_active", "created_at", "ended_at"]
+    list_filter = ["step", "is_active"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    list_display = ["item", "published_at", "published_by", "url", "post_id"]
+
+
+@admin.register(PhysicalUpdate)
+class PhysicalUpdateAdmin(ReadOnlyAdmin):
+    """Recorded on the position's page, where the photo is required; shown here for reference."""
+
+    list_display = ["platform", "start_date", "end_date", "approved_by", "voided_at"]
+    list_filter = ["platform"]
+
+
+@admin.register(KeyDate)
+class KeyDateAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    list_display = [
+        "name",
+        "calendar",
+        "month",
+        "day",
+        "days_before",
+        "days_after",
+        "is_sensitive",
+        "is_active",
+    ]
+    list_filter = ["calendar", "is_sensitive", "is_active"]
+
+    def save_with_service(self, request, obj, data, change):
+        services.key_date_save(key_date=obj, user=request.user)
+
+
+@admin.register(PublicityTask)
+class PublicityTaskAdmin(ReadOnlyAdmin):
+    list_display = ["title", "key_date", "year", "owner", "deadline", "status"]
+    list_filter = ["year", "status", "key_date"]
