@@ -19,14 +19,16 @@ CATALOGUES = sorted(
 
 def po_entries(catalogue: Path) -> list[dict]:
     """(msgid, msgstr, fuzzy) of every entry but the header, read with a minimal .po parser."""
-    entries, current, key, fuzzy = [], None, None, False
+    entries, current, key, fuzzy, context = [], None, None, False, ""
     for line in catalogue.read_text(encoding="utf-8").splitlines():
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
+        elif line.startswith("msgctxt "):
+            context = ast.literal_eval(line[8:])
         elif line.startswith("msgid "):
-            current = {"msgid": ast.literal_eval(line[6:]), "msgstr": "", "fuzzy": fuzzy}
+            current = {"msgid": ast.literal_eval(line[6:]), "msgstr": "", "fuzzy": fuzzy, "context": context}
             entries.append(current)
-            key, fuzzy = "msgid", False
+            key, fuzzy, context = "msgid", False, ""
         elif line.startswith("msgid_plural "):
             key = None
         elif line.startswith("msgstr"):
@@ -72,3 +74,18 @@ def test_the_interface_speaks_chinese():
     with translation.override("zh-hans"):
         assert translation.gettext("Log in") == "登录"
         assert translation.gettext("Dashboard") == "工作台"
+
+
+def test_no_two_catalogues_translate_the_same_source_differently():
+    # Django merges every catalogue into one: where two apps translate the same English string
+    # differently, one of them silently shows the other's word. Use distinct wording or pgettext.
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for catalogue in CATALOGUES:
+        for entry in po_entries(catalogue):
+            where = catalogue_id(catalogue)
+            source = (entry["context"], entry["msgid"])
+            if source in seen and seen[source][1] != entry["msgstr"]:
+                conflicts.append((source, seen[source], (where, entry["msgstr"])))
+            seen.setdefault(source, (where, entry["msgstr"]))
+    assert conflicts == []

@@ -70,7 +70,7 @@ class User(AbstractUser, AuditedModel):
         blank=True,
         related_name="members",
     )
-    title = models.CharField(_("title"), max_length=50, blank=True, help_text=_("Post, e.g. 副主任, 科员."))
+    title = models.CharField(_("post"), max_length=50, blank=True, help_text=_("Post, e.g. 副主任, 科员."))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
     objects = UserManager()
