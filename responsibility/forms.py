@@ -172,6 +172,14 @@ class AgendaItemForm(forms.Form):
     )
 
 
+class AgendaStudyLinkForm(forms.Form):
+    study_session = forms.ModelChoiceField(label=_("session in the study ledger"), queryset=None)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["study_session"].queryset = candidates
+
+
 class AttendanceForm(forms.Form):
     person = PersonChoiceField(label=_("person"), queryset=User.objects.none())
     status = forms.ChoiceField(label=_("attendance at the meeting"), choices=MeetingAttendance.Status.choices)

@@ -205,6 +205,15 @@ class AgendaItem(BaseModel):
     material = models.TextField(
         _("material studied"), blank=True, help_text=_("For a first-agenda study: the speech or document.")
     )
+    study_session = models.ForeignKey(
+        "study.StudySession",
+        verbose_name=_("session in the study ledger"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="office_meeting_agenda_items",
+        help_text=_("For a first-agenda study: the same study as recorded in the study ledger."),
+    )
 
     class Meta:
         verbose_name = _("agenda item")
@@ -215,6 +224,10 @@ class AgendaItem(BaseModel):
             models.CheckConstraint(
                 condition=~Q(kind="first_topic") | Q(position=1),
                 name="responsibility_first_topic_is_item_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(study_session__isnull=True) | Q(kind="first_topic"),
+                name="responsibility_study_link_only_for_first_topic",
             ),
         ]
 

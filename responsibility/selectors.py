@@ -159,7 +159,10 @@ def meeting_detail(pk: int) -> OfficeMeeting:
     return (
         OfficeMeeting.objects.select_related("chair", "section", "created_by", "voided_by")
         .prefetch_related(
-            Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("position")),
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.select_related("study_session").order_by("position"),
+            ),
             Prefetch(
                 "attendances", queryset=MeetingAttendance.objects.select_related("person", "person__section")
             ),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
 from ideology_office.common.counting import count_by_period, countable, countable_queryset
+from study.models import StudySession
 
 from .models import (
     AgendaItem,
@@ -406,6 +407,40 @@ def agenda_item_add(
     item.full_clean()
     item.save()
     return item
+
+
+@transaction.atomic
+def agenda_item_link_study_session(
+    *, item: AgendaItem, session: StudySession, user: User | None
+) -> AgendaItem:
+    """Link a meeting's first-agenda study to the same study in the study ledger: a first-agenda
+    session held at an office meeting on the meeting's date."""
+    meeting = _open_meeting(item.meeting)
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if item.kind != AgendaItem.Kind.FIRST_TOPIC:
+        raise ValidationError(
+            {"study_session": _("Only a first-agenda study item can be linked to the study ledger.")},
+            code="not_first_topic",
+        )
+    if not study_sessions_for_meeting(meeting).filter(pk=session.pk).exists():
+        raise ValidationError(
+            {
+                "study_session": _("Choose a first-agenda study held at an office meeting on %(date)s.")
+                % {"date": meeting.date.isoformat()}
+            },
+            code="wrong_session",
+        )
+    item.study_session = session
+    item.full_clean()
+    item.save(update_fields=["study_session", "updated_at"])
+    return item
+
+
+def study_sessions_for_meeting(meeting: OfficeMeeting):
+    """The study ledger's first-agenda sessions that can be this meeting's first agenda item."""
+    return StudySession.objects.active().filter(
+        kind=StudySession.Kind.FIRST_AGENDA, first_agenda_venue="office_meeting", date=meeting.date
+    )
 
 
 @transaction.atomic

@@ -26,6 +26,11 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/void/", views.meeting_void, name="meeting_void"),
     path("meetings/<int:pk>/agenda/", views.agenda_item_add, name="agenda_item_add"),
+    path(
+        "meetings/<int:pk>/agenda/<int:item_pk>/study/",
+        views.agenda_item_link_study,
+        name="agenda_item_link_study",
+    ),
     path("meetings/<int:pk>/attendance/", views.attendance_set, name="attendance_set"),
     path("meetings/<int:pk>/follow-ups/", views.follow_up_create, name="follow_up_create"),
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),

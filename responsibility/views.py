@@ -8,7 +8,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from ideology_office.common.services import record_void
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import filters, forms, permissions, selectors, services
-from .models import Assessment, AssessmentScore, SchemeItem
+from .models import AgendaItem, Assessment, AssessmentScore, SchemeItem
 
 
 def _crumbs(*trail):
@@ -414,6 +414,11 @@ def meeting_detail(request, pk):
             "follow_ups": follow_ups,
             "can_change": can_change,
             "agenda_form": forms.AgendaItemForm(auto_id="agenda_%s"),
+            "study_link_form": forms.AgendaStudyLinkForm(
+                auto_id="study_link_%s", candidates=services.study_sessions_for_meeting(meeting)
+            )
+            if can_change
+            else None,
             "attendance_form": forms.AttendanceForm(auto_id="attendance_%s"),
             "follow_up_form": forms.FollowUpForm(auto_id="follow_up_%s"),
             "void_form": VoidForm(),
@@ -506,6 +511,28 @@ def agenda_item_add(request, pk):
         forms.AgendaItemForm,
         lambda meeting, data: services.agenda_item_add(meeting=meeting, user=request.user, **data),
     )
+
+
+@require_POST
+def agenda_item_link_study(request, pk, item_pk):
+    meeting = permissions.access_meeting(request.user, pk)
+    _require(permissions.can_change_meeting(request.user, meeting))
+    item = get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
+    form = forms.AgendaStudyLinkForm(request.POST, candidates=services.study_sessions_for_meeting(meeting))
+    if form.is_valid():
+        try:
+            services.agenda_item_link_study_session(
+                item=item, session=form.cleaned_data["study_session"], user=request.user
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+    if form.errors:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    else:
+        messages.success(request, _("Linked the first-agenda study to the study ledger."))
+    return redirect(meeting)
 
 
 @require_POST
