@@ -34,18 +34,3 @@ def browser(chromium_path, monkeypatch):
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
-    _end_stray_database_sessions()
-
-
-def _end_stray_database_sessions():
-    """The live server's request threads have ended, but on PostgreSQL one of their sessions can
-    stay open and keep the test database from being dropped at the end of the run."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
