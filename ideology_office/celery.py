@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ideology_office.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ideology_office.settings.local")
 
 app = Celery("ideology_office")
 app.config_from_object("django.conf:settings", namespace="CELERY")
