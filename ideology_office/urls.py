@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("ideology_office.dashboard.urls")),
     path("accounts/", include("ideology_office.accounts.urls")),
     path("files/", include("ideology_office.common.urls")),
+    path("inbox/", include("ideology_office.notifications.urls")),
     path("responsibility/", include("responsibility.urls")),
     path("study/", include("study.urls")),
     path("positions/", include("positions.urls")),

@@ -22,6 +22,7 @@ PRODUCT_APP_LABELS = (
     "positions",
     "sentiment",
     "inspections",
+    "notifications",
 )
 ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [f"{label}.*" for label in PRODUCT_APP_LABELS] + ["auth.view_group", "auth.change_group"],

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from ideology_office.notifications.selectors import unread_count
+
 from .navigation import navigation_for
 
 
@@ -11,6 +13,6 @@ def navigation(request):
         "nav_active": match.namespace if match else "",
         "site_title": settings.SITE_TITLE,
         "organisation_name": settings.ORGANISATION_NAME,
-        # Filled in by the reminders issue (the in-app inbox); the badge is hidden while zero.
-        "inbox_unread_count": 0,
+        # One count query for a signed-in person; the badge is hidden while zero.
+        "inbox_unread_count": unread_count(user) if user is not None and user.is_authenticated else 0,
     }

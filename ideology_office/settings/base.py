@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "ideology_office.accounts",
     "ideology_office.common",
     "ideology_office.dashboard",
+    "ideology_office.notifications",
     # one app per work area
     "responsibility",
     "study",
@@ -219,6 +221,31 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="意识形态工作平台
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[意识形态工作平台] "
 
+# REMINDERS (ideology_office.notifications)
+# Group robot of enterprise WeChat (wecom) or DingTalk (dingtalk); empty URL: the channel is skipped.
+REMINDER_WEBHOOK_URL = env("REMINDER_WEBHOOK_URL", default="")
+# DingTalk "加签" secret: requests are signed with timestamp + HMAC-SHA256.
+REMINDER_WEBHOOK_SECRET = env("REMINDER_WEBHOOK_SECRET", default="")
+REMINDER_WEBHOOK_KIND = env("REMINDER_WEBHOOK_KIND", default="wecom")
+REMINDER_WEBHOOK_TIMEOUT = env.int("REMINDER_WEBHOOK_TIMEOUT", default=10)
+# Quiet hours for people who set none (local time; equal values: no quiet hours). Reminders due
+# inside them wait until the end, unless their rule is urgent.
+REMINDER_QUIET_START = env("REMINDER_QUIET_START", default="22:00")
+REMINDER_QUIET_END = env("REMINDER_QUIET_END", default="07:30")
+REMINDER_PLANNER_BATCH_SIZE = env.int("REMINDER_PLANNER_BATCH_SIZE", default=500)
+REMINDER_SEND_BATCH_SIZE = env.int("REMINDER_SEND_BATCH_SIZE", default=20)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+# A row claimed longer ago than this was left by a dead worker: the watchdog frees it.
+REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("REMINDER_CLAIM_TIMEOUT_SECONDS", default=10 * 60)
+# A reminder whose time passed while the planner was stopped is still sent within this delay.
+REMINDER_CATCHUP_HOURS = env.int("REMINDER_CATCHUP_HOURS", default=24)
+REMINDER_DIGEST_HOUR = env.int("REMINDER_DIGEST_HOUR", default=8)
+REMINDER_QUEUE = env("REMINDER_QUEUE", default="celery")
+# Links in e-mails and robot messages.
+REMINDER_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+REMINDER_MESSAGE_ID_DOMAIN = env("REMINDER_MESSAGE_ID_DOMAIN", default="ideology-office.local")
+
 # CELERY
 # Embedded default: kombu's filesystem transport, so `make run` needs no broker server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -257,6 +284,28 @@ CELERY_BEAT_SCHEDULE = {
     "worker-health-check": {
         "task": "ideology_office.common.tasks.health_check",
         "schedule": timedelta(minutes=10),
+    },
+    # Reminders (ideology_office.notifications): the planner fills the outbox, the sweep sends what
+    # is due (held, retried or enqueued while the broker was down), the watchdog frees stuck claims.
+    "reminders-plan": {
+        "task": "notifications.plan_reminders",
+        "schedule": timedelta(minutes=5),
+        "options": {"queue": REMINDER_QUEUE},
+    },
+    "reminders-send": {
+        "task": "notifications.send_due_reminders",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": REMINDER_QUEUE},
+    },
+    "reminders-watchdog": {
+        "task": "notifications.reclaim_stuck_reminders",
+        "schedule": timedelta(minutes=5),
+        "options": {"queue": REMINDER_QUEUE},
+    },
+    "reminders-leader-digest": {
+        "task": "notifications.plan_leader_digest",
+        "schedule": crontab(hour=REMINDER_DIGEST_HOUR, minute=0),
+        "options": {"queue": REMINDER_QUEUE},
     },
 }
 

@@ -8,6 +8,9 @@ class Dossier(VoidableModel):
     title = models.CharField(max_length=100)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     score = models.IntegerField(default=0)
+    # For the reminders engine's test source: a date deadline and whether the dossier is done.
+    deadline = models.DateField(null=True, blank=True)
+    done = models.BooleanField(default=False)
 
     def __str__(self):
         return self.title
