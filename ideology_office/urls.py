@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("ideology_office.accounts.urls")),
     path("files/", include("ideology_office.common.urls")),
     path("inbox/", include("ideology_office.notifications.urls")),
+    path("reports/", include("ideology_office.reports.urls")),
     path("responsibility/", include("responsibility.urls")),
     path("study/", include("study.urls")),
     path("positions/", include("positions.urls")),

@@ -64,7 +64,12 @@ def test_the_compiled_catalogue_matches_the_source(catalogue):
     stale = [
         entry["msgid"]
         for entry in po_entries(catalogue)
-        if compiled.gettext(entry["msgid"]) != entry["msgstr"]
+        if (
+            compiled.pgettext(entry["context"], entry["msgid"])
+            if entry["context"]
+            else compiled.gettext(entry["msgid"])
+        )
+        != entry["msgstr"]
     ]
     assert stale == []
 

@@ -23,6 +23,7 @@ PRODUCT_APP_LABELS = (
     "sentiment",
     "inspections",
     "notifications",
+    "reports",
 )
 ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [f"{label}.*" for label in PRODUCT_APP_LABELS] + ["auth.view_group", "auth.change_group"],

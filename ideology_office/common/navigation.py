@@ -15,6 +15,12 @@ def _has_any_role(user) -> bool:
     return bool(user.role_names)
 
 
+def _reads_reports(user) -> bool:
+    from ideology_office.reports.permissions import can_read_reports
+
+    return can_read_reports(user)
+
+
 def _is_admin(user) -> bool:
     return user.is_staff and (user.is_superuser or user.has_role(Role.ADMIN))
 
@@ -92,6 +98,7 @@ WORK_AREAS_BY_KEY = {area.key: area for area in WORK_AREAS}
 NAV_ITEMS = (
     NavItem("dashboard", _("Dashboard"), "dashboard:home", "bi-speedometer2", lambda user: True),
     *(NavItem(area.key, area.label, area.url_name, area.icon, _has_any_role) for area in WORK_AREAS),
+    NavItem("reports", _("Annual work report"), "reports:annual_figures", "bi-file-earmark-text", _reads_reports),
     NavItem("admin", _("Administration"), "admin:index", "bi-gear", _is_admin),
 )
 

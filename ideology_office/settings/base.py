@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ideology_office.common",
     "ideology_office.dashboard",
     "ideology_office.notifications",
+    "ideology_office.reports",
     # one app per work area
     "responsibility",
     "study",

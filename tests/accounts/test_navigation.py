@@ -19,11 +19,11 @@ def nav_keys(client) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.ADMIN, ["dashboard", *WORK_AREAS, "admin"]),
-        (Role.LEADER, ["dashboard", *WORK_AREAS]),
+        (Role.ADMIN, ["dashboard", *WORK_AREAS, "reports", "admin"]),
+        (Role.LEADER, ["dashboard", *WORK_AREAS, "reports"]),
         (Role.SECTION_HEAD, ["dashboard", *WORK_AREAS]),
         (Role.STAFF, ["dashboard", *WORK_AREAS]),
-        (Role.INSPECTOR, ["dashboard", *WORK_AREAS]),
+        (Role.INSPECTOR, ["dashboard", *WORK_AREAS, "reports"]),
     ],
 )
 def test_each_role_sees_its_navigation(client, users_by_role, role, expected):

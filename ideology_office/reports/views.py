@@ -1,0 +1,89 @@
+"""The annual report's pages: the figures on one page (each linking to its records) and the Word
+download, both for the period chosen in the same small form."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .document import ReportTemplateError, default_template_bytes
+from .figures import DEFAULT_FOCUS_TAGS, annual_figures
+from .forms import ReportPeriodForm
+from .permissions import can_manage_report_templates, can_read_reports
+from .selectors import annual_report_bytes
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _require_reader(user) -> None:
+    if not can_read_reports(user):
+        raise PermissionDenied
+
+
+def _period_form(request) -> ReportPeriodForm:
+    year = timezone.localdate().year
+    data = request.GET if "since" in request.GET or "until" in request.GET else None
+    initial = {"since": year - 2, "until": year, "focus_tags": "、".join(DEFAULT_FOCUS_TAGS)}
+    return ReportPeriodForm(data or {key: value for key, value in initial.items()})
+
+
+def _docx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+@require_GET
+def annual_figures_view(request):
+    _require_reader(request.user)
+    form = _period_form(request)
+    report = None
+    if form.is_valid():
+        tags = form.focus_tag_list() or DEFAULT_FOCUS_TAGS
+        report = annual_figures(
+            since=form.cleaned_data["since"], until=form.cleaned_data["until"], focus_tags=tags
+        )
+    template = "reports/annual_figures.html#figures" if request.htmx else "reports/annual_figures.html"
+    return render(
+        request,
+        template,
+        {"form": form, "report": report, "crumbs": [(_("Annual work report"), None)]},
+    )
+
+
+@require_GET
+def annual_report_download(request):
+    _require_reader(request.user)
+    form = _period_form(request)
+    if not form.is_valid():
+        return render(
+            request,
+            "reports/annual_figures.html",
+            {"form": form, "report": None, "crumbs": [(_("Annual work report"), None)]},
+            status=400,
+        )
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    try:
+        content = annual_report_bytes(since=since, until=until, focus_tags=form.focus_tag_list() or None)
+    except ReportTemplateError as error:
+        return render(
+            request,
+            "reports/annual_figures.html",
+            {
+                "form": form,
+                "report": None,
+                "template_error": str(error),
+                "crumbs": [(_("Annual work report"), None)],
+            },
+            status=409,
+        )
+    return _docx_response(content, f"annual-report-{since}-{until}.docx")
+
+
+@require_GET
+def default_template_download(request):
+    if not (can_manage_report_templates(request.user) or can_read_reports(request.user)):
+        raise PermissionDenied
+    return _docx_response(default_template_bytes(), "annual-report-template.docx")
