@@ -1,6 +1,23 @@
-from django.db.models import Count, Q
+"""What the home page shows: the leaders' figures for a year and what needs attention, and each
+person's own work. Every panel reads the work areas' records through a fixed number of queries
+(aggregates and short, limited lists), so the page costs the same for a section or a county."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
+
+ATTENTION_LIMIT = 8
+DUE_SOON_DAYS = 14
 
 
 def section_headcounts() -> list[dict]:
@@ -11,3 +28,319 @@ def section_headcounts() -> list[dict]:
         .order_by("sort_order", "name")
         .values("name", "headcount")
     )
+
+
+def section_choices() -> list[tuple[int, str]]:
+    return list(
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION, is_active=True)
+        .order_by("sort_order", "name")
+        .values_list("pk", "name")
+    )
+
+
+def sections_in_charge(user, year: int) -> list[int]:
+    """The sections a leadership member is in charge of in ``year`` (一岗双责): one query."""
+    from responsibility.models import DutyAssignmentSection
+
+    return list(
+        DutyAssignmentSection.objects.filter(
+            assignment__leader=user, assignment__year=year, assignment__voided_at__isnull=True
+        )
+        .values_list("section_id", flat=True)
+        .distinct()
+    )
+
+
+def _link(name: str, **params) -> str:
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+@dataclass
+class Scope:
+    """The year and the sections the figures cover (None: the whole office)."""
+
+    year: int
+    sections: list[int] | None = None
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+    @property
+    def single_section(self) -> int | None:
+        return self.sections[0] if self.sections and len(self.sections) == 1 else None
+
+
+# Study ---------------------------------------------------------------------------------------
+
+# The dashboard groups the session kinds the way the seed report speaks of them.
+STUDY_GROUPS = [
+    ("first_agenda", _("First agenda"), ("first_agenda",)),
+    ("central_group", _("Central group"), ("central_group",)),
+    ("thematic_discussion", _("Discussions"), ("thematic_discussion",)),
+    ("reading_class", _("Reading class days"), ("reading_class",)),
+    ("branch", _("三会一课"), ("branch_general", "branch_committee", "party_group", "party_lecture")),
+    ("themed_party_day", _("Themed party days"), ("themed_party_day",)),
+    ("other", _("Other activities"), ("other",)),
+]
+
+
+def study_by_month(scope: Scope) -> dict:
+    """Sessions per month of the year by kind group, as stacked-bar chart data with a link to the
+    records behind every bar: one query."""
+    from study.models import StudySession
+
+    sessions = StudySession.objects.active().filter(date__gte=scope.start, date__lte=scope.end)
+    if scope.sections is not None:
+        sessions = sessions.filter(section_id__in=scope.sections)
+    counts = {
+        (row["month"], row["kind"]): row["total"]
+        for row in sessions.annotate(month=ExtractMonth("date"))
+        .values("month", "kind")
+        .annotate(total=Count("pk"))
+        .order_by()
+    }
+    series, links, totals = [], [], {}
+    for key, label, kinds in STUDY_GROUPS:
+        values = [sum(counts.get((month, kind), 0) for kind in kinds) for month in range(1, 13)]
+        totals[key] = sum(values)
+        series.append({"key": key, "name": str(label), "values": values, "total": totals[key]})
+        row_links = []
+        for month in range(1, 13):
+            first = datetime.date(scope.year, month, 1)
+            last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+            row_links.append(
+                _link(
+                    "study:session_list",
+                    kind=kinds[0] if len(kinds) == 1 else "",
+                    section=scope.single_section or "",
+                    date_from=first.isoformat(),
+                    date_to=last.isoformat(),
+                )
+            )
+        links.append(row_links)
+    return {
+        "categories": [f"{month}月" for month in range(1, 13)],
+        "series": series,
+        "links": links,
+        "totals": totals,
+        "total": sum(totals.values()),
+        "url": _link(
+            "study:session_list",
+            section=scope.single_section or "",
+            date_from=scope.start.isoformat(),
+            date_to=scope.end.isoformat(),
+        ),
+    }
+
+
+def first_agenda_timeliness(scope: Scope):
+    """Days from issue to first study for the materials issued in the year (one query)."""
+    from study.selectors import first_agenda_timeliness as by_year
+
+    return by_year(years=[scope.year], today=scope.today)[0]
+
+
+def points_by_section(scope: Scope) -> dict:
+    """Sections ranked by average learning points per person over the latest month of the year
+    that has points: two queries (the month, then one aggregate)."""
+    from study.models import PointsEntry
+
+    entries = PointsEntry.objects.filter(date__gte=scope.start, date__lte=scope.end)
+    latest = entries.order_by("-date").values_list("date", flat=True).first()
+    if latest is None:
+        return {"month": None, "categories": [], "values": [], "rows": []}
+    month = latest.replace(day=1)
+    next_month = (month + datetime.timedelta(days=32)).replace(day=1)
+    rows = list(
+        entries.filter(date__gte=month, date__lt=next_month, person__section__kind=OrgUnit.Kind.SECTION)
+        .values("person__section_id", "person__section__name")
+        .annotate(total=Sum("points"), people=Count("person", distinct=True))
+        .order_by()
+    )
+    for row in rows:
+        row["average"] = round(row["total"] / row["people"]) if row["people"] else 0
+    rows.sort(key=lambda row: (-row["average"], row["person__section__name"]))
+    highlight = set(scope.sections or [])
+    return {
+        "month": month,
+        "categories": [row["person__section__name"] for row in rows],
+        "values": [row["average"] for row in rows],
+        "highlight": [row["person__section_id"] in highlight for row in rows],
+        "rows": rows,
+        "url": _link("study:points_ranking", month=month.strftime("%Y-%m")),
+    }
+
+
+# Positions -----------------------------------------------------------------------------------
+
+
+def review_waiting(scope: Scope) -> list[dict]:
+    """Content waiting at each review step now (zeros included): one query."""
+    from positions.models import ContentItem, SignOff
+
+    items = ContentItem.objects.filter(status=ContentItem.Status.IN_REVIEW)
+    if scope.sections is not None:
+        items = items.filter(author__section_id__in=scope.sections)
+    counts = dict(items.values_list("current_step").annotate(total=Count("pk")).order_by())
+    return [
+        {"step": step, "label": step.label, "count": counts.get(step.value, 0)}
+        for step in SignOff.REVIEW_STEPS
+    ]
+
+
+# Inspections ---------------------------------------------------------------------------------
+
+
+def rectification(scope: Scope) -> dict:
+    """Completion of the tasks due in the year, and the overdue and due-soon tasks now: three
+    queries (one aggregate, two short lists)."""
+    from inspections.models import RectificationTask
+    from inspections.selectors import TASK_RELATED, active_tasks
+
+    State = RectificationTask.State
+    tasks = active_tasks()
+    if scope.sections is not None:
+        tasks = tasks.filter(responsible_unit_id__in=scope.sections)
+    counts = tasks.filter(deadline__gte=scope.start, deadline__lte=scope.end).aggregate(
+        total=Count("pk"),
+        closed=Count("pk", filter=Q(state=State.CLOSED)),
+        overdue=Count("pk", filter=~Q(state=State.CLOSED) & Q(deadline__lt=scope.today)),
+    )
+    open_tasks = tasks.exclude(state=State.CLOSED).select_related(*TASK_RELATED)
+    overdue = list(open_tasks.filter(deadline__lt=scope.today).order_by("deadline", "pk")[:ATTENTION_LIMIT])
+    due_soon = list(
+        open_tasks.filter(
+            deadline__gte=scope.today, deadline__lte=scope.today + datetime.timedelta(days=DUE_SOON_DAYS)
+        ).order_by("deadline", "pk")[:ATTENTION_LIMIT]
+    )
+    section = scope.single_section or ""
+    return {
+        **counts,
+        "rate": round(100 * counts["closed"] / counts["total"], 1) if counts["total"] else None,
+        "overdue_tasks": overdue,
+        "due_soon_tasks": due_soon,
+        "url": _link("inspections:task_list", responsible_unit=section),
+        "overdue_url": _link("inspections:task_list", overdue="true", responsible_unit=section),
+    }
+
+
+# Sentiment -----------------------------------------------------------------------------------
+
+
+def opinion_quarter(scope: Scope) -> dict:
+    """This quarter's review (held or not, days left) and its risk heat map: one to three queries."""
+    from sentiment.selectors import current_quarter_review_status, risk_heatmap
+
+    status = current_quarter_review_status(scope.today)
+    return {"status": status, "heatmap": risk_heatmap(status.review) if status.review else None}
+
+
+def incidents_by_quarter(scope: Scope) -> list[dict]:
+    """Per quarter of the year: incidents found, and how many were reported and handled within
+    their limits. One query; the comparison with each incident's own limits is done here."""
+    from sentiment.models import OpinionIncident
+
+    rows = OpinionIncident.objects.active().filter(
+        found_at__date__gte=scope.start, found_at__date__lte=scope.end
+    )
+    quarters = [
+        {"quarter": number, "found": 0, "reported_in_time": 0, "handled_in_time": 0, "open": 0}
+        for number in range(1, 5)
+    ]
+    for found, reported, handled, report_limit, handle_limit in rows.values_list(
+        "found_at", "reported_at", "handled_at", "report_limit_minutes", "handle_limit_minutes"
+    ):
+        quarter = quarters[(timezone.localtime(found).month - 1) // 3]
+        quarter["found"] += 1
+        if reported and (reported - found).total_seconds() <= report_limit * 60:
+            quarter["reported_in_time"] += 1
+        if handled and (handled - found).total_seconds() <= handle_limit * 60:
+            quarter["handled_in_time"] += 1
+        if handled is None:
+            quarter["open"] += 1
+    for quarter in quarters:
+        first = datetime.date(scope.year, quarter["quarter"] * 3 - 2, 1)
+        last = (
+            datetime.date(scope.year, 12, 31)
+            if quarter["quarter"] == 4
+            else datetime.date(scope.year, quarter["quarter"] * 3 + 1, 1) - datetime.timedelta(days=1)
+        )
+        quarter["url"] = _link(
+            "sentiment:incident_list", found_from=first.isoformat(), found_to=last.isoformat()
+        )
+    return quarters
+
+
+def duty_today(scope: Scope, now: datetime.datetime | None = None) -> dict:
+    """Who is on duty now and the day's shifts: two queries."""
+    from sentiment.selectors import on_duty_now, shifts_for_day
+
+    now = now or timezone.now()
+    return {"now": on_duty_now(now), "today": shifts_for_day(timezone.localdate(now))}
+
+
+# Responsibility -------------------------------------------------------------------------------
+
+
+def responsibility_attention() -> dict:
+    from responsibility.selectors import assessments_in_progress, leading_group_needs_adjustment
+
+    return {
+        "group_needs_adjustment": leading_group_needs_adjustment(),
+        "assessments": list(assessments_in_progress()[:ATTENTION_LIMIT]),
+    }
+
+
+def key_dates_ahead(scope: Scope) -> list:
+    from positions.selectors import upcoming_key_dates
+
+    return upcoming_key_dates(scope.today, days=30)[:ATTENTION_LIMIT]
+
+
+def leader_dashboard(scope: Scope) -> dict:
+    return {
+        "study": study_by_month(scope),
+        "timeliness": first_agenda_timeliness(scope),
+        "points": points_by_section(scope),
+        "review_waiting": review_waiting(scope),
+        "rectification": rectification(scope),
+        "opinion": opinion_quarter(scope),
+        "incidents": incidents_by_quarter(scope),
+        "duty": duty_today(scope),
+        "key_dates": key_dates_ahead(scope),
+        **responsibility_attention(),
+    }
+
+
+# My work --------------------------------------------------------------------------------------
+
+
+def my_work(user, today: datetime.date | None = None) -> dict:
+    """A person's own open work: tasks, follow-ups, review queue, next shifts. Four queries."""
+    from inspections.models import RectificationTask
+    from inspections.selectors import TASK_RELATED, active_tasks
+    from positions.selectors import review_queue_for_user
+    from responsibility.selectors import follow_up_actions_for_user
+    from sentiment.selectors import shifts_for_person
+
+    today = today or timezone.localdate()
+    return {
+        "tasks": list(
+            active_tasks()
+            .filter(responsible_person=user)
+            .exclude(state=RectificationTask.State.CLOSED)
+            .select_related(*TASK_RELATED)
+            .order_by("deadline", "pk")[:ATTENTION_LIMIT]
+        ),
+        "follow_ups": list(follow_up_actions_for_user(user)[:ATTENTION_LIMIT]),
+        "reviews": list(review_queue_for_user(user=user)[:ATTENTION_LIMIT]),
+        "shifts": list(shifts_for_person(person=user, since=timezone.now())[:3]),
+        "today": today,
+    }

@@ -1,20 +1,52 @@
+"""The home page: the leaders' dashboard for a year (figures and what needs attention, each
+linking to its records) and, for everyone with a role, their own work."""
+
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from ideology_office.common.navigation import WORK_AREAS
+from ideology_office.reports.permissions import can_read_reports
 
-from .selectors import section_headcounts
+from . import selectors
+from .forms import DashboardFilterForm
 
 
+def _scope(request, user) -> tuple[DashboardFilterForm, selectors.Scope, bool]:
+    today = timezone.localdate()
+    in_charge = selectors.sections_in_charge(user, today.year) if can_read_reports(user) else []
+    form = DashboardFilterForm(
+        request.GET or {"year": today.year},
+        sections=selectors.section_choices(),
+        can_filter_mine=bool(in_charge),
+    )
+    if not form.is_valid():
+        return form, selectors.Scope(year=today.year, today=today), bool(in_charge)
+    year = form.cleaned_data["year"]
+    if form.cleaned_data.get("mine"):
+        sections = in_charge if year == today.year else selectors.sections_in_charge(user, year)
+    elif form.cleaned_data["section"] is not None:
+        sections = [form.cleaned_data["section"]]
+    else:
+        sections = None
+    return form, selectors.Scope(year=year, sections=sections, today=today), bool(in_charge)
+
+
+@require_GET
 def home(request):
-    """The home page. The leaders' figures arrive with the dashboard issue; for now it shows
-    the work areas and the office's people by section, read from the records."""
-    headcounts = section_headcounts()
-    chart = {
+    user = request.user
+    context = {"work_areas": WORK_AREAS}
+    if user.role_names:
+        context["my_work"] = selectors.my_work(user)
+    if can_read_reports(user):
+        form, scope, has_areas = _scope(request, user)
+        context.update(form=form, scope=scope, has_areas=has_areas, office=selectors.leader_dashboard(scope))
+        if request.htmx:
+            return render(request, "dashboard/home.html#office-panels", context)
+    headcounts = selectors.section_headcounts()
+    context["headcount_chart"] = {
         "categories": [row["name"] for row in headcounts],
         "values": [row["headcount"] for row in headcounts],
     }
-    return render(
-        request,
-        "dashboard/home.html",
-        {"work_areas": WORK_AREAS, "headcount_chart": chart, "headcount_total": sum(chart["values"])},
-    )
+    context["headcount_total"] = sum(context["headcount_chart"]["values"])
+    return render(request, "dashboard/home.html", context)

@@ -12,7 +12,43 @@
     return element ? JSON.parse(element.textContent) : null;
   }
 
+  var PALETTE = ["#b71c1c", "#e65100", "#f9a825", "#2e7d32", "#1565c0", "#6a1b9a", "#546e7a"];
+
   var chartBuilders = {
+    // Stacked columns, one series per kind; data.links[series][index] is the records behind a bar.
+    stacked: function (data) {
+      return {
+        color: PALETTE,
+        grid: { left: 40, right: 16, top: 40, bottom: 32 },
+        tooltip: { trigger: "axis" },
+        legend: { top: 0, type: "scroll" },
+        xAxis: { type: "category", data: data.categories },
+        yAxis: { type: "value", minInterval: 1 },
+        series: data.series.map(function (item) {
+          return { name: item.name, type: "bar", stack: "total", data: item.values, cursor: "pointer" };
+        }),
+      };
+    },
+    // Horizontal bars, best first; a highlighted bar is the chosen section.
+    hbar: function (data) {
+      var categories = data.categories.slice().reverse();
+      var values = data.values.slice().reverse();
+      var highlight = (data.highlight || []).slice().reverse();
+      return {
+        grid: { left: 72, right: 24, top: 8, bottom: 24 },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", data: categories },
+        series: [
+          {
+            type: "bar",
+            data: values.map(function (value, index) {
+              return { value: value, itemStyle: { color: highlight[index] ? "#1565c0" : "#b71c1c" } };
+            }),
+          },
+        ],
+      };
+    },
     bar: function (data) {
       return {
         grid: { left: 40, right: 16, top: 24, bottom: 64 },
@@ -36,6 +72,16 @@
       }
       var chart = window.echarts.getInstanceByDom(element) || window.echarts.init(element);
       chart.setOption(build(data), true);
+      if (data.links) {
+        // Following a bar leads to the records it counts.
+        chart.off("click");
+        chart.on("click", function (params) {
+          var row = data.links[params.seriesIndex];
+          if (row && row[params.dataIndex]) {
+            window.location.assign(row[params.dataIndex]);
+          }
+        });
+      }
       element.dataset.chartReady = "true";
     });
   }

@@ -57,6 +57,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-risk-heatmap]").forEach(draw);
   });
+  // A heat map inside a fragment swapped in by htmx (the dashboard's filters) is drawn too.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    event.target.querySelectorAll("[data-risk-heatmap]").forEach(draw);
+  });
   window.addEventListener("resize", function () {
     document.querySelectorAll("[data-risk-heatmap]").forEach(function (element) {
       var chart = window.echarts && window.echarts.getInstanceByDom(element);
