@@ -57,7 +57,7 @@ def show(value) -> str:
 
 
 def report_context(report: ReportFigures) -> dict:
-    platforms = [name.strip() for name in str(report.value("learning_platforms")).split(",") if name.strip()]
+    platforms = [name.strip() for name in str(report.value("learning_platforms")).split("、") if name.strip()]
     return {
         "office_name": report.office_name,
         "since": report.since,

@@ -84,6 +84,11 @@ def _link(name: str, **params) -> str:
     return reverse(name) + (f"?{query}" if query else "")
 
 
+def _whole(number):
+    """6.0 -> 6: a median of whole days prints as a whole number."""
+    return int(number) if float(number).is_integer() else number
+
+
 def _count(key: str, start, end, **filters) -> int:
     return countable_queryset(key, start=start, end=end, filters=filters or None).count()
 
@@ -258,7 +263,7 @@ def _study(report: ReportFigures) -> None:
         section,
         "first_study_median_days",
         _("Median days from issue to first study"),
-        statistics.median(delays) if delays else None,
+        _whole(statistics.median(delays)) if delays else None,
         UNIT_DAYS,
     )
     report.add(
@@ -342,7 +347,7 @@ def _study(report: ReportFigures) -> None:
         section,
         "learning_platforms",
         _("Learning platforms in use"),
-        ", ".join(LearningPlatform.objects.order_by("pk").values_list("name", flat=True)),
+        "、".join(LearningPlatform.objects.order_by("pk").values_list("name", flat=True)),
     )
     points = PointsEntry.objects.filter(date__range=(start, end)).aggregate(
         total=Sum("points"), people=Count("person", distinct=True), first=Min("date"), last=Max("date")

@@ -35,6 +35,7 @@ def test_demo_leader_logs_in_and_sees_the_dashboard(browser, live_server, tmp_pa
         "阵地管理",
         "舆情值班",
         "督查整改",
+        "年度工作汇报",
     ]
     assert "陈立华" in page.locator("[data-testid=user-menu]").inner_text()
     # The chart is drawn from the records by the page's own script, under the CSP.
