@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .ledger_views import ledger_download, ledger_download_all, ledger_list
 
 app_name = "reports"
 
@@ -8,4 +9,7 @@ urlpatterns = [
     path("annual/", views.annual_figures_view, name="annual_figures"),
     path("annual/report.docx", views.annual_report_download, name="annual_report_download"),
     path("template/default.docx", views.default_template_download, name="default_template"),
+    path("ledgers/", ledger_list, name="ledger_list"),
+    path("ledgers/all.zip", ledger_download_all, name="ledger_download_all"),
+    path("ledgers/<slug:key>.xlsx", ledger_download, name="ledger_download"),
 ]
