@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import docx
+import openpyxl
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -36,7 +37,10 @@ def test_a_leader_reads_the_dashboard_follows_a_chart_and_downloads_the_report(
     # A download ends its navigation request as "aborted": that is not a failure.
     page.on(
         "requestfailed",
-        lambda request: ".docx" not in request.url and problems.append(f"failed: {request.url}"),
+        lambda request: (
+            not request.url.split("?")[0].endswith((".docx", ".xlsx"))
+            and problems.append(f"failed: {request.url}")
+        ),
     )
 
     page.goto(f"{live_server.url}/accounts/login/")
@@ -93,5 +97,18 @@ def test_a_leader_reads_the_dashboard_follows_a_chart_and_downloads_the_report(
     )
     assert "累计组织开展理论学习中心组学习 48 次，专题研讨交流 25 次" in text
     assert "举办为期七天的" in text
+
+    # The same years' ledgers for the inspectors: the central group ledger lists the 48 sessions.
+    page.locator("[data-testid=ledgers-link]").click()
+    expect(page.locator("[data-testid=count-central_group]")).to_have_text("48")
+    page.screenshot(path=SCREENSHOTS / "leader-ledgers.png", full_page=True)
+    with page.expect_download() as download_info:
+        page.locator("[data-ledger=central_group] a").click()
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(Path(download_info.value.path()).read_bytes()), read_only=True
+    )
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][0] == "序号"
+    assert len(rows) == 1 + 48
 
     assert problems == []
