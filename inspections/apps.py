@@ -12,10 +12,11 @@ class InspectionsConfig(AppConfig):
 
         from ideology_office.common.counting import CountableRecord, register_countable
 
-        from . import permissions, selectors
+        from . import permissions, reminders, selectors
         from .models import Finding, RectificationTask
 
         permissions.register_policies()
+        reminders.register()
         register_countable(
             CountableRecord(
                 key="inspections.finding",

@@ -2,7 +2,9 @@
 自查自纠 each year since 2021. Everything goes through the services, so the grants, the history
 and the rules are those of real use; afterwards the story's dates are written onto the records
 (close-out moments in the past). Deadlines of open tasks are relative to today, so "overdue" and
-"due this week" hold whenever the seed runs. Idempotent: an inspection that exists is skipped."""
+"due this week" hold whenever the seed runs, and one task (majun's) is due within a day, so that
+its deadline reminder reaches his inbox as soon as the demo runs. Idempotent: an inspection that
+exists is skipped."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from ideology_office.accounts.models import OrgUnit, User
 
 from . import services
 from .models import ChecklistItem, ChecklistTemplate, Finding, FindingCategory, Inspection, RectificationTask
+from .reminders import HOUR as REMINDER_HOUR
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 FIRST_YEAR = 2021
@@ -49,6 +52,16 @@ def _evidence(name: str) -> SimpleUploadedFile:
 
 def _moment(day: datetime.date, hour: int = 16) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def due_within_a_day(now: datetime.datetime | None = None) -> datetime.date:
+    """The deadline of the demo task whose "-1d" reminder is due whenever the seed runs: the
+    reminder falls due at 09:00 the day before the deadline, so tomorrow from 09:00 on (it fell
+    due at 09:00 today); before 09:00, today (it fell due at 09:00 yesterday, less than the
+    planner's 24-hour catch-up window, REMINDER_CATCHUP_HOURS, ago)."""
+    local = timezone.localtime(now)
+    days = 1 if local.hour >= REMINDER_HOUR else 0
+    return local.date() + datetime.timedelta(days=days)
 
 
 class _Story:
@@ -252,6 +265,16 @@ def _provincial_tour(story: _Story, today: datetime.date) -> None:
         deadline=today + datetime.timedelta(days=2),
     )
     story.progress(task, "已收集兄弟单位预案样本。")
+    # In progress and due tomorrow: its reminder is in majun's inbox as soon as the demo runs.
+    task = story.task(
+        fifth,
+        measure="修订舆情信息报送流程，明确报送时限和责任人",
+        leader="zhaozhiqiang",
+        unit="information",
+        person="majun",
+        deadline=due_within_a_day(),
+    )
+    story.progress(task, "流程修订稿已完成，正在征求各股室意见。")
 
     services.mechanism_create(
         name="县委办公室“第一议题”学习制度",

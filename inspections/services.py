@@ -15,6 +15,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common.services import attachment_add
+from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from . import permissions
 from .models import (
@@ -217,6 +218,14 @@ def _revoke(task: RectificationTask, person: User) -> None:
     remove_perm(permissions.PROGRESS_PERMISSION, person, task)
 
 
+def _plan_reminders(task: RectificationTask) -> None:
+    """Plan now the deadline reminders that are already due (a task assigned, extended, reopened
+    or handed over close to or past its deadline), so nobody waits for the next planner pass."""
+    from .reminders import TASK_DEADLINE
+
+    reminders_plan_for(source_key=TASK_DEADLINE, object_ids=[task.pk])
+
+
 def _check_deadline(finding: Finding, deadline: datetime.date | None) -> None:
     if deadline is not None and deadline < finding.inspection.date:
         raise ValidationError(
@@ -265,6 +274,7 @@ def task_create(
     task.save()
     _grant(task, responsible_person)
     _event(task, kind=TaskEvent.Kind.ASSIGNED, actor=user, note=str(responsible_person))
+    _plan_reminders(task)
     return task
 
 
@@ -305,6 +315,9 @@ def task_update(
             note=f"{previous_person} → {responsible_person}",
             from_state=locked.state,
         )
+        # The reminders waiting for the previous person go to the new one.
+        reminders_cancel_for(locked)
+        _plan_reminders(locked)
     return locked
 
 
@@ -410,6 +423,7 @@ def task_close(
     locked.close_note = text
     locked.save(update_fields=["state", "closed_at", "closed_by", "close_note", "updated_at"])
     _event(locked, kind=TaskEvent.Kind.CLOSED, actor=user, note=text, from_state=State.AWAITING_ACCEPTANCE)
+    reminders_cancel_for(locked)
     return locked
 
 
@@ -431,6 +445,7 @@ def task_reopen(*, task: RectificationTask, user: User, reason: str) -> Rectific
     locked.save(update_fields=["state", "closed_at", "closed_by", "close_note", "updated_at"])
     _reopen_parents(locked)
     _event(locked, kind=TaskEvent.Kind.REOPENED, actor=user, note=text, from_state=State.CLOSED)
+    _plan_reminders(locked)
     return locked
 
 
@@ -507,6 +522,9 @@ def extension_decide(*, extension: Extension, user: User, approve: bool, note: s
             note=f"{locked.original_deadline} → {locked.requested_deadline}: {locked.reason}",
             from_state=task.state,
         )
+        # Reminders of the old deadline that wait (quiet hours) are dropped; the new one's are planned.
+        reminders_cancel_for(task)
+        _plan_reminders(task)
     return locked
 
 

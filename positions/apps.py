@@ -11,10 +11,12 @@ class PositionsConfig(AppConfig):
     def ready(self):
         from ideology_office.common.counting import CountableRecord, register_countable
 
+        from . import reminders
         from .models import ContentItem, PhysicalUpdate, Publication
         from .permissions import register_policies
 
         register_policies()
+        reminders.register()
         register_countable(
             CountableRecord(
                 key="positions.content_item_published",

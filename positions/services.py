@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from ideology_office.common.services import attachment_add, evidence_file_validate
+from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from .models import (
     GENESIS_HASH,
@@ -570,6 +571,12 @@ def physical_update_record(
     attachment_add(
         record=update, uploaded_file=photo, user=user, description=_("Photo of the posted content")
     )
+    # The "not updated" reminders of the position are answered by this change (unless it was
+    # an old change recorded late and the position is still stale).
+    from .reminders import physical_done_ids
+
+    if physical_done_ids([platform.pk]):
+        reminders_cancel_for(platform)
     return update
 
 
@@ -610,6 +617,10 @@ def publicity_task_create(
     if deadline > key_date.occurrence(year):
         raise ValidationError({"deadline": _("The deadline must not be after the key date.")})
     task.save()
+    # A task planned close to its deadline is reminded of at once.
+    from .reminders import KEY_DATE
+
+    reminders_plan_for(source_key=KEY_DATE, object_ids=[task.pk])
     return task
 
 
@@ -623,4 +634,5 @@ def publicity_task_complete(*, task: PublicityTask, user, at=None) -> PublicityT
     task.status = PublicityTask.Status.DONE
     task.done_at = _moment(at)
     task.save(update_fields=["status", "done_at", "updated_at"])
+    reminders_cancel_for(task)
     return task

@@ -12,10 +12,12 @@ class ResponsibilityConfig(AppConfig):
 
         from ideology_office.common.counting import CountableRecord, register_countable
 
+        from . import reminders
         from .models import OfficeMeeting
         from .permissions import register_policies
 
         register_policies()
+        reminders.register()
         # 室务会 are the office's own meetings, not a section's: they count office-wide
         # (no unit field); a leader's assessment counts those they chaired.
         register_countable(

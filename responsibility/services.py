@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
 from ideology_office.common.counting import count_by_period, countable, countable_queryset
+from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 from study.models import StudySession
 
 from .models import (
@@ -481,6 +482,10 @@ def follow_up_create(
     )
     action.full_clean()
     action.save()
+    # An action decided close to (or past) its deadline is reminded of at once.
+    from .reminders import FOLLOW_UP_DEADLINE
+
+    reminders_plan_for(source_key=FOLLOW_UP_DEADLINE, object_ids=[action.pk])
     return action
 
 
@@ -503,6 +508,7 @@ def follow_up_complete(
     locked.outcome = _require_text(outcome, "outcome", _("Say what was done."))
     locked.full_clean()
     locked.save()
+    reminders_cancel_for(locked)
     return locked
 
 

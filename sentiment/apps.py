@@ -12,10 +12,11 @@ class SentimentConfig(AppConfig):
 
         from ideology_office.common.counting import CountableRecord, register_countable
 
-        from . import permissions
+        from . import permissions, reminders
         from .models import DutyRoster, DutyShift, InformationReport, OpinionIncident, OpinionReview
 
         permissions.register_policies()
+        reminders.register()
         register_countable(
             CountableRecord(
                 key="sentiment.opinion_review",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from ideology_office.accounts.models import User
 from ideology_office.accounts.roles import Role
+from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from .models import (
     CalendarDay,
@@ -96,6 +97,24 @@ def _incident_check(incident: OpinionIncident) -> None:
         raise ValidationError(errors)
 
 
+def _incident_reminders(incident: OpinionIncident) -> None:
+    """An incident recorded (or changed) past its time limit is reminded of at once; a handled
+    one has its waiting reminders cancelled."""
+    from .reminders import INCIDENT_OVER_LIMIT
+
+    if incident.status == OpinionIncident.Status.HANDLED:
+        reminders_cancel_for(incident)
+    else:
+        reminders_plan_for(source_key=INCIDENT_OVER_LIMIT, object_ids=[incident.pk])
+
+
+def _shift_reminders(*shifts: DutyShift) -> None:
+    """Someone new on a shift about to start gets its reminder now, not at the next planner pass."""
+    from .reminders import DUTY_SHIFT_START
+
+    reminders_plan_for(source_key=DUTY_SHIFT_START, object_ids=[shift.pk for shift in shifts])
+
+
 def limits_for_severity(severity: str) -> tuple[int, int]:
     row = SeverityTimeLimit.objects.filter(severity=severity).first()
     if row is None:
@@ -118,6 +137,7 @@ def incident_create(*, user: User, **data) -> OpinionIncident:
     _incident_check(incident)
     incident.full_clean()
     incident.save()
+    _incident_reminders(incident)
     return incident
 
 
@@ -134,10 +154,15 @@ def incident_update(*, incident: OpinionIncident, user: User, **data) -> Opinion
             setattr(locked, key, value.strip() if isinstance(value, str) else value)
     if locked.severity != old_severity:
         locked.report_limit_minutes, locked.handle_limit_minutes = limits_for_severity(locked.severity)
+    old_status = locked.status
     locked.status = _incident_status(locked)
     _incident_check(locked)
     locked.full_clean()
     locked.save()
+    if locked.status != old_status:
+        # Reminders of the limit it was measured against (reporting) no longer apply.
+        reminders_cancel_for(locked)
+    _incident_reminders(locked)
     return locked
 
 
@@ -490,6 +515,7 @@ def shift_swap_approve(*, swap: ShiftSwap, user: User, note: str = "") -> ShiftS
     locked.decided_at = timezone.now()
     locked.decision_note = (note or "").strip()
     locked.save()
+    _shift_reminders(*shifts.values())
     return locked
 
 
@@ -549,6 +575,7 @@ def shift_reassign(
     )
     change.full_clean()
     change.save()
+    _shift_reminders(locked)
     return change
 
 
@@ -599,6 +626,7 @@ def handover_accept(*, handover: Handover, user: User) -> Handover:
     locked.accepted_at = timezone.now()
     locked.full_clean()
     locked.save()
+    reminders_cancel_for(locked.shift)
     return locked
 
 

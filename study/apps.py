@@ -12,9 +12,10 @@ class StudyConfig(AppConfig):
         from ideology_office.common.access import register_record_policy
         from ideology_office.common.counting import CountableRecord, register_countable
 
-        from . import permissions
+        from . import permissions, reminders
         from .models import PointsBulletin, ReadingClass, StudyMaterial, StudySession
 
+        reminders.register()
         register_record_policy(
             StudySession, can_view=permissions.can_view_session, can_change=permissions.can_change_session
         )

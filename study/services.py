@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from . import permissions
 from .models import (
@@ -79,6 +80,10 @@ def _check_may_record(user, section: OrgUnit | None) -> None:
 def _write_children(session, *, user, attendances, speeches, materials, tags) -> None:
     if materials is not None:
         session.materials.set(materials)
+        if not session.is_voided:
+            # Studied now: the "not yet studied" reminders waiting for these materials are void.
+            for material in materials:
+                reminders_cancel_for(material)
     if tags is not None:
         session.tags.set(tags)
     if attendances is not None:
@@ -373,4 +378,8 @@ def bulletin_publish(*, bulletin: PointsBulletin, user: User | None) -> PointsBu
     locked.published_at = timezone.now()
     locked.published_by = user
     locked.save(update_fields=["published_at", "published_by", "updated_at"])
+    # The people below their threshold hear of it as soon as the bulletin is out.
+    from .reminders import POINTS_BELOW_THRESHOLD
+
+    reminders_plan_for(source_key=POINTS_BELOW_THRESHOLD, object_ids=[locked.pk])
     return locked

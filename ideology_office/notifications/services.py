@@ -267,26 +267,29 @@ def reminders_plan_for(*, source_key: str, object_ids: list, now: datetime.datet
     return result.created
 
 
+def _enqueue_sending() -> None:
+    from ideology_office.celery import app
+
+    from .tasks import send_due_reminders
+
+    try:
+        # One connection attempt, no retry loop: kombu's default would hold the request for
+        # seconds while the broker is down.
+        with app.connection_for_write(transport_options={"max_retries": 0}) as broker:
+            send_due_reminders.apply_async(queue=settings.REMINDER_QUEUE, retry=False, connection=broker)
+    except Exception:  # noqa: BLE001 - any broker failure is logged and left to the sweep
+        logger.warning("reminders: broker unavailable, the next sweep will send", exc_info=True)
+
+
 def request_sending() -> None:
     """Ask a worker to send what is due, once the current transaction commits. A broker that is
-    down must not fail the web request: the rows are committed and the next beat sweep sends them."""
-
-    def enqueue():
-        from ideology_office.celery import app
-
-        from .tasks import send_due_reminders
-
-        try:
-            # One connection attempt, no retry loop: kombu's default would hold the request for
-            # seconds while the broker is down.
-            with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
-                send_due_reminders.apply_async(
-                    queue=settings.REMINDER_QUEUE, retry=False, connection=connection
-                )
-        except Exception:  # noqa: BLE001 - any broker failure is logged and left to the sweep
-            logger.warning("reminders: broker unavailable, the next sweep will send", exc_info=True)
-
-    transaction.on_commit(enqueue)
+    down must not fail the web request: the rows are committed and the next beat sweep sends them.
+    One request per transaction however many records it planned: the sender sends everything due.
+    (A rolled-back transaction drops its callbacks, so nothing is left marked as requested.)"""
+    pending = transaction.get_connection().run_on_commit
+    if any(callback is _enqueue_sending for _savepoints, callback, _robust in pending):
+        return
+    transaction.on_commit(_enqueue_sending)
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,13 +514,14 @@ def reminder_resend(*, item: OutboxItem) -> OutboxItem:
 
 def reminders_plan_digest(*, now: datetime.datetime | None = None, max_lines: int = 30) -> int:
     """One message per leader listing what is overdue in the records they are the escalation
-    recipient of (their areas), across every source with an active rule. Once a day per leader."""
+    recipient of (their areas), across every source with an active rule that lists deadlines
+    (``in_digest``; not shift starts, key dates coming up and the like). Once a day per leader."""
     now = now or timezone.now()
     batch_size = settings.REMINDER_PLANNER_BATCH_SIZE
     per_leader: dict[int, list[DueItem]] = defaultdict(list)
     keys = set(ReminderRule.objects.filter(active=True).values_list("source", flat=True))
     for registered in sources():
-        if registered.key not in keys:
+        if registered.key not in keys or not registered.in_digest:
             continue
         after = None
         while True:

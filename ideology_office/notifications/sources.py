@@ -12,6 +12,9 @@ so the planner's queries stay bounded however many records are open:
   that pending reminders for them are cancelled. One query.
 
 For a date deadline the source decides the hour (for example 09:00 local on the day).
+
+A source whose records are not "overdue work" (a duty shift about to start, a key date coming up)
+says ``in_digest=False``: the leaders' daily digest lists only deadlines that were missed.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class ReminderSource:
     label: str | Promise
     open_items: Callable[..., list[DueItem]]
     done_ids: Callable[[Iterable[str]], set[str]]
+    # Listed in the leaders' daily digest of overdue items (deadlines and time limits only).
+    in_digest: bool = True
 
 
 _registry: dict[str, ReminderSource] = {}
@@ -68,3 +73,33 @@ def date_moment(day: datetime.date, hour: int = 9, minute: int = 0) -> datetime.
 
     naive = datetime.datetime.combine(day, datetime.time(hour, minute))
     return timezone.make_aware(naive, timezone.get_current_timezone())
+
+
+def date_bounds(
+    since: datetime.datetime | None, until: datetime.datetime, hour: int = 9
+) -> tuple[datetime.date | None, datetime.date]:
+    """The first and last day whose :func:`date_moment` at ``hour`` lies in ``[since, until]``
+    (first None when ``since`` is None): the moment window of a source turned into a filter on a
+    date field, exactly."""
+    from django.utils import timezone
+
+    shift = datetime.timedelta(hours=hour)
+    last = timezone.localtime(until - shift).date()
+    if since is None:
+        return None, last
+    start = timezone.localtime(since - shift)
+    first = start.date() if start.time() == datetime.time(0) else start.date() + datetime.timedelta(days=1)
+    return first, last
+
+
+def role_user_ids(*roles: str) -> tuple[int, ...]:
+    """The active people holding any of these roles (one query), for recipients and escalation."""
+    from django.contrib.auth import get_user_model
+
+    return tuple(
+        get_user_model()
+        .objects.filter(groups__name__in=roles, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )

@@ -246,6 +246,9 @@ REMINDER_QUEUE = env("REMINDER_QUEUE", default="celery")
 # Links in e-mails and robot messages.
 REMINDER_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 REMINDER_MESSAGE_ID_DOMAIN = env("REMINDER_MESSAGE_ID_DOMAIN", default="ideology-office.local")
+# When the work areas' waiting things become worth a reminder.
+POSITIONS_REVIEW_WAIT_HOURS = env.int("POSITIONS_REVIEW_WAIT_HOURS", default=24)
+STUDY_MATERIAL_WAIT_DAYS = env.int("STUDY_MATERIAL_WAIT_DAYS", default=7)
 
 # CELERY
 # Embedded default: kombu's filesystem transport, so `make run` needs no broker server.

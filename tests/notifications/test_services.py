@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,13 @@ from ideology_office.notifications.models import (
     ReminderRule,
 )
 from ideology_office.notifications.offsets import parse_offsets
+from ideology_office.notifications.sources import (
+    DueItem,
+    ReminderSource,
+    register_source,
+    sources,
+    unregister_source,
+)
 from tests.factories import UserFactory
 
 from .conftest import local
@@ -98,9 +106,12 @@ def test_overdue_repeats_the_latest_only_and_escalates_to_leaders(dossier_rule):
 
 @pytest.mark.django_db
 def test_a_rule_whose_source_is_not_registered_is_skipped(dossier_rule):
+    ReminderRule.objects.create(
+        key="testapp.unknown", source="testapp.unknown", name="未接入", offsets="0d", channels="inbox"
+    )
     result = services.reminders_plan(now=local(2025, 3, 7, 9, 5))
-    assert "inspections.task_deadline" in result.skipped_rules
-    assert dossier_rule.key not in result.skipped_rules
+    # Every default rule has its work area's source registered; only the unknown one is skipped.
+    assert result.skipped_rules == ["testapp.unknown"]
 
 
 @pytest.mark.django_db
@@ -175,16 +186,19 @@ def test_planner_queries_per_batch_do_not_grow_with_records(
     dossier_rule, settings, count, django_assert_max_num_queries
 ):
     settings.REMINDER_PLANNER_BATCH_SIZE = 10
+    # Only the test source's rule plans; the work areas' sources have tests of their own.
+    ReminderRule.objects.exclude(pk=dossier_rule.pk).update(active=False)
     owners = UserFactory.create_batch(3)
     for number in range(count):
         dossier(deadline=DUE, owner=owners[number % 3])
     batches = -(-count // 10) + (1 if count % 10 == 0 else 0)
-    # Rules (1) + cancel pass (1 per source) + per batch: records, content type (cached), leaders,
-    # preferences, existing keys, insert.
-    with django_assert_max_num_queries(3 + 6 * batches) as captured:
+    # Rules (1) + cancel pass (1 per registered source) + per batch: records, content type
+    # (cached), leaders, preferences, existing keys, insert.
+    limit = 2 + len(sources()) + 6 * batches
+    with django_assert_max_num_queries(limit) as captured:
         services.reminders_plan(now=local(2025, 3, 7, 9, 5))
     assert OutboxItem.objects.count() == count
-    assert len(captured.captured_queries) <= 3 + 6 * batches
+    assert len(captured.captured_queries) <= limit
 
 
 @pytest.mark.django_db
@@ -282,3 +296,64 @@ def test_a_save_that_plans_reminders_succeeds_quickly_with_the_broker_down(dossi
     # Once the broker is back, the sweep sends what the save planned.
     assert services.reminders_send_due().sent == 1
     assert OutboxItem.objects.filter(object_id=str(record.pk)).count() == planned
+
+
+@pytest.mark.django_db
+def test_the_digest_leaves_out_sources_that_are_not_deadlines(dossier_rule, settings):
+    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
+    leader = UserFactory(roles=[Role.LEADER])
+    dossier(deadline=DUE, title="甲")
+
+    def shift_items(*, since, until, after, limit, object_ids=None):
+        if after is not None:
+            return []
+        return [
+            DueItem(
+                content_type_id=ContentType.objects.get_for_model(ReminderRule).pk,
+                object_id="1",
+                moment=local(2025, 3, 11, 8),
+                recipients=(leader.pk,),
+                escalation_recipients=(leader.pk,),
+                title="值班开始",
+            )
+        ]
+
+    register_source(
+        ReminderSource(
+            key="testapp.shift_start",
+            label="值班开始",
+            open_items=shift_items,
+            done_ids=lambda ids: set(),
+            in_digest=False,
+        )
+    )
+    try:
+        ReminderRule.objects.create(
+            key="testapp.shift_start",
+            source="testapp.shift_start",
+            name="值班",
+            offsets="0d",
+            channels="inbox",
+        )
+        assert services.reminders_plan_digest(now=local(2025, 3, 12, 8)) == 1
+    finally:
+        unregister_source("testapp.shift_start")
+    digest = OutboxItem.objects.get(kind=ReminderKind.DIGEST)
+    assert "甲" in digest.body and "值班开始" not in digest.body
+    assert digest.title == "每日汇总：1 项逾期事项"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_send_request_per_transaction_however_many_records_it_plans(monkeypatch):
+    requested = []
+    monkeypatch.setattr(services, "_enqueue_sending", lambda: requested.append(1))
+    with transaction.atomic():
+        for _ in range(5):
+            services.request_sending()
+    assert requested == [1]
+    with transaction.atomic():
+        services.request_sending()
+        transaction.set_rollback(True)
+    assert requested == [1]
+    services.request_sending()
+    assert requested == [1, 1]

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ideology_office.notifications import services
-from ideology_office.notifications.models import InboxMessage, OutboxItem, ReminderPreference
+from ideology_office.notifications.models import InboxMessage, OutboxItem, ReminderPreference, ReminderRule
 from tests.factories import UserFactory
 
 from .conftest import local
@@ -95,6 +95,10 @@ def test_admin_pages_of_outbox_and_log_load_with_filters(client, admin_person, d
     admin_person.is_superuser = True
     admin_person.save()
     deliver_to(UserFactory(), 3)
+    # A rule whose source no app registers is kept and shown as skipped.
+    ReminderRule.objects.create(
+        key="testapp.unknown", source="testapp.unknown", name="未接入", offsets="0d", channels="inbox"
+    )
     client.force_login(admin_person)
     for url in (
         "/admin/notifications/outboxitem/?status__exact=sent",
