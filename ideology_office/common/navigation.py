@@ -98,7 +98,9 @@ WORK_AREAS_BY_KEY = {area.key: area for area in WORK_AREAS}
 NAV_ITEMS = (
     NavItem("dashboard", _("Dashboard"), "dashboard:home", "bi-speedometer2", lambda user: True),
     *(NavItem(area.key, area.label, area.url_name, area.icon, _has_any_role) for area in WORK_AREAS),
-    NavItem("reports", _("Annual work report"), "reports:annual_figures", "bi-file-earmark-text", _reads_reports),
+    NavItem(
+        "reports", _("Annual work report"), "reports:annual_figures", "bi-file-earmark-text", _reads_reports
+    ),
     NavItem("admin", _("Administration"), "admin:index", "bi-gear", _is_admin),
 )
 
