@@ -164,8 +164,10 @@ def test_a_thousand_reminders_survive_killed_workers_a_redis_restart_and_two_pla
 
     queue = f"test-reminders-{uuid.uuid4().hex[:8]}"
     env = child_env(queue, smtp_server.port)
-    previous_broker = app.conf.broker_url
-    app.conf.broker_url, app._pool = REDIS_DB_URL, None
+    previous_broker = app.conf.broker_url, app.conf.broker_write_url
+    # Both: Celery derives broker_write_url from the settings, and publishing uses it.
+    app.conf.broker_url = app.conf.broker_write_url = REDIS_DB_URL
+    app._pool = None
     log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115 - closed below
     worker = start_worker(env, queue, log)
     # Two planners at once (a second beat by mistake): the unique keys keep one row per reminder.
@@ -205,7 +207,8 @@ def test_a_thousand_reminders_survive_killed_workers_a_redis_restart_and_two_pla
         for planner in planners:
             planner.wait(timeout=60)
         log.close()
-        app.conf.broker_url, app._pool = previous_broker, None
+        app.conf.broker_url, app.conf.broker_write_url = previous_broker
+        app._pool = None
     if not redis_up():
         restart_redis()
 

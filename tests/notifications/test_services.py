@@ -276,7 +276,9 @@ def test_a_save_that_plans_reminders_succeeds_quickly_with_the_broker_down(dossi
     from ideology_office.celery import app
 
     # A closed port; the producer pool is rebuilt for it and again afterwards.
-    app.conf.broker_url, app._pool = "redis://127.0.0.1:9/0", None
+    # broker_write_url too: Celery derives it from the settings, and publishing uses it.
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:9/0"
+    app._pool = None
     try:
         record = dossier(deadline=timezone.localdate())
         started = time.monotonic()
@@ -288,7 +290,8 @@ def test_a_save_that_plans_reminders_succeeds_quickly_with_the_broker_down(dossi
             )
         elapsed = time.monotonic() - started
     finally:
-        app.conf.broker_url, app._pool = settings.CELERY_BROKER_URL, None
+        app.conf.broker_url = app.conf.broker_write_url = settings.CELERY_BROKER_URL
+        app._pool = None
     # Before 09:00 the "-1d" reminder is due (yesterday 09:00), from 09:00 the "0d" one.
     assert planned == 1
     assert elapsed < 5
