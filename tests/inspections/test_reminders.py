@@ -184,3 +184,48 @@ def test_the_demo_puts_a_deadline_reminder_in_majuns_outbox():
         recipient__username="majun", status=OutboxStatus.PENDING, title__contains="修订舆情信息报送流程"
     )
     assert item.kind == ReminderKind.BEFORE and item.dedup_key.split(":")[-2] == "-1d"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_form_saves_quickly_with_the_broker_down_and_its_reminder_goes_out_later(
+    client, inspector, leader, staff, settings, caplog
+):
+    """Redis down: the browser form still saves at once; the reminder waits in the outbox and the
+    next sweep, with the broker back, delivers it."""
+    import time
+
+    from django.urls import reverse
+
+    from ideology_office.celery import app
+    from ideology_office.notifications.models import InboxMessage
+    from inspections.models import RectificationTask
+
+    finding = make_finding(user=inspector)
+    client.force_login(inspector)
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:9/0"  # nothing listens there
+    app._pool = None
+    try:
+        started = time.monotonic()
+        response = client.post(
+            reverse("inspections:task_create", args=[finding.pk]),
+            {
+                "measure": "修订舆情报送制度",
+                "responsible_leader": leader.pk,
+                "responsible_unit": staff.section.pk,
+                "responsible_person": staff.pk,
+                "deadline": due_within_a_day().isoformat(),
+                "kind": "by_deadline",
+            },
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        app.conf.broker_url = app.conf.broker_write_url = settings.CELERY_BROKER_URL
+        app._pool = None
+    task = RectificationTask.objects.get(measure="修订舆情报送制度")
+    assert response.status_code == 302 and response.url == task.get_absolute_url()
+    assert elapsed < 5
+    assert "broker unavailable" in caplog.text
+    waiting = rows(object_id=str(task.pk), status=OutboxStatus.PENDING)
+    assert [row.recipient for row in waiting] == [staff]
+    assert reminders.reminders_send_due().sent == 1
+    assert InboxMessage.objects.filter(recipient=staff, item__object_id=str(task.pk)).count() == 1
