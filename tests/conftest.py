@@ -66,3 +66,27 @@ def users_by_role(admin_person, leader, section_head, staff, inspector):
         Role.STAFF: staff,
         Role.INSPECTOR: inspector,
     }
+
+
+# The data migrations whose rows the product needs to work (each is idempotent: get_or_create).
+DATA_MIGRATIONS = [
+    ("ideology_office.accounts.migrations.0002_create_role_groups", "create_role_groups"),
+    ("sentiment.migrations.0002_default_time_limits_and_risk_matrix", "create_defaults"),
+    ("inspections.migrations.0002_default_finding_categories", "create_categories"),
+    ("ideology_office.notifications.migrations.0002_default_rules", "add_rules"),
+]
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Transactional tests start from a database emptied by the one before, the rows made by data
+    migrations included: run those migrations' functions again."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module_name, function_name in DATA_MIGRATIONS:
+        function = getattr(importlib.import_module(module_name), function_name)
+        function(apps, SimpleNamespace(connection=connection))

@@ -1,6 +1,5 @@
 import os
 import shutil
-from types import SimpleNamespace
 
 import pytest
 
@@ -37,24 +36,6 @@ def browser(chromium_path, monkeypatch):
         browser.close()
 
 
-# The data migrations whose rows the product needs to work (each is idempotent: get_or_create).
-DATA_MIGRATIONS = [
-    ("ideology_office.accounts.migrations.0002_create_role_groups", "create_role_groups"),
-    ("sentiment.migrations.0002_default_time_limits_and_risk_matrix", "create_defaults"),
-    ("inspections.migrations.0002_default_finding_categories", "create_categories"),
-    ("ideology_office.notifications.migrations.0002_default_rules", "add_rules"),
-]
-
-
 @pytest.fixture(autouse=True)
-def _restore_migration_data(transactional_db):
-    """Browser tests are transactional: the database is emptied after each one, the rows made by
-    data migrations included. Run those migrations' functions again before each browser test."""
-    import importlib
-
-    from django.apps import apps
-    from django.db import connection
-
-    for module_name, function_name in DATA_MIGRATIONS:
-        function = getattr(importlib.import_module(module_name), function_name)
-        function(apps, SimpleNamespace(connection=connection))
+def _restore_migration_data(migration_data):
+    """Browser tests are transactional: put back the data migrations' rows before each one."""

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from ideology_office.accounts.models import User
-from ideology_office.common.audit import audit_context
+from ideology_office.common.audit import audit_context, record_batch, summarised_audit
 from ideology_office.common.models import AuditEntry
 from tests.testapp.models import Dossier
 
@@ -136,3 +136,36 @@ def test_admins_read_the_trail_in_the_admin_and_nobody_edits_it(
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
     client.force_login(staff)
     assert client.get("/admin/common/auditentry/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_inside_summarised_audit_a_bulk_create_leaves_one_entry_naming_every_row(staff):
+    with audit_context(label="import_study_records"), summarised_audit(source="台账.xlsx"):
+        created = Dossier.objects.bulk_create([Dossier(title=f"导入{n}", owner=staff) for n in range(3)])
+        more = Dossier.objects.bulk_create([Dossier(title="导入3", owner=staff)])
+        # Changes and deletions keep their entry per row, with the values.
+        Dossier.objects.filter(pk=created[0].pk).update(score=5)
+        Dossier.objects.filter(pk=more[0].pk).delete()
+
+    creates = list(entries_for(Dossier).filter(action="create"))
+    assert len(creates) == 2
+    first, second = creates
+    assert first.is_bulk and first.object_pk == ""
+    assert first.actor_label == "import_study_records" and first.actor is None
+    assert first.changes["source"] == "台账.xlsx"
+    assert first.changes["count"] == 3
+    assert first.changes["fields"] == ["id"]
+    assert first.changes["rows"] == [[dossier.pk] for dossier in created]
+    assert "台账.xlsx" in first.object_repr and f"#{created[0].pk}–#{created[-1].pk}" in first.object_repr
+    assert second.changes["rows"] == [[more[0].pk]]
+    update = entries_for(Dossier).get(action="update")
+    assert (update.object_pk, update.changes) == (str(created[0].pk), {"score": [0, 5]})
+    assert entries_for(Dossier).get(action="delete").object_pk == str(more[0].pk)
+
+
+@pytest.mark.django_db
+def test_outside_summarised_audit_no_summary_can_be_written(staff):
+    with pytest.raises(RuntimeError):
+        record_batch(Dossier, [(1,)], using="default")
+    Dossier.objects.bulk_create([Dossier(title="逐行", owner=staff)])
+    assert [entry.object_pk != "" for entry in entries_for(Dossier)] == [True]

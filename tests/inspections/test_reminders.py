@@ -188,7 +188,7 @@ def test_the_demo_puts_a_deadline_reminder_in_majuns_outbox():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_task_form_saves_quickly_with_the_broker_down_and_its_reminder_goes_out_later(
-    client, inspector, leader, staff, settings, caplog
+    migration_data, client, inspector, leader, staff, settings, caplog
 ):
     """Redis down: the browser form still saves at once; the reminder waits in the outbox and the
     next sweep, with the broker back, delivers it."""
