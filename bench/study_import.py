@@ -4,10 +4,12 @@
 
 Creates (if missing) and migrates the PostgreSQL database ``ideology_study_bench``, seeds the demo
 people, writes a study-records .xlsx of ``--rows`` rows, and imports it through the study
-pipeline; then imports the first ``--plain-rows`` of the same records through a plain
-django-import-export ``ModelResource`` with default settings (its usual door: its own XLSX format
-and ``import_data``). Each import runs in a fresh child process so that its peak memory
-(``ru_maxrss``) is its own. Prints rows/s and peak memory of both.
+pipeline; imports the same file once more (every row found unchanged: nothing may be written);
+then imports the first ``--plain-rows`` of the same records through a plain django-import-export
+``ModelResource`` with default settings (its usual door: its own XLSX format and
+``import_data``). Each import runs in a fresh child process so that its peak memory
+(``ru_maxrss``) is its own. Prints rows/s, peak memory, the audit entries written and the
+machine's load average (1 min) before and after each run: the machine is shared.
 """
 
 from __future__ import annotations
@@ -114,7 +116,8 @@ def _write_plain(path: Path, rows: int) -> None:
     from study.models import StudySession
 
     sections = dict(OrgUnit.objects.values_list("name", "pk"))
-    people = dict(User.objects.values_list("real_name", "pk"))
+    # Ordered as in prepare(), so that every record names the same people as in the big file.
+    people = dict(User.objects.order_by("pk").values_list("real_name", "pk"))
     kinds = {
         "理论学习中心组学习": "central_group",
         "专题研讨": "thematic_discussion",
@@ -158,19 +161,29 @@ def _clear_study_tables() -> None:
         )
 
 
-def run_pipeline(path: Path) -> dict:
+def run_pipeline(path: Path, *, again: bool = False) -> dict:
+    """Import ``path`` into empty study tables, or (``again``) into what the last run left."""
     setup_django()
     from ideology_office.common.audit import audit_context
+    from ideology_office.common.models import AuditEntry
     from study.imports import import_file
 
-    _clear_study_tables()
+    if not again:
+        _clear_study_tables()
+    audit_before = AuditEntry.objects.count()
     data = path.read_bytes()
     started = time.perf_counter()
     with audit_context(label="bench"):
         result = import_file("study_records", data, path.name, user=None)
     elapsed = time.perf_counter() - started
     assert result.ok, result.errors[:5]
-    return {"rows": result.created, "seconds": elapsed}
+    if again:
+        assert (result.created, result.updated, result.unchanged) == (0, 0, result.total_rows), result
+    return {
+        "rows": result.total_rows,
+        "seconds": elapsed,
+        "audit_entries": AuditEntry.objects.count() - audit_before,
+    }
 
 
 def run_plain(path: Path) -> dict:
@@ -185,6 +198,8 @@ def run_plain(path: Path) -> dict:
         class Meta:
             model = StudySession
 
+    from ideology_office.common.models import AuditEntry
+
     _clear_study_tables()
     data = path.read_bytes()
     started = time.perf_counter()
@@ -193,11 +208,14 @@ def run_plain(path: Path) -> dict:
         result = PlainResource().import_data(dataset, dry_run=False)
     elapsed = time.perf_counter() - started
     assert not result.has_errors() and not result.has_validation_errors()
-    return {"rows": len(dataset), "seconds": elapsed}
+    return {"rows": len(dataset), "seconds": elapsed, "audit_entries": AuditEntry.objects.count()}
 
 
 def child(which: str, path: str) -> None:
-    figures = run_pipeline(Path(path)) if which == "pipeline" else run_plain(Path(path))
+    if which == "plain":
+        figures = run_plain(Path(path))
+    else:
+        figures = run_pipeline(Path(path), again=which == "pipeline-again")
     # ru_maxrss is in kilobytes on Linux.
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(figures))
@@ -207,7 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--plain-rows", type=int, default=5_000)
-    parser.add_argument("--child", choices=["pipeline", "plain"])
+    parser.add_argument("--child", choices=["pipeline", "pipeline-again", "plain"])
     parser.add_argument("--file")
     options = parser.parse_args()
     if options.child:
@@ -215,7 +233,9 @@ def main() -> None:
         return
     records, plain = prepare(options.rows, options.plain_rows)
     figures = {}
-    for which, path in (("pipeline", records), ("plain", plain)):
+    runs = (("pipeline", records), ("pipeline-again", records), ("plain", plain))
+    for which, path in runs:
+        load_before = os.getloadavg()[0]
         output = subprocess.run(  # noqa: S603 - this same script, fixed arguments
             [sys.executable, __file__, "--child", which, "--file", str(path)],
             capture_output=True,
@@ -223,11 +243,19 @@ def main() -> None:
             check=True,
         ).stdout
         figures[which] = json.loads(output.strip().splitlines()[-1])
-    for which, label in (("pipeline", "study pipeline"), ("plain", "plain ModelResource")):
+        figures[which]["load"] = (load_before, os.getloadavg()[0])
+    labels = {
+        "pipeline": "study pipeline",
+        "pipeline-again": "  same file again",
+        "plain": "plain ModelResource",
+    }
+    print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    for which, _path in runs:
         item = figures[which]
         print(
-            f"{label:<20} {item['rows']:>7} rows in {item['seconds']:7.1f} s = "
-            f"{item['rows'] / item['seconds']:8.0f} rows/s, peak memory {item['peak_mb']:.0f} MB"
+            f"{labels[which]:<20} {item['rows']:>7} rows in {item['seconds']:7.1f} s = "
+            f"{item['rows'] / item['seconds']:8.0f} rows/s, peak memory {item['peak_mb']:4.0f} MB, "
+            f"{item['audit_entries']:>6} audit entries, load {item['load'][0]:.1f} → {item['load'][1]:.1f}"
         )
     ratio = (figures["pipeline"]["rows"] / figures["pipeline"]["seconds"]) / (
         figures["plain"]["rows"] / figures["plain"]["seconds"]

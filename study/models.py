@@ -19,6 +19,8 @@ class Tag(BaseModel):
 
     name = models.CharField(_("name"), max_length=30, unique=True)
 
+    audit_natural_key = ("name",)
+
     class Meta:
         verbose_name = _("topic tag")
         verbose_name_plural = _("topic tags")
@@ -203,8 +205,13 @@ class StudySession(VoidableModel):
             ),
         ]
 
+    # The natural key of the import; a summarising audit entry lists it for every row it names.
+    audit_natural_key = ("kind", "date", "topic")
+
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}：{self.topic}"
+        # An unsaved session (a form being filled, an import row) may have no date yet.
+        day = f"{self.date:%Y-%m-%d} " if self.date else ""
+        return f"{day}{self.get_kind_display()}：{self.topic}"
 
     def get_absolute_url(self):
         return reverse("study:session_detail", args=[self.pk])
@@ -236,6 +243,8 @@ class Attendance(BaseModel):
                 name="study_attendance_absence_has_reason",
             ),
         ]
+
+    audit_natural_key = ("session_id", "person_id")
 
     def __str__(self):
         # Ids only: the audit trail names every row written in bulk, without a query per row.
@@ -307,9 +316,12 @@ class PointsEntry(BaseModel):
             ),
         ]
 
+    audit_natural_key = ("platform_id", "person_id", "period", "date")
+
     def __str__(self):
         # Ids only: the audit trail names every row written in bulk, without a query per row.
-        return f"#{self.person_id} {self.date:%Y-%m-%d} {self.points}"
+        day = f" {self.date:%Y-%m-%d}" if self.date else ""
+        return f"#{self.person_id}{day} {self.points}"
 
 
 class PointsThreshold(BaseModel):
@@ -360,7 +372,9 @@ class PointsBulletin(VoidableModel):
         ]
 
     def __str__(self):
-        return f"{self.month:%Y年%m月}{self.platform}学习积分通报"
+        month = f"{self.month:%Y年%m月}" if self.month else ""
+        platform = self.platform if self.platform_id else ""
+        return f"{month}{platform}学习积分通报"
 
     def get_absolute_url(self):
         return reverse("study:bulletin_detail", args=[self.pk])

@@ -66,7 +66,9 @@ class PipelineResource(resources.Resource):
             source=iter(zip(numbers, (dataset[index] for index in range(len(dataset))), strict=True)),
             estimated_rows=len(dataset),
         )
-        outcome = imports.import_table(self.kind, table, user=user, dry_run=dry_run)
+        outcome = imports.import_table(
+            self.kind, table, user=user, dry_run=dry_run, source=kwargs.get("file_name") or ""
+        )
         result.total_rows = outcome.total_rows
         by_row = defaultdict(lambda: defaultdict(list))
         for error in outcome.errors:

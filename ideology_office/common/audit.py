@@ -9,6 +9,13 @@ never send; our ledgers are written in bulk by imports, so the trail is kept her
 
 Who acted comes from :func:`audit_context`: the web middleware sets it for each request, and
 commands and tasks set it around their work. Without one, the entry is labelled "system".
+
+Imports write tens of thousands of rows at once; there, one entry per created row would cost more
+than the rows themselves. Inside :func:`summarised_audit` (the spreadsheet imports open it around
+their writes) each bulk *create* leaves one summarising entry for the whole batch instead: who,
+when, the source (the imported file's name), how many rows, and every row's id and natural key
+(the model's ``audit_natural_key``). Changes and deletions inside the block are still recorded
+row by row with their values, since those values are what such an entry is for.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 # Fields whose changes say nothing about the record itself.
 IGNORED_FIELDS = frozenset({"updated_at", "last_login"})
@@ -59,6 +67,32 @@ def audit_context(*, user=None, label: str = "", remote_addr: str | None = None)
 
 def current_actor() -> AuditActor:
     return _current_actor.get() or AuditActor(user_id=None, label=SYSTEM_LABEL)
+
+
+@dataclass(frozen=True)
+class AuditBatch:
+    source: str
+
+
+_current_batch: ContextVar[AuditBatch | None] = ContextVar("audit_batch", default=None)
+
+
+@contextlib.contextmanager
+def summarised_audit(*, source: str) -> Iterator[AuditBatch]:
+    """Inside the block, every bulk create of an audited model leaves ONE audit entry for the
+    batch, naming ``source`` (e.g. the imported file) and listing each row's id and natural key,
+    instead of one entry per row. Single saves, updates and deletes are recorded as always.
+    Used by the spreadsheet imports; anything else writing in bulk stays row by row."""
+    batch = AuditBatch(source=source or "")
+    token = _current_batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _current_batch.reset(token)
+
+
+def current_batch() -> AuditBatch | None:
+    return _current_batch.get()
 
 
 def _audited_fields(model: type[models.Model]) -> list[models.Field]:
@@ -130,18 +164,53 @@ def _write_entries(entries: list, using: str) -> None:
         AuditEntry.objects.using(using).bulk_create(entries, batch_size=500)
 
 
+def record_batch(model: type[models.Model], rows: list[tuple], *, using: str) -> None:
+    """The one summarising entry for rows of ``model`` just created in bulk inside
+    :func:`summarised_audit`. ``rows`` are ``(pk, *model.audit_natural_key values)``."""
+    batch = current_batch()
+    if batch is None:
+        raise RuntimeError("record_batch() is only for bulk creates inside summarised_audit().")
+    if not rows:
+        return
+    key_fields = list(getattr(model, "audit_natural_key", ()))
+    text = _("%(count)s rows created in bulk from “%(source)s”") % {
+        "count": len(rows),
+        "source": batch.source,
+    }
+    pks = [row[0] for row in rows if row[0] is not None]
+    if pks:
+        text += f" · #{min(pks)}–#{max(pks)}"
+    changes = {
+        "source": batch.source,
+        "count": len(rows),
+        "fields": [model._meta.pk.attname, *key_fields],
+        # Tuples are written as JSON lists: [[id, key…], …].
+        "rows": rows,
+    }
+    _write_entries([_build_entry(model, None, "create", changes, is_bulk=True, text=text)], using)
+
+
 def _chunks(items: list, size: int = 500) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 class AuditedQuerySet(models.QuerySet):
-    """A queryset whose bulk writes leave an audit entry per affected row."""
+    """A queryset whose bulk writes leave an audit entry per affected row (per batch of created
+    rows inside :func:`summarised_audit`)."""
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
+            if current_batch() is not None:
+                key_fields = getattr(self.model, "audit_natural_key", ())
+                record_batch(
+                    self.model,
+                    [(obj.pk, *(getattr(obj, name) for name in key_fields)) for obj in created],
+                    using=self.db,
+                )
+                return created
             entries = [
                 _build_entry(
                     obj,
@@ -185,6 +254,10 @@ class AuditedManager(models.Manager.from_queryset(AuditedQuerySet)):
 
 class AuditedModel(models.Model):
     """Every create, update and delete of a subclass is kept in the audit trail."""
+
+    # Attribute names that identify a row to a person (e.g. kind, date and topic of a study
+    # session); a summarising entry lists them beside each row's id.
+    audit_natural_key: tuple[str, ...] = ()
 
     objects = AuditedManager()
 

@@ -1,0 +1,190 @@
+"""Inserting many rows at once, for imports: PostgreSQL's COPY where the database is PostgreSQL,
+``bulk_create()`` elsewhere (SQLite in development and tests).
+
+Rows are given as tuples of attribute values (``section_id``, not ``section``), never as model
+instances: building, say, 300,000 instances and compiling them into INSERTs costs several times
+more than the database's own work. Fields that are not given get their default (``created_at``,
+``updated_at``: now), as ``bulk_create()`` would give them, evaluated once per call: give any
+field whose default must differ from row to row. The primary key comes from the table's sequence
+unless given.
+
+Audited models are written only inside :func:`~ideology_office.common.audit.summarised_audit`:
+each call then leaves one summarising audit entry listing the rows' ids and natural keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import operator
+from collections.abc import Callable, Sequence
+
+from django.db import connections, models
+from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
+
+from . import audit
+
+# COPY's text format: a tab between columns, \N for NULL, and these characters escaped.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+# Types whose str() is already what COPY reads (str(date) is its ISO form, and so on).
+_PLAIN_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "DateField",
+        "TimeField",
+        "DecimalField",
+        "UUIDField",
+    }
+)
+_TEXT_TYPES = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField"})
+
+
+def _text(value) -> str:
+    return _NULL if value is None else value.translate(_COPY_ESCAPES)
+
+
+def _plain(value) -> str:
+    return _NULL if value is None else str(value)
+
+
+def _boolean(value) -> str:
+    return _NULL if value is None else ("t" if value else "f")
+
+
+def _converter(field: models.Field, connection) -> Callable[[object], str]:
+    """A function giving a value of ``field`` as COPY text (one call per value: kept small)."""
+    target = field.target_field if field.is_relation else field
+    kind = target.get_internal_type()
+    if kind in _PLAIN_TYPES:
+        return _plain
+    if kind in _TEXT_TYPES:
+        return _text
+    if kind == "BooleanField":
+        return _boolean
+
+    def convert(value) -> str:
+        # Anything else (moments, JSON, …) is prepared by the field, as for an INSERT.
+        if value is None:
+            return _NULL
+        prepared = field.get_db_prep_save(value, connection)
+        if hasattr(prepared, "getquoted"):  # psycopg2's Json adapter
+            prepared = prepared.dumps(prepared.adapted)
+        return _NULL if prepared is None else str(prepared).translate(_COPY_ESCAPES)
+
+    return convert
+
+
+def _default(field: models.Field, now: datetime.datetime):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    return field.get_default()
+
+
+def insert_rows(
+    model: type[models.Model],
+    fields: tuple[str, ...] | list[str],
+    rows: Sequence[Sequence],
+    *,
+    return_pks: bool = False,
+    using: str = "default",
+) -> list | None:
+    """Insert ``rows`` (values in the order of the attribute names ``fields``) into ``model``'s
+    table. Returns the new primary keys in the order of ``rows`` if ``return_pks`` (or if the
+    model is audited, whose summarising entry lists them), else None."""
+    if not rows:
+        return [] if return_pks else None
+    meta = model._meta
+    audited = issubclass(model, audit.AuditedModel)
+    if audited and audit.current_batch() is None:
+        raise RuntimeError(f"Bulk inserts of {meta.label} must be inside audit.summarised_audit().")
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    given = [by_attname[name] for name in fields]
+    if any(len(row) != len(given) for row in rows):
+        raise ValueError(f"Every row must have one value for each of {list(fields)}.")
+    now = timezone.now()
+    pk_field = meta.pk
+    pk_given = pk_field.attname in fields
+    if not pk_given and not isinstance(pk_field, AutoFieldMixin):
+        raise ValueError(f"{meta.label}'s primary key has no sequence: give it among the fields.")
+    missing = [
+        field for field in meta.concrete_fields if field.attname not in fields and field is not pk_field
+    ]
+    constants = [_default(field, now) for field in missing]
+    want_pks = (return_pks or audited) and not pk_given
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        pks = _copy(model, given, missing, constants, rows, want_pks, connection)
+    else:
+        pks = _bulk_create(model, given, missing, constants, rows, using)
+    if pk_given:
+        pks = [row[fields.index(pk_field.attname)] for row in rows]
+    if audited:
+        # The natural key must be among the fields given: the summarising entry lists it.
+        keys = [fields.index(name) for name in model.audit_natural_key]
+        if keys:
+            key_of = operator.itemgetter(*keys)
+            listed = [(pk, key_of(row)) for pk, row in zip(pks, rows, strict=True)]
+            if len(keys) > 1:
+                listed = [(pk, *key) for pk, key in listed]
+        else:
+            listed = [(pk,) for pk in pks]
+        audit.record_batch(model, listed, using=using)
+    return pks if return_pks else None
+
+
+def _copy(model, given, missing, constants, rows, want_pks, connection) -> list | None:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [field.column for field in given] + [field.column for field in missing]
+    pks = None
+    with connection.cursor() as cursor:
+        if want_pks:
+            # Take the keys from the table's own sequence, one query for the whole batch.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+            sequence = cursor.fetchone()[0]
+            if sequence is None:
+                raise RuntimeError(f"{meta.label} has no sequence for its primary key.")
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(rows)])
+            pks = [row[0] for row in cursor.fetchall()]
+            columns.insert(0, meta.pk.column)
+        converters = [_converter(field, connection) for field in given]
+        tail = "".join(
+            "\t" + _converter(field, connection)(value)
+            for field, value in zip(missing, constants, strict=True)
+        )
+        lines = ["\t".join(map(operator.call, converters, row)) for row in rows]
+        if pks is not None:
+            lines = [f"{pk}\t{line}" for pk, line in zip(pks, lines, strict=True)]
+        text = "".join([f"{line}{tail}\n" for line in lines])
+        del lines
+        if "\x00" in text:
+            raise ValueError("A text value cannot contain NUL (0x00) characters.")
+        buffer = io.StringIO(text)
+        statement = "COPY {} ({}) FROM STDIN".format(
+            quote(meta.db_table), ", ".join(quote(column) for column in columns)
+        )
+        raw = cursor.cursor
+        if hasattr(raw, "copy_expert"):  # psycopg2
+            raw.copy_expert(statement, buffer, size=1 << 20)
+        else:  # psycopg 3
+            with raw.copy(statement) as copy:
+                copy.write(buffer.getvalue())
+    return pks
+
+
+def _bulk_create(model, given, missing, constants, rows, using) -> list:
+    names = [field.attname for field in given] + [field.attname for field in missing]
+    objects = [model(**dict(zip(names, (*row, *constants), strict=True))) for row in rows]
+    # The base manager: no audited bulk_create, the caller's one summarising entry stands for all.
+    created = model._base_manager.using(using).bulk_create(objects)
+    return [obj.pk for obj in created]
