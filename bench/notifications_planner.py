@@ -70,16 +70,7 @@ def main():
         defaults={"source": dossier_source.KEY, "name": "压测", "offsets": "0d", "channels": "inbox,email"},
     )
     try:
-        for label in ("first pass", "second pass"):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.monotonic()
-                result = services.reminders_plan()
-                elapsed = time.monotonic() - started
-            batches = -(-result.considered // args.batch)
-            print(
-                f"{label}: {elapsed:.2f}s, considered {result.considered}, created {result.created}, "
-                f"{len(queries)} queries, {batches} batches, {len(queries) / max(batches, 1):.1f} queries per batch"
-            )
+        _passes(args, services, connection, CaptureQueriesContext)
     finally:
         OutboxItem.objects.filter(rule=rule).delete()
         rule.delete()

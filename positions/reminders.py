@@ -29,6 +29,7 @@ from ideology_office.notifications.sources import (
     ReminderSource,
     date_bounds,
     date_moment,
+    ids_no_longer_open,
     register_source,
     role_user_ids,
 )
@@ -281,9 +282,7 @@ def key_date_open_items(*, since, until, after, limit, object_ids=None) -> list[
 
 def key_date_done_ids(object_ids) -> set[str]:
     """Tasks done or voided: one query."""
-    ids = {int(pk) for pk in object_ids}
-    still_open = set(_planned_tasks().filter(pk__in=ids).values_list("pk", flat=True))
-    return {str(pk) for pk in ids - still_open}
+    return ids_no_longer_open(object_ids, _planned_tasks())
 
 
 def register() -> None:

@@ -9,7 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ideology_office.notifications.sources import DueItem, ReminderSource, date_bounds, date_moment
+from ideology_office.notifications.sources import (
+    DueItem,
+    ReminderSource,
+    date_bounds,
+    date_moment,
+    ids_no_longer_open,
+)
 
 FOLLOW_UP_DEADLINE = "responsibility.follow_up_deadline"
 HOUR = 9
@@ -67,9 +73,7 @@ def follow_up_open_items(*, since, until, after, limit, object_ids=None) -> list
 
 def follow_up_done_ids(object_ids) -> set[str]:
     """Actions done or voided, or whose meeting was voided: one query."""
-    ids = {int(pk) for pk in object_ids}
-    still_open = set(_open_actions().filter(pk__in=ids).values_list("pk", flat=True))
-    return {str(pk) for pk in ids - still_open}
+    return ids_no_longer_open(object_ids, _open_actions())
 
 
 def register() -> None:

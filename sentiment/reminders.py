@@ -41,6 +41,7 @@ from ideology_office.notifications.sources import (
     ReminderSource,
     date_bounds,
     date_moment,
+    ids_no_longer_open,
     register_source,
     role_user_ids,
 )
@@ -130,11 +131,7 @@ def shift_open_items(*, since, until, after, limit, object_ids=None) -> list[Due
 
 def shift_done_ids(object_ids) -> set[str]:
     """Shifts over (or no longer on a published roster): one query."""
-    ids = {int(pk) for pk in object_ids}
-    still_open = set(
-        _published_shifts().filter(pk__in=ids, end__gt=timezone.now()).values_list("pk", flat=True)
-    )
-    return {str(pk) for pk in ids - still_open}
+    return ids_no_longer_open(object_ids, _published_shifts().filter(end__gt=timezone.now()))
 
 
 # Handover not accepted -----------------------------------------------------------------------
@@ -207,9 +204,7 @@ def handover_open_items(*, since, until, after, limit, object_ids=None) -> list[
 
 def handover_done_ids(object_ids) -> set[str]:
     """Outgoing shifts whose handover was accepted: one query."""
-    ids = {int(pk) for pk in object_ids}
-    still_open = set(_handovers_waiting().filter(pk__in=ids).values_list("pk", flat=True))
-    return {str(pk) for pk in ids - still_open}
+    return ids_no_longer_open(object_ids, _handovers_waiting())
 
 
 # Quarter without review ----------------------------------------------------------------------
@@ -390,9 +385,7 @@ def incident_open_items(*, since, until, after, limit, object_ids=None) -> list[
 
 def incident_done_ids(object_ids) -> set[str]:
     """Incidents handled or voided: one query."""
-    ids = {int(pk) for pk in object_ids}
-    still_open = set(_incidents_over_time().filter(pk__in=ids).values_list("pk", flat=True))
-    return {str(pk) for pk in ids - still_open}
+    return ids_no_longer_open(object_ids, _incidents_over_time())
 
 
 def register() -> None:

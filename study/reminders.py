@@ -28,6 +28,7 @@ from ideology_office.notifications.sources import (
     ReminderSource,
     date_bounds,
     date_moment,
+    ids_no_longer_open,
     register_source,
     role_user_ids,
 )
@@ -94,9 +95,7 @@ def material_open_items(*, since, until, after, limit, object_ids=None) -> list[
 
 def material_done_ids(object_ids) -> set[str]:
     """Materials studied by a session, or voided: one query."""
-    ids = {int(pk) for pk in object_ids}
-    waiting = set(_not_studied().filter(pk__in=ids).values_list("pk", flat=True))
-    return {str(pk) for pk in ids - waiting}
+    return ids_no_longer_open(object_ids, _not_studied())
 
 
 # Points below the threshold ------------------------------------------------------------------
@@ -192,9 +191,7 @@ def points_open_items(*, since, until, after, limit, object_ids=None) -> list[Du
 
 def points_done_ids(object_ids) -> set[str]:
     """Bulletins voided (a published bulletin is never withdrawn otherwise): one query."""
-    ids = {int(pk) for pk in object_ids}
-    standing = set(_published_bulletins().filter(pk__in=ids).values_list("pk", flat=True))
-    return {str(pk) for pk in ids - standing}
+    return ids_no_longer_open(object_ids, _published_bulletins())
 
 
 def register() -> None:

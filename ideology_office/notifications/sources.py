@@ -103,3 +103,11 @@ def role_user_ids(*roles: str) -> tuple[int, ...]:
         .values_list("pk", flat=True)
         .distinct()
     )
+
+
+def ids_no_longer_open(object_ids, still_open) -> set[str]:
+    """The ``done_ids`` answer of most sources: which of ``object_ids`` are not among the records
+    of ``still_open`` (the source's queryset of open records) any more. One query."""
+    ids = {int(pk) for pk in object_ids}
+    open_ids = set(still_open.filter(pk__in=ids).values_list("pk", flat=True))
+    return {str(pk) for pk in ids - open_ids}
