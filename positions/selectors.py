@@ -149,6 +149,24 @@ def review_ledger(*, start: datetime.date, end: datetime.date):
 # Sign-off chain -------------------------------------------------------------------------------
 
 
+def review_ledger_cells(signoff: SignOff) -> list:
+    """One signature as the review ledger's cells, after its number: platform, title, step,
+    decision, signer, post, time, opinion, revision, content hash, chain hash."""
+    return [
+        signoff.item.platform.name,
+        signoff.item.title,
+        signoff.get_step_display(),
+        signoff.get_decision_display(),
+        signoff.signer_name,
+        signoff.signer_title,
+        signoff.signed_at,
+        signoff.opinion,
+        signoff.revision.number,
+        signoff.content_sha256,
+        signoff.chain_hash,
+    ]
+
+
 def signoff_chain_problems() -> list[str]:
     """Recompute the chain; every row changed, removed or out of place since it was written."""
     problems = []

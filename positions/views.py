@@ -425,20 +425,7 @@ def ledger_export(request):
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     rows = (
-        (
-            row.sequence,
-            row.item.platform.name,
-            row.item.title,
-            row.get_step_display(),
-            row.get_decision_display(),
-            row.signer_name,
-            row.signer_title,
-            row.signed_at,
-            row.opinion,
-            row.revision.number,
-            row.content_sha256,
-            row.chain_hash,
-        )
+        (row.sequence, *selectors.review_ledger_cells(row))
         for row in selectors.review_ledger(start=start, end=end)
     )
     sheet = Sheet(

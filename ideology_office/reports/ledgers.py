@@ -32,7 +32,7 @@ from inspections.selectors import TASK_RELATED
 from inspections.views import LEDGER_HEADERS as RECTIFICATION_HEADERS
 from inspections.views import LEDGER_WIDTHS as RECTIFICATION_WIDTHS
 from positions.models import ContentItem, PhysicalUpdate
-from positions.selectors import review_ledger
+from positions.selectors import review_ledger, review_ledger_cells
 from responsibility.models import (
     AgendaItem,
     Assessment,
@@ -473,22 +473,7 @@ def _signoffs(start, end) -> QuerySet:
 
 
 def _signoff_rows(signoffs: QuerySet) -> Iterable[list]:
-    return _numbered(
-        [
-            row.item.platform.name,
-            row.item.title,
-            row.get_step_display(),
-            row.get_decision_display(),
-            row.signer_name,
-            row.signer_title,
-            row.signed_at,
-            row.opinion,
-            row.revision.number,
-            row.content_sha256,
-            row.chain_hash,
-        ]
-        for row in signoffs.iterator(chunk_size=CHUNK_SIZE)
-    )
+    return _numbered(review_ledger_cells(row) for row in signoffs.iterator(chunk_size=CHUNK_SIZE))
 
 
 def _reviewed_items(start, end) -> QuerySet:
