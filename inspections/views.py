@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
@@ -104,7 +105,7 @@ def inspection_create(request):
         try:
             inspection = services.inspection_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_service_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Recorded the inspection."))
             return redirect(inspection)
@@ -235,7 +236,7 @@ def task_create(request, pk):
         try:
             task = services.task_create(finding=finding, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_service_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Assigned the rectification task."))
             return redirect(task)
@@ -273,7 +274,7 @@ def task_edit(request, pk):
         try:
             services.task_update(task=task, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_service_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved the rectification task."))
             return redirect(task)
@@ -489,7 +490,7 @@ def mechanism_create(request):
         try:
             mechanism = services.mechanism_create(user=request.user, **data)
         except ValidationError as error:
-            forms.apply_service_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Recorded the long-term mechanism."))
             return redirect(mechanism)
@@ -517,7 +518,7 @@ def self_inspection_create(request):
                 source=Inspection.Source.SELF_INSPECTION, user=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            forms.apply_service_error(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Started the self-inspection; record a result for every item."))
             return redirect(inspection)
@@ -562,7 +563,7 @@ def checklist_result_edit(request, pk):
                         user=request.user,
                     )
                 except ValidationError as error:
-                    forms.apply_service_error(raise_form, error)
+                    apply_service_error(raise_form, error)
                 else:
                     messages.success(request, _("Raised the problem as a finding with its task."))
                     return redirect(finding)
@@ -570,7 +571,7 @@ def checklist_result_edit(request, pk):
             try:
                 services.checklist_result_record(result=result, user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                forms.apply_service_error(form, error)
+                apply_service_error(form, error)
             else:
                 messages.success(request, _("Recorded the result."))
                 return redirect(inspection)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
@@ -56,17 +57,6 @@ def _require_role(user):
 
 def _crumbs(*rest):
     return [(_("Positions"), reverse("positions:index")), *rest]
-
-
-def _form_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for item in errors:
-                form.add_error(target, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _message_errors(request, error: ValidationError):
@@ -131,7 +121,7 @@ def item_create(request):
                 author=request.user,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved the draft."))
             return redirect(item)
@@ -156,7 +146,7 @@ def item_edit(request, pk):
         try:
             services.content_item_edit(item=item, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved the edit as a new revision."))
             return redirect(item)
@@ -492,7 +482,7 @@ def physical_update_create(request, platform_pk):
                 platform=platform, user=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Recorded the content change."))
             return redirect(update)
@@ -564,7 +554,7 @@ def task_create(request):
         try:
             task = services.publicity_task_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Planned the publicity task."))
             return redirect(f"{reverse('positions:key_date_list')}?year={task.year}")

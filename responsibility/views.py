@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ideology_office.common.counting import countable
-from ideology_office.common.forms import VoidForm
+from ideology_office.common.forms import VoidForm, apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.services import record_void
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
@@ -26,15 +26,6 @@ from .models import AgendaItem, Assessment, AssessmentScore, SchemeItem
 
 def _crumbs(*trail):
     return [(_("Responsibility"), reverse("responsibility:index")), *trail]
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: under the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _require(allowed: bool) -> None:
@@ -150,7 +141,7 @@ def membership_create(request):
         try:
             membership = services.membership_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(membership)
@@ -175,7 +166,7 @@ def membership_edit(request, pk):
         try:
             services.membership_update(membership=membership, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(membership)
@@ -200,7 +191,7 @@ def _membership_action(request, pk, form_class, action, template_key):
         try:
             result = action(membership, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(result)
@@ -323,7 +314,7 @@ def _assignment_form(request, assignment=None):
         try:
             saved = services.assignment_save(user=request.user, assignment=assignment, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(saved)
@@ -441,7 +432,7 @@ def meeting_create(request):
         try:
             meeting = services.meeting_create(user=request.user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(meeting)
@@ -465,7 +456,7 @@ def meeting_edit(request, pk):
         try:
             services.meeting_update(meeting=meeting, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(meeting)
@@ -492,7 +483,7 @@ def _meeting_part(request, pk, form_class, action):
         try:
             action(meeting, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
     if form.errors:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -525,7 +516,7 @@ def agenda_item_link_study(request, pk, item_pk):
                 item=item, session=form.cleaned_data["study_session"], user=request.user
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
     if form.errors:
         for errors in form.errors.values():
             for message in errors:
@@ -586,7 +577,7 @@ def follow_up_complete(request, pk):
         try:
             services.follow_up_complete(action=action, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
     if form.errors:
         for errors in form.errors.values():
             for message in errors:
@@ -638,7 +629,7 @@ def _priority_form(request, priority=None):
         try:
             saved = services.priority_save(user=request.user, priority=priority, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(saved)
@@ -720,7 +711,7 @@ def _scheme_form(request, scheme=None):
         try:
             saved = services.scheme_save(user=request.user, scheme=scheme, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(saved)
@@ -802,7 +793,7 @@ def _scheme_item_form(request, scheme, item=None):
         try:
             services.scheme_item_save(scheme=scheme, item=item, user=request.user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(scheme)
@@ -859,7 +850,7 @@ def assessment_create(request):
                 assessor=request.user, user=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The counted items were pre-filled from the records."))
             return redirect(assessment)
@@ -940,7 +931,7 @@ def score_save(request, pk, line_pk):
         try:
             services.score_confirm(line=line, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
     if form.errors:
         for errors in form.errors.values():
             for message in errors:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
@@ -46,19 +47,6 @@ def _area_crumb():
 def _require_role(user):
     if not perms.has_any_role(user):
         raise Http404
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: field errors under their fields when the
-    form has the field, everything else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for item in field_errors:
-                form.add_error(target, item.messages[0] if hasattr(item, "messages") else item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 def _render_form(request, template, form, *, title, crumbs, **extra):
@@ -116,7 +104,7 @@ def incident_create(request):
         try:
             incident = services.incident_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The incident was recorded."))
             return redirect(incident)
@@ -139,7 +127,7 @@ def incident_update(request, pk):
         try:
             incident = services.incident_update(incident=incident, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The incident was saved."))
             return redirect(incident)
@@ -292,7 +280,7 @@ def shift_create(request, pk):
         try:
             services.shift_create(roster=roster, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The shift was added."))
             return redirect(roster)
@@ -318,7 +306,7 @@ def shift_update(request, pk):
         try:
             services.shift_update(shift=shift, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The shift was saved."))
             return redirect(shift.roster)
@@ -380,7 +368,7 @@ def shift_swap_request(request, pk):
         try:
             services.shift_swap_request(shift=shift, requester=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The swap was requested; a leader will decide."))
             return redirect(shift)
@@ -444,7 +432,7 @@ def shift_reassign(request, pk):
         try:
             services.shift_reassign(shift=shift, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The shift was reassigned."))
             return redirect(shift)
@@ -469,7 +457,7 @@ def handover_write(request, pk):
         try:
             services.handover_write(shift=shift, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The handover was written; the incoming officer will accept it."))
             return redirect(shift)
@@ -507,7 +495,7 @@ def duty_log_add(request, pk):
         try:
             services.duty_log_add(shift=shift, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The log entry was added."))
             return redirect(shift)
@@ -533,7 +521,7 @@ def information_report_add(request, pk):
         try:
             services.information_report_add(shift=shift, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The information report was recorded."))
             return redirect(shift)
@@ -639,7 +627,7 @@ def review_create(request):
         try:
             review = services.review_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(
                 request, _("The review was recorded; open risks of the previous review were carried over.")
@@ -666,7 +654,7 @@ def review_update(request, pk):
         try:
             review = services.review_update(review=review, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The review was saved."))
             return redirect(review)
@@ -718,7 +706,7 @@ def risk_create(request, pk):
         try:
             services.risk_create(review=review, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The risk was recorded."))
             return redirect(review)
@@ -747,7 +735,7 @@ def risk_update(request, pk):
         try:
             services.risk_update(risk=risk, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The risk was saved."))
             return redirect(risk)

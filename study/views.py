@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.accounts.models import OrgUnit, User
-from ideology_office.common.forms import VoidForm
+from ideology_office.common.forms import VoidForm, apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.services import record_void
 from ideology_office.common.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_response
@@ -48,14 +48,6 @@ def _require(allowed: bool) -> None:
 
 def _crumbs(*items):
     return [(_("Study"), reverse("study:index")), *items]
-
-
-def _form_errors_from(error: ValidationError, form) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Landing page ------------------------------------------------------------------------------------
@@ -198,7 +190,7 @@ def _session_form_page(request, *, session=None):
                             **data,
                         )
             except ValidationError as error:
-                _form_errors_from(error, form)
+                apply_service_error(form, error)
             else:
                 messages.success(request, _("The study session was saved."))
                 return redirect(session)
@@ -300,7 +292,7 @@ def reading_class_create(request):
                 daily_topics=[line.strip() for line in data["daily_topics"].splitlines() if line.strip()],
             )
         except ValidationError as error:
-            _form_errors_from(error, form)
+            apply_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -368,7 +360,7 @@ def material_form(request, pk=None):
             else:
                 material = services.material_update(material=material, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            apply_service_error(form, error)
         else:
             messages.success(request, _("The study material was saved."))
             return redirect(material)
@@ -425,7 +417,7 @@ def bulletin_create(request):
         try:
             bulletin = services.bulletin_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            apply_service_error(form, error)
         else:
             return redirect(bulletin)
     return render(

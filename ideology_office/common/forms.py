@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
@@ -25,3 +26,14 @@ class VoidForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for voiding"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500
     )
+
+
+def apply_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the form that led to it: each message under the field it
+    names when the form has that field, the others above the form. Services raise
+    ValidationError whichever door called them; only a form knows where to show it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
