@@ -149,7 +149,13 @@ def first_agenda_timeliness(scope: Scope):
 
 def points_by_section(scope: Scope) -> dict:
     """Sections ranked by average learning points per person over the latest month of the year
-    that has points: two queries (the month, then one aggregate)."""
+    that has points: three queries (the month, each person's total, the people's sections).
+
+    Each person's total is summed first and the sections are added up here: joining every entry
+    of the month to its person and section and counting distinct people per section sorted a
+    month's entries (260,000 at county scale: 160 ms of the dashboard's 330 ms, see
+    bench/README-dashboard.md); the totals are one row per person."""
+    from ideology_office.accounts.models import User
     from study.models import PointsEntry
 
     entries = PointsEntry.objects.filter(date__gte=scope.start, date__lte=scope.end)
@@ -158,12 +164,33 @@ def points_by_section(scope: Scope) -> dict:
         return {"month": None, "categories": [], "values": [], "rows": []}
     month = latest.replace(day=1)
     next_month = (month + datetime.timedelta(days=32)).replace(day=1)
-    rows = list(
-        entries.filter(date__gte=month, date__lt=next_month, person__section__kind=OrgUnit.Kind.SECTION)
-        .values("person__section_id", "person__section__name")
-        .annotate(total=Sum("points"), people=Count("person", distinct=True))
+    totals = dict(
+        entries.filter(date__gte=month, date__lt=next_month)
+        .values("person_id")
+        .annotate(total=Sum("points"))
         .order_by()
+        .values_list("person_id", "total")
     )
+    by_section: dict[int, dict] = {}
+    people = User.objects.filter(section__kind=OrgUnit.Kind.SECTION).values_list(
+        "pk", "section_id", "section__name"
+    )
+    for person_id, section_id, section_name in people.order_by():
+        total = totals.get(person_id)
+        if total is None:
+            continue
+        row = by_section.setdefault(
+            section_id,
+            {
+                "person__section_id": section_id,
+                "person__section__name": section_name,
+                "total": 0,
+                "people": 0,
+            },
+        )
+        row["total"] += total
+        row["people"] += 1
+    rows = list(by_section.values())
     for row in rows:
         row["average"] = round(row["total"] / row["people"]) if row["people"] else 0
     rows.sort(key=lambda row: (-row["average"], row["person__section__name"]))

@@ -3,10 +3,14 @@
 Each installed app may have a ``demo`` module with ``seed(*, password, log)``; they run in the
 order of INSTALLED_APPS, so people exist before the records that name them. Idempotent: what
 exists is left as it is, and a second run changes nothing.
+
+``--scale N`` (N > 1) then adds a county's worth of synthetic records in bulk, proportional to N
+(:mod:`ideology_office.common.scale`); a second run finds them and adds nothing.
 """
 
 import importlib
 import os
+import time
 from pathlib import Path
 
 from django.apps import apps
@@ -15,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
+from ideology_office.common import scale as scale_data
 from ideology_office.common.audit import audit_context
 
 
@@ -36,10 +41,19 @@ class Command(BaseCommand):
             default=str(settings.BASE_DIR / "var" / "demo_logins.txt"),
             help="新建账号的登录名和密码追加写入此文件（仅本机可读），默认 var/demo_logins.txt。",
         )
+        parser.add_argument(
+            "--scale",
+            default="1",
+            help="数据规模 N（不小于 1 的整数）：1 为办公室演示数据；大于 1 时再按 N 批量生成县域规模的模拟数据"
+            "（N=100 约 300 个股室、1 万人、200 万条学习与积分记录、5 万项整改任务、20 万条信息）。",
+        )
 
-    def handle(self, *args, password=None, logins_file=None, only="", **options):
+    def handle(self, *args, password=None, logins_file=None, only="", scale="1", **options):
         if password is not None and len(password) < 10:
             raise CommandError("演示密码至少需要 10 个字符。")
+        scale = self._scale(scale)
+        if scale > 1 and only:
+            raise CommandError("--scale 大于 1 时不能与 --only 同时使用：规模数据需要全部演示数据。")
         seeded = [
             app_config
             for app_config in apps.get_app_configs()
@@ -60,11 +74,43 @@ class Command(BaseCommand):
                     created_logins = result
         if not created_logins:
             self.stdout.write(self.style.SUCCESS("演示数据已是最新，未作任何改动。"))
+        else:
+            self._save_logins(created_logins, Path(logins_file))
+            self.stdout.write(
+                self.style.SUCCESS(f"新建演示账号 {len(created_logins)} 个（密码只显示这一次）：")
+            )
+            for username, login_password, real_name, roles in created_logins:
+                self.stdout.write(f"  {username:<14} {login_password:<16} {real_name}（{roles}）")
+        if scale > 1:
+            self._seed_scale(scale)
+
+    def _scale(self, value) -> int:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdecimal() or int(text) < 1:
+            raise CommandError(f"--scale 必须是不小于 1 的整数（收到“{value}”）。")
+        return int(text)
+
+    def _seed_scale(self, scale: int) -> None:
+        present = scale_data.present()
+        if present["sections"] or present["people"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"规模数据已存在（{present['sections']:,} 个模拟股室、{present['people']:,} 名模拟人员），"
+                    f"未重复生成。"
+                )
+            )
             return
-        self._save_logins(created_logins, Path(logins_file))
-        self.stdout.write(self.style.SUCCESS(f"新建演示账号 {len(created_logins)} 个（密码只显示这一次）："))
-        for username, login_password, real_name, roles in created_logins:
-            self.stdout.write(f"  {username:<14} {login_password:<16} {real_name}（{roles}）")
+        self.stdout.write(f"生成规模数据（--scale {scale}）：")
+        started = time.perf_counter()
+        with audit_context(label="seed_demo"):
+            scale_data.generate(
+                scale_data.Sizes.for_scale(scale), source=f"seed_demo --scale {scale}", log=self.stdout.write
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"规模数据（--scale {scale}）已生成，用时 {time.perf_counter() - started:.1f} 秒。"
+            )
+        )
 
     def _save_logins(self, logins, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
