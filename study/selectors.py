@@ -11,7 +11,8 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ideology_office.accounts.models import OrgUnit, User
@@ -45,17 +46,29 @@ KIND_COUNTABLE_KEYS = {
 
 def session_list(*, user) -> Iterable[StudySession]:
     """The sessions a person may see, newest first, with what the list shows."""
+    # The attendance counts are subqueries, not a JOIN with GROUP BY: PostgreSQL then counts only
+    # the page's sessions, and the paginator's count drops them (at county scale the grouped
+    # form counted a million attendance lines per page: bench/README-dashboard.md).
     queryset = (
         StudySession.objects.select_related("section", "host")
         .prefetch_related("tags")
         .annotate(
-            present_count=Count(
-                "attendances", filter=Q(attendances__status=Attendance.Status.PRESENT), distinct=True
-            ),
-            attendee_count=Count("attendances", distinct=True),
+            present_count=_attendance_count(status=Attendance.Status.PRESENT),
+            attendee_count=_attendance_count(),
         )
     )
     return permissions.visible_sessions(user, queryset).order_by("-date", "-pk")
+
+
+def _attendance_count(**filters):
+    lines = (
+        Attendance.objects.filter(session=OuterRef("pk"), **filters)
+        .order_by()
+        .values("session")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(lines, output_field=IntegerField()), 0)
 
 
 def session_detail(*, session: StudySession) -> dict:
