@@ -23,6 +23,23 @@ class TaskFilter(django_filters.FilterSet):
         model = RectificationTask
         fields = ["state", "inspection", "responsible_unit"]
 
+    # A county has thousands of inspections: the drop-down offers the latest ones still being
+    # rectified (and the one chosen, e.g. from an inspection's page); any active one is accepted.
+    INSPECTION_CHOICES = 200
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.form.fields["inspection"]
+        offered = list(
+            Inspection.objects.active()
+            .filter(status=Inspection.Status.OPEN)
+            .order_by("-date", "-pk")[: self.INSPECTION_CHOICES]
+        )
+        chosen = self.form.data.get(self.form.add_prefix("inspection")) if self.form.is_bound else None
+        if chosen and str(chosen).isdigit() and all(str(item.pk) != str(chosen) for item in offered):
+            offered += list(Inspection.objects.active().filter(pk=int(chosen)))
+        field.widget.choices = [("", field.empty_label), *((item.pk, str(item)) for item in offered)]
+
     def filter_overdue(self, queryset, name, value):
         if not value:
             return queryset

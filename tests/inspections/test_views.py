@@ -483,3 +483,28 @@ def test_the_evidence_of_a_closed_out_task_is_frozen(client, inspector, staff):
         {"file": SimpleUploadedFile("迟到.pdf", PDF_BYTES)},
     )
     assert response.status_code == 404
+
+
+def test_the_inspection_filter_offers_open_inspections_and_still_takes_a_closed_one(
+    client, inspector, leader, monkeypatch
+):
+    from inspections.filters import TaskFilter
+
+    monkeypatch.setattr(TaskFilter, "INSPECTION_CHOICES", 2)
+    older, newer, newest = (
+        make_inspection(user=inspector, date=datetime.date(2024, month, 1)) for month in (1, 2, 3)
+    )
+    closed = make_inspection(user=inspector, date=datetime.date(2023, 5, 1))
+    task = make_task(user=inspector, finding=make_finding(user=inspector, inspection=closed))
+    Inspection.objects.filter(pk=closed.pk).update(status=Inspection.Status.CLOSED)
+    make_task(user=inspector, finding=make_finding(user=inspector, inspection=newest))
+
+    url = reverse("inspections:task_list")
+    offered = page(client, leader, url).context["filter"].form.fields["inspection"].widget.choices
+    assert [value for value, _label in offered] == ["", newest.pk, newer.pk]
+
+    response = page(client, leader, url, data={"inspection": closed.pk})
+    assert list(response.context["object_list"]) == [task]
+    offered = response.context["filter"].form.fields["inspection"].widget.choices
+    assert closed.pk in [value for value, _label in offered]
+    assert older.pk not in [value for value, _label in offered]
