@@ -414,10 +414,7 @@ def ledger_export(request):
             status=400 if request.GET else 200,
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    rows = (
-        (row.sequence, *selectors.review_ledger_cells(row))
-        for row in selectors.review_ledger(start=start, end=end)
-    )
+    rows = selectors.review_ledger_rows(selectors.review_ledger(start=start, end=end))
     sheet = Sheet(
         title=_("Review ledger"),
         headers=[

@@ -32,7 +32,7 @@ from inspections.selectors import TASK_RELATED
 from inspections.views import LEDGER_HEADERS as RECTIFICATION_HEADERS
 from inspections.views import LEDGER_WIDTHS as RECTIFICATION_WIDTHS
 from positions.models import ContentItem, PhysicalUpdate
-from positions.selectors import review_ledger, review_ledger_cells
+from positions.selectors import review_ledger, review_ledger_rows
 from responsibility.models import (
     AgendaItem,
     Assessment,
@@ -473,7 +473,8 @@ def _signoffs(start, end) -> QuerySet:
 
 
 def _signoff_rows(signoffs: QuerySet) -> Iterable[list]:
-    return _numbered(review_ledger_cells(row) for row in signoffs.iterator(chunk_size=CHUNK_SIZE))
+    # The ledger numbers its rows itself; the chain's sequence number is not one of its columns.
+    return _numbered(row[1:] for row in review_ledger_rows(signoffs))
 
 
 def _reviewed_items(start, end) -> QuerySet:
