@@ -10,4 +10,5 @@ python manage.py migrate --noinput
 exec gunicorn ideology_office.wsgi:application \
     --bind 0.0.0.0:8000 \
     --workers "${GUNICORN_WORKERS:-3}" \
+    --timeout "${GUNICORN_TIMEOUT:-120}" \
     --access-logfile -
