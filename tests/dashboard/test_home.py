@@ -169,3 +169,21 @@ def test_the_dashboard_costs_the_same_queries_for_more_records(client, role):
     few = queries()
     _populate(15)
     assert queries() == few
+
+
+def test_the_first_agenda_kpi_is_the_median_days_from_issue_to_study(client, leader):
+    from tests.study.factories import MaterialFactory
+
+    for issued, studied in (
+        (datetime.date(2023, 3, 1), datetime.date(2023, 3, 7)),
+        (datetime.date(2023, 5, 1), None),
+    ):
+        material = MaterialFactory(issued_on=issued)
+        if studied:
+            SessionFactory(
+                kind=StudySession.Kind.FIRST_AGENDA, first_agenda_venue="central_group", date=studied
+            ).materials.add(material)
+    client.force_login(leader)
+    html = client.get("/", {"year": 2023}).content.decode()
+    assert re.search(r'data-testid="kpi-timeliness">6</div>', html)
+    assert "1 项尚未学习" in html
