@@ -212,99 +212,82 @@ def item_detail(request, pk):
     return render(request, "positions/contentitem_detail.html", context)
 
 
-@require_POST
-def item_submit(request, pk):
-    item = access_item(request.user, pk)
+def _act_on_item(request, item, action, success, form=None):
+    """A button on an item's page: check its small form, run the service, report the outcome as a
+    message and go back to the item. ``success`` is the message, or makes it from the result."""
+    if form is not None and not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(item)
     try:
-        services.content_item_submit(item=item, user=request.user)
+        result = action(**(form.cleaned_data if form is not None else {}))
     except ValidationError as error:
         _message_errors(request, error)
     else:
-        messages.success(request, _("Submitted for review: it waits for the first review."))
+        messages.success(request, success(result) if callable(success) else success)
     return redirect(item)
+
+
+@require_POST
+def item_submit(request, pk):
+    item = access_item(request.user, pk)
+    return _act_on_item(
+        request,
+        item,
+        lambda: services.content_item_submit(item=item, user=request.user),
+        _("Submitted for review: it waits for the first review."),
+    )
 
 
 @require_POST
 def item_sign(request, pk):
     item = access_item(request.user, pk)
-    form = SignForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(item)
-    try:
-        rows = services.content_item_sign(
-            item=item,
-            user=request.user,
-            decision=form.cleaned_data["decision"],
-            opinion=form.cleaned_data["opinion"],
-            revision_id=form.cleaned_data["revision_id"],
-        )
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Signed: %(step)s.") % {"step": rows[-1].get_step_display()})
-    return redirect(item)
+    return _act_on_item(
+        request,
+        item,
+        lambda **data: services.content_item_sign(item=item, user=request.user, **data),
+        lambda rows: _("Signed: %(step)s.") % {"step": rows[-1].get_step_display()},
+        form=SignForm(request.POST),
+    )
 
 
 @require_POST
 def item_assign(request, pk):
     item = access_item(request.user, pk)
-    form = AssignReviewersForm(request.POST, item=item)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(item)
-    try:
-        services.content_item_assign_reviewers(
-            item=item,
-            step=form.cleaned_data["step"],
-            reviewers=list(form.cleaned_data["reviewers"]),
-            user=request.user,
-        )
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Reviewers assigned."))
-    return redirect(item)
+    return _act_on_item(
+        request,
+        item,
+        lambda step, reviewers: services.content_item_assign_reviewers(
+            item=item, step=step, reviewers=list(reviewers), user=request.user
+        ),
+        _("Reviewers assigned."),
+        form=AssignReviewersForm(request.POST, item=item),
+    )
 
 
 @require_POST
 def item_publish(request, pk):
     item = access_item(request.user, pk)
-    form = PublishForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(item)
-    try:
-        services.content_item_publish(item=item, user=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Recorded the publication of the approved revision."))
-    return redirect(item)
+    return _act_on_item(
+        request,
+        item,
+        lambda **data: services.content_item_publish(item=item, user=request.user, **data),
+        _("Recorded the publication of the approved revision."),
+        form=PublishForm(request.POST),
+    )
 
 
 @require_POST
 def item_act(request, pk):
     item = access_item(request.user, pk)
-    form = PublicationActionForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(item)
-    try:
-        services.publication_act(item=item, user=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Recorded."))
-    return redirect(item)
+    return _act_on_item(
+        request,
+        item,
+        lambda **data: services.publication_act(item=item, user=request.user, **data),
+        _("Recorded."),
+        form=PublicationActionForm(request.POST),
+    )
 
 
 def _review_form_context(request, pk):
