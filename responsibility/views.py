@@ -51,6 +51,21 @@ def _form_page(request, template, form, *, title, crumbs, record=None, extra=Non
     )
 
 
+def _save(request, form, save, *, message=None, to=None):
+    """Save a POSTed form through its service: on success a message and a redirect to the saved
+    record (or ``to``); otherwise None, with the service's refusal shown on the form, which the
+    caller renders again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except ValidationError as error:
+        apply_service_error(form, error)
+        return None
+    messages.success(request, message or _("Saved."))
+    return redirect(to or saved)
+
+
 def _void(request, record, *, allowed: bool, redirect_to: str):
     _require(allowed and not record.is_voided)
     form = VoidForm(request.POST)
@@ -137,14 +152,8 @@ def membership_detail(request, pk):
 def membership_create(request):
     _require(permissions.can_manage_group(request.user))
     form = forms.MembershipForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.membership_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(membership)
+    if saved := _save(request, form, lambda data: services.membership_create(user=request.user, **data)):
+        return saved
     return _form_page(
         request,
         "responsibility/membership_form.html",
@@ -162,14 +171,13 @@ def membership_edit(request, pk):
         for name in ("role", "start_date", "start_reason", "end_date", "end_reason")
     }
     form = forms.MembershipForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_update(membership=membership, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(membership)
+    if saved := _save(
+        request,
+        form,
+        lambda data: services.membership_update(membership=membership, user=request.user, **data),
+        to=membership,
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/membership_form.html",
@@ -187,14 +195,8 @@ def _membership_action(request, pk, form_class, action, template_key):
     membership = permissions.access_membership(request.user, pk)
     _require(permissions.can_manage_group(request.user) and not membership.is_voided)
     form = form_class(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = action(membership, form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(result)
+    if saved := _save(request, form, lambda data: action(membership, data)):
+        return saved
     titles = {
         "replace": _("Hand over to a successor"),
         "end": _("Member leaves the group"),
@@ -309,15 +311,14 @@ def _assignment_form(request, assignment=None):
             "letter_signed_on": assignment.letter_signed_on,
         }
     form = forms.AssignmentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data, sections=list(form.cleaned_data["sections"]))
-        try:
-            saved = services.assignment_save(user=request.user, assignment=assignment, **data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(saved)
+    if saved := _save(
+        request,
+        form,
+        lambda data: services.assignment_save(
+            user=request.user, assignment=assignment, **dict(data, sections=list(data["sections"]))
+        ),
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/assignment_form.html",
@@ -425,17 +426,14 @@ def meeting_create(request):
     _require(permissions.can_record_meeting(request.user))
     initial = {"date": timezone.localdate(), "section": request.user.section_id}
     form = forms.MeetingCreateForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["present"] = list(data["present"])
-        data["agenda"] = data["agenda"].splitlines()
-        try:
-            meeting = services.meeting_create(user=request.user, **data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(meeting)
+    if saved := _save(
+        request,
+        form,
+        lambda data: services.meeting_create(
+            user=request.user, **dict(data, present=list(data["present"]), agenda=data["agenda"].splitlines())
+        ),
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/meeting_form.html",
@@ -452,14 +450,13 @@ def meeting_edit(request, pk):
     form = forms.MeetingForm(
         request.POST or None, user=request.user, initial={name: getattr(meeting, name) for name in fields}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_update(meeting=meeting, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(meeting)
+    if saved := _save(
+        request,
+        form,
+        lambda data: services.meeting_update(meeting=meeting, user=request.user, **data),
+        to=meeting,
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/meeting_form.html",
@@ -625,14 +622,10 @@ def _priority_form(request, priority=None):
             name: getattr(priority, name) for name in ("year", "position", "text", "concerns_ideology")
         }
     form = forms.PriorityForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.priority_save(user=request.user, priority=priority, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(saved)
+    if saved := _save(
+        request, form, lambda data: services.priority_save(user=request.user, priority=priority, **data)
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/workpriority_form.html",
@@ -707,14 +700,10 @@ def _scheme_form(request, scheme=None):
     fields = ("year", "name", "excellent_from", "good_from", "fair_from", "bonus_cap")
     initial = {name: getattr(scheme, name) for name in fields} if scheme else {}
     form = forms.SchemeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.scheme_save(user=request.user, scheme=scheme, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(saved)
+    if saved := _save(
+        request, form, lambda data: services.scheme_save(user=request.user, scheme=scheme, **data)
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/assessmentscheme_form.html",
@@ -788,15 +777,13 @@ def _scheme_item_form(request, scheme, item=None):
     form = forms.SchemeItemForm(
         request.POST or None, initial=initial, current_key=item.count_key if item else ""
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.scheme_item_save(scheme=scheme, item=item, user=request.user, **data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(scheme)
+    if saved := _save(
+        request,
+        form,
+        lambda data: services.scheme_item_save(scheme=scheme, item=item, user=request.user, **data),
+        to=scheme,
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/schemeitem_form.html",
@@ -844,16 +831,13 @@ def assessment_list(request):
 def assessment_create(request):
     _require(permissions.can_assess(request.user))
     form = forms.AssessmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.assessment_create(
-                assessor=request.user, user=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The counted items were pre-filled from the records."))
-            return redirect(assessment)
+    if saved := _save(
+        request,
+        form,
+        lambda data: services.assessment_create(assessor=request.user, user=request.user, **data),
+        message=_("The counted items were pre-filled from the records."),
+    ):
+        return saved
     return _form_page(
         request,
         "responsibility/assessment_form.html",
