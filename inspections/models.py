@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
-from ideology_office.common.models import BaseModel, VoidableModel
+from ideology_office.common.models import BaseModel, DecidedRequest, VoidableModel
 
 
 class FindingCategory(BaseModel):
@@ -291,7 +291,7 @@ class TaskEvent(BaseModel):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
 
 
-class Extension(BaseModel):
+class Extension(DecidedRequest):
     """A request to move a task's deadline; a leader decides. The deadline before the request
     stays on record here, whatever happens after."""
 
@@ -313,16 +313,6 @@ class Extension(BaseModel):
     original_deadline = models.DateField(_("deadline before the request"))
     requested_deadline = models.DateField(_("requested deadline"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
         verbose_name = _("deadline extension")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.models import BaseModel, VoidableModel
+from ideology_office.common.models import BaseModel, DecidedRequest, VoidableModel
 
 
 class Severity(models.TextChoices):
@@ -289,7 +289,7 @@ class DutyShift(BaseModel):
         return reverse("sentiment:shift_detail", args=[self.pk])
 
 
-class ShiftSwap(BaseModel):
+class ShiftSwap(DecidedRequest):
     """A request that another person stand a shift, optionally taking one of theirs in exchange.
     It changes nothing until a leader approves it."""
 
@@ -320,16 +320,6 @@ class ShiftSwap(BaseModel):
     )
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
         verbose_name = _("shift swap")

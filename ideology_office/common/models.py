@@ -41,6 +41,25 @@ class BaseModel(AuditedModel, TimeStampedModel):
         abstract = True
 
 
+class DecidedRequest(BaseModel):
+    """A request someone decides on (a deadline extension, a shift swap): who decided, when and
+    why. The request's own status and its decision services live with it."""
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class VoidableQuerySet(AuditedQuerySet):
     def active(self):
         return self.filter(voided_at__isnull=True)
