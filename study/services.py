@@ -82,8 +82,7 @@ def _write_children(session, *, user, attendances, speeches, materials, tags) ->
         session.materials.set(materials)
         if not session.is_voided:
             # Studied now: the "not yet studied" reminders waiting for these materials are void.
-            for material in materials:
-                reminders_cancel_for(material)
+            reminders_cancel_for(*materials)
     if tags is not None:
         session.tags.set(tags)
     if attendances is not None:

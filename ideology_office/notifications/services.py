@@ -296,13 +296,18 @@ def request_sending() -> None:
 # Cancelling
 
 
-def reminders_cancel_for(record) -> int:
-    """Cancel the reminders of ``record`` that are not yet sent (it was closed, voided, the shift is
-    over). Work areas' services call it when they mark a record done."""
-    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
-    return OutboxItem.objects.filter(
-        content_type=content_type, object_id=str(record.pk), status__in=OPEN_STATUSES
-    ).update(status=OutboxStatus.CANCELLED, last_error=_("The record is done."))
+def reminders_cancel_for(*records) -> int:
+    """Cancel the reminders of ``records`` that are not yet sent (closed, voided, the shift is
+    over). Work areas' services call it when they mark records done: one update per kind of record."""
+    by_type = defaultdict(list)
+    for record in records:
+        by_type[ContentType.objects.get_for_model(record, for_concrete_model=False)].append(str(record.pk))
+    return sum(
+        OutboxItem.objects.filter(
+            content_type=content_type, object_id__in=ids, status__in=OPEN_STATUSES
+        ).update(status=OutboxStatus.CANCELLED, last_error=_("The record is done."))
+        for content_type, ids in by_type.items()
+    )
 
 
 def reminders_cancel_done() -> int:
