@@ -26,13 +26,24 @@ def _period_form(request) -> ReportPeriodForm:
     year = timezone.localdate().year
     data = request.GET if "since" in request.GET or "until" in request.GET else None
     initial = {"since": year - 2, "until": year, "focus_tags": "、".join(DEFAULT_FOCUS_TAGS)}
-    return ReportPeriodForm(data or {key: value for key, value in initial.items()})
+    return ReportPeriodForm(data or initial)
 
 
 def _docx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=DOCX_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
+
+
+def _figures_page(request, form, *, report=None, status=200, template_error=None):
+    template = "reports/annual_figures.html#figures" if request.htmx else "reports/annual_figures.html"
+    context = {
+        "form": form,
+        "report": report,
+        "template_error": template_error,
+        "crumbs": [(_("Annual work report"), None)],
+    }
+    return render(request, template, context, status=status)
 
 
 @require_GET
@@ -45,12 +56,7 @@ def annual_figures_view(request):
         report = annual_figures(
             since=form.cleaned_data["since"], until=form.cleaned_data["until"], focus_tags=tags
         )
-    template = "reports/annual_figures.html#figures" if request.htmx else "reports/annual_figures.html"
-    return render(
-        request,
-        template,
-        {"form": form, "report": report, "crumbs": [(_("Annual work report"), None)]},
-    )
+    return _figures_page(request, form, report=report)
 
 
 @require_GET
@@ -58,27 +64,13 @@ def annual_report_download(request):
     _require_reader(request.user)
     form = _period_form(request)
     if not form.is_valid():
-        return render(
-            request,
-            "reports/annual_figures.html",
-            {"form": form, "report": None, "crumbs": [(_("Annual work report"), None)]},
-            status=400,
-        )
+        return _figures_page(request, form, status=400)
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
     try:
         content = annual_report_bytes(since=since, until=until, focus_tags=form.focus_tag_list() or None)
     except ReportTemplateError as error:
-        return render(
-            request,
-            "reports/annual_figures.html",
-            {
-                "form": form,
-                "report": None,
-                "template_error": str(error),
-                "crumbs": [(_("Annual work report"), None)],
-            },
-            status=409,
-        )
+        # Only a template uploaded before a change of the figures can fail here: say so.
+        return _figures_page(request, form, status=409, template_error=str(error))
     return _docx_response(content, f"annual-report-{since}-{until}.docx")
 
 

@@ -138,3 +138,15 @@ def test_the_built_in_template_downloads_with_its_tags(client, leader):
     response = client.get(reverse("reports:default_template"))
     assert response.status_code == 200
     assert "{{ f.central_group_sessions }}" in docx_text(response.content)
+
+
+def test_a_template_that_no_longer_renders_is_explained_and_nothing_downloads(client, leader, admin_person):
+    from django.core.files.base import ContentFile
+
+    # Stored directly: an older template naming a figure that has since been renamed.
+    template = ReportTemplate(name="旧模板", created_by=admin_person)
+    template.file.save("old.docx", ContentFile(template_with("{{ f.renamed_figure }}")), save=True)
+    client.force_login(leader)
+    response = client.get(DOWNLOAD, {"since": 2021, "until": 2023})
+    assert response.status_code == 409
+    assert "报告模板中引用了不存在的数据项" in response.content.decode()
