@@ -4,35 +4,35 @@
 * The responsible person of a task updates its progress and submits it: a django-guardian grant on
   that one task, made and removed by the assigning service.
 * Section heads see their section's tasks; leaders and inspectors see all.
-* Close-out (销号) is by an inspector or leader who is not the task's responsible person.
+* Close-out (销号), return and reopening are by an inspector or leader who was never on the task's
+  side of it: never its responsible person (judged from the task's history, not its current field),
+  never the one who recorded its progress or asked for its acceptance.
 """
 
 from __future__ import annotations
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from ideology_office.accounts.roles import Role
+from ideology_office.accounts import roles
+from ideology_office.common.audit import past_values
+from ideology_office.common.policies import RecordPolicy, get_or_404, has_own_grant, register_policy
 
-from .models import ChecklistResult, Extension, Finding, Inspection, Mechanism, RectificationTask
+from .models import (
+    ChecklistResult,
+    Extension,
+    Finding,
+    Inspection,
+    Mechanism,
+    RectificationTask,
+    TaskEvent,
+)
 
 PROGRESS_PERMISSION = "inspections.update_progress"
 
-
-def _roles(user) -> frozenset[str]:
-    return user.role_names if user.is_authenticated else frozenset()
-
-
-def is_leader(user) -> bool:
-    return Role.LEADER in _roles(user)
-
-
-def is_inspector(user) -> bool:
-    return Role.INSPECTOR in _roles(user)
-
-
-def is_section_head(user) -> bool:
-    return Role.SECTION_HEAD in _roles(user)
+is_leader = roles.is_leader
+is_inspector = roles.is_inspector
+is_section_head = roles.is_section_head
 
 
 def can_manage_inspections(user) -> bool:
@@ -42,31 +42,73 @@ def can_manage_inspections(user) -> bool:
 
 def can_view_inspections(user) -> bool:
     """The problem lists are circulated to the whole office: every role reads them."""
-    return bool(_roles(user)) or user.is_superuser
+    return roles.has_any_role(user)
+
+
+def visible_tasks_filter(user) -> Q | None:
+    """The tasks a person sees, as one filter (None: all of them)."""
+    if can_manage_inspections(user) or roles.sees_office_wide(user):
+        return None
+    query = Q(responsible_person=user) | Q(responsible_leader=user)
+    if roles.headed_section_ids(user):
+        query |= Q(responsible_unit_id__in=roles.headed_section_ids(user))
+    return query
 
 
 def can_view_task(user, task: RectificationTask) -> bool:
-    if can_manage_inspections(user):
+    if not roles.has_any_role(user):
+        return False
+    if visible_tasks_filter(user) is None:
         return True
     if user.pk in (task.responsible_person_id, task.responsible_leader_id):
         return True
-    if is_section_head(user) and user.section_id and user.section_id == task.responsible_unit_id:
+    if task.responsible_unit_id in roles.headed_section_ids(user):
         return True
-    return user.has_perm(PROGRESS_PERMISSION, task)
+    return has_own_grant(user, PROGRESS_PERMISSION, task)
 
 
 def can_update_progress(user, task: RectificationTask) -> bool:
     """Only the holder of the task's grant: the responsible person, as assigned."""
-    return user.is_authenticated and user.has_perm(PROGRESS_PERMISSION, task)
+    return has_own_grant(user, PROGRESS_PERMISSION, task)
+
+
+def task_side_person_ids(task: RectificationTask) -> set[int]:
+    """Everyone who was ever on the rectifying side of a task: its responsible persons, past and
+    present (from the audit trail of the field, not just its current value), and whoever recorded
+    its progress or asked for its acceptance. Three small queries."""
+    people = {task.responsible_person_id}
+    people |= {int(value) for value in past_values(task, "responsible_person_id") if value}
+    people |= set(
+        TaskEvent.objects.filter(
+            task=task, kind__in=(TaskEvent.Kind.PROGRESS, TaskEvent.Kind.SUBMITTED)
+        ).values_list("actor_id", flat=True)
+    )
+    return people
+
+
+def verify_refusal(user, task: RectificationTask) -> str | None:
+    """Why the person may not close out, return or reopen the task; None when they may."""
+    if not can_manage_inspections(user):
+        return _("Only an inspector or office leader can close out, return or reopen a task.")
+    if user.pk in task_side_person_ids(task):
+        return _(
+            "You are or were the responsible person of this task, or recorded its progress: you cannot close it out."
+        )
+    return None
 
 
 def can_verify(user, task: RectificationTask) -> bool:
-    """Return or close out: an inspector or leader who is not the responsible person."""
-    return can_manage_inspections(user) and user.pk != task.responsible_person_id
+    """Return, close out or reopen: an inspector or leader never on the task's rectifying side."""
+    return verify_refusal(user, task) is None
 
 
 def can_decide_extension(user, extension: Extension) -> bool:
-    return is_leader(user) and user.pk != extension.requested_by_id
+    """A leader who did not ask for it, and who was never on the task's rectifying side."""
+    return (
+        is_leader(user)
+        and user.pk != extension.requested_by_id
+        and user.pk not in task_side_person_ids(extension.task)
+    )
 
 
 def can_view_finding(user, finding: Finding) -> bool:
@@ -88,68 +130,108 @@ def can_view_mechanism(user, mechanism: Mechanism) -> bool:
     return can_view_inspections(user)
 
 
+class _ProblemListPolicy(RecordPolicy):
+    """Inspections, findings and mechanisms are circulated to the whole office."""
+
+    def visible(self, user, queryset):
+        return queryset if can_view_inspections(user) else queryset.none()
+
+    def can_change(self, user, record):
+        return not record.is_voided and can_manage_inspections(user)
+
+
+class InspectionPolicy(_ProblemListPolicy):
+    select_related = ("checklist",)
+
+
+class FindingPolicy(_ProblemListPolicy):
+    select_related = ("inspection", "category")
+
+
+class MechanismPolicy(_ProblemListPolicy):
+    pass
+
+
+class TaskPolicy(RecordPolicy):
+    select_related = (
+        "finding__inspection",
+        "finding__category",
+        "responsible_leader",
+        "responsible_unit",
+        "responsible_person",
+        "closed_by",
+    )
+
+    def visible(self, user, queryset):
+        if not roles.has_any_role(user):
+            return queryset.none()
+        query = visible_tasks_filter(user)
+        if query is None:
+            return queryset
+        # The progress grant (guardian) is the last way in: one subquery.
+        from guardian.shortcuts import get_objects_for_user
+
+        granted = get_objects_for_user(
+            user, PROGRESS_PERMISSION, klass=RectificationTask, with_superuser=False
+        ).values("pk")
+        return queryset.filter(query | Q(pk__in=granted))
+
+    def can_view(self, user, record):
+        return can_view_task(user, record)
+
+    def can_change(self, user, record):
+        return can_change_task_evidence(user, record)
+
+    def can_void(self, user, record):
+        return not record.is_voided and can_manage_inspections(user)
+
+
+class ExtensionPolicy(RecordPolicy):
+    select_related = ("task", "requested_by")
+
+    def visible(self, user, queryset):
+        tasks = TaskPolicy(RectificationTask).visible(user, RectificationTask.objects.all())
+        return queryset.filter(task__in=tasks.values("pk"))
+
+
+class ChecklistResultPolicy(RecordPolicy):
+    select_related = ("inspection", "item__category", "finding")
+
+    def visible(self, user, queryset):
+        return queryset if can_manage_inspections(user) else queryset.none()
+
+    def can_change(self, user, record):
+        return can_manage_inspections(user)
+
+
 def access_inspection(user, pk) -> Inspection:
-    if not can_view_inspections(user):
-        raise Http404
-    return get_object_or_404(Inspection.objects.select_related("checklist"), pk=pk)
+    return get_or_404(user, Inspection, pk)
 
 
 def access_finding(user, pk) -> Finding:
-    if not can_view_inspections(user):
-        raise Http404
-    return get_object_or_404(Finding.objects.select_related("inspection", "category"), pk=pk)
+    return get_or_404(user, Finding, pk)
 
 
 def access_task(user, pk) -> RectificationTask:
-    task = get_object_or_404(
-        RectificationTask.objects.select_related(
-            "finding__inspection",
-            "finding__category",
-            "responsible_leader",
-            "responsible_unit",
-            "responsible_person",
-            "closed_by",
-        ),
-        pk=pk,
-    )
-    if not can_view_task(user, task):
-        raise Http404
-    return task
+    return get_or_404(user, RectificationTask, pk)
 
 
 def access_extension(user, pk) -> Extension:
-    extension = get_object_or_404(Extension.objects.select_related("task", "requested_by"), pk=pk)
-    if not can_view_task(user, extension.task):
-        raise Http404
-    return extension
+    return get_or_404(user, Extension, pk)
 
 
 def access_mechanism(user, pk) -> Mechanism:
-    if not can_view_inspections(user):
-        raise Http404
-    return get_object_or_404(Mechanism, pk=pk)
+    return get_or_404(user, Mechanism, pk)
 
 
 def access_checklist_result(user, pk) -> ChecklistResult:
-    if not can_manage_inspections(user):
-        raise Http404
-    return get_object_or_404(
-        ChecklistResult.objects.select_related("inspection", "item__category", "finding"), pk=pk
-    )
+    return get_or_404(user, ChecklistResult, pk)
 
 
 def register_policies() -> None:
-    from ideology_office.common.access import register_record_policy
-
-    # Inspections carry their feedback documents; tasks carry the rectification evidence.
-    register_record_policy(
-        Inspection,
-        can_view=lambda user, record: can_view_inspections(user),
-        can_change=lambda user, record: can_change_inspection(user, record),
-    )
-    register_record_policy(RectificationTask, can_view=can_view_task, can_change=can_change_task_evidence)
-    register_record_policy(
-        Mechanism,
-        can_view=can_view_mechanism,
-        can_change=lambda user, record: can_manage_inspections(user),
-    )
+    register_policy(Inspection, InspectionPolicy)
+    register_policy(Finding, FindingPolicy)
+    register_policy(RectificationTask, TaskPolicy)
+    register_policy(Extension, ExtensionPolicy)
+    register_policy(Mechanism, MechanismPolicy)
+    register_policy(ChecklistResult, ChecklistResultPolicy)

@@ -46,6 +46,12 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def _require_verifier(user, task: RectificationTask) -> None:
+    refusal = permissions.verify_refusal(user, task)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
 def _event(task: RectificationTask, *, kind: str, actor, note: str = "", from_state: str = "") -> TaskEvent:
     event = TaskEvent(
         task=task,
@@ -386,10 +392,7 @@ def task_submit(*, task: RectificationTask, user: User, note: str = "") -> Recti
 def task_return(*, task: RectificationTask, user: User, reason: str) -> RectificationTask:
     """退回: 待验收 → 整改中, with the verifier's reason."""
     locked = RectificationTask.objects.select_for_update().get(pk=task.pk)
-    _require(
-        permissions.can_verify(user, locked),
-        _("Only an inspector or leader who is not the responsible person can return a task."),
-    )
+    _require_verifier(user, locked)
     text = _required_text(reason, field="reason", message=_("Give the reason for returning the task."))
     if locked.state != State.AWAITING_ACCEPTANCE:
         raise ValidationError(_("Only a task awaiting acceptance can be returned."), code="wrong_state")
@@ -406,10 +409,7 @@ def task_close(
     """销号: 待验收 → 已销号, by an inspector or leader who is not the responsible person, with a note,
     after reviewing the evidence."""
     locked = RectificationTask.objects.select_for_update().get(pk=task.pk)
-    _require(
-        permissions.can_verify(user, locked),
-        _("Only an inspector or leader who is not the responsible person can close out a task."),
-    )
+    _require_verifier(user, locked)
     text = _required_text(note, field="note", message=_("Write the close-out note."))
     if not evidence_reviewed:
         raise ValidationError(
@@ -431,10 +431,7 @@ def task_close(
 def task_reopen(*, task: RectificationTask, user: User, reason: str) -> RectificationTask:
     """Reopen a closed-out task (the problem came back): 已销号 → 整改中, with a reason."""
     locked = RectificationTask.objects.select_for_update().get(pk=task.pk)
-    _require(
-        permissions.can_verify(user, locked),
-        _("Only an inspector or leader who is not the responsible person can reopen a task."),
-    )
+    _require_verifier(user, locked)
     text = _required_text(reason, field="reason", message=_("Give the reason for reopening the task."))
     if locked.state != State.CLOSED:
         raise ValidationError(_("Only a closed-out task can be reopened."), code="wrong_state")

@@ -299,7 +299,8 @@ def task_detail(request, pk):
     task = permissions.access_task(request.user, pk)
     user = request.user
     can_update = permissions.can_update_progress(user, task)
-    can_verify = permissions.can_verify(user, task)
+    verify_refusal = permissions.verify_refusal(user, task)
+    can_verify = verify_refusal is None
     State = RectificationTask.State
     extensions = list(selectors.task_extensions(task))
     return render(
@@ -313,6 +314,11 @@ def task_detail(request, pk):
             "can_submit": can_update and task.state == State.IN_PROGRESS,
             "can_verify": can_verify and task.state == State.AWAITING_ACCEPTANCE,
             "can_reopen": can_verify and task.state == State.CLOSED,
+            # Why the acceptance buttons are absent, for an overseer who may not use them.
+            "verify_refusal": verify_refusal
+            if permissions.can_manage_inspections(user)
+            and task.state in (State.AWAITING_ACCEPTANCE, State.CLOSED)
+            else "",
             "can_extend": (can_update or permissions.can_manage_inspections(user))
             and task.state != State.CLOSED
             and not any(ext.status == ext.Status.PENDING for ext in extensions),

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from django.http import Http404
-from guardian.shortcuts import get_user_perms
 
-from ideology_office.accounts.roles import Role
-from ideology_office.common.access import register_record_policy
+from ideology_office.accounts import roles
+from ideology_office.common.policies import RecordPolicy, get_or_404, has_own_grant, register_policy
 
-from .models import ContentItem, PhysicalUpdate, Platform, PublicityTask, SignOff
+from .models import ContentItem, KeyDate, PhysicalUpdate, Platform, PublicityTask, SignOff
 
 STEP_PERMISSIONS = {
     SignOff.Step.FIRST: "sign_first",
@@ -21,11 +19,10 @@ STEP_PERMISSIONS = {
 
 def is_manager(user) -> bool:
     """Leaders and administrators oversee every position."""
-    return user.is_authenticated and (user.has_role(Role.LEADER) or user.has_role(Role.ADMIN))
+    return roles.has_role(user, roles.Role.LEADER, roles.Role.ADMIN)
 
 
-def has_any_role(user) -> bool:
-    return user.is_authenticated and bool(user.role_names)
+has_any_role = roles.has_any_role
 
 
 def visible_items_filter(user) -> Q:
@@ -34,8 +31,8 @@ def visible_items_filter(user) -> Q:
     if is_manager(user):
         return Q()
     query = Q(author=user) | Q(assignments__reviewer=user) | Q(platform__responsible_person=user)
-    if user.has_role(Role.SECTION_HEAD) and user.section_id:
-        query |= Q(author__section_id=user.section_id)
+    if roles.headed_section_ids(user):
+        query |= Q(author__section_id__in=roles.headed_section_ids(user))
     return query
 
 
@@ -67,18 +64,13 @@ def can_assign_reviewers(user, item_or_platform) -> bool:
 
 def can_publish(user, item: ContentItem) -> bool:
     """The person responsible for the platform (专人负责) publishes, and administrators."""
-    return user.is_authenticated and (
-        item.platform.responsible_person_id == user.pk or user.has_role(Role.ADMIN)
-    )
+    return item.platform.responsible_person_id == user.pk or roles.is_admin(user)
 
 
 def has_step_grant(user, item: ContentItem, step: str) -> bool:
-    """A guardian grant made to this very person on this item. Deliberately not ``user.has_perm``:
-    that answers yes to every superuser, and there is no bypass of the review."""
+    """A guardian grant made to this very person on this item: there is no bypass of the review."""
     codename = STEP_PERMISSIONS.get(step)
-    if codename is None or not user.is_authenticated or not user.is_active:
-        return False
-    return get_user_perms(user, item).filter(codename=codename).exists()
+    return codename is not None and has_own_grant(user, codename, item)
 
 
 def can_manage_platform(user, platform: Platform) -> bool:
@@ -98,54 +90,79 @@ def can_change_physical_update(user, update: PhysicalUpdate) -> bool:
 
 
 def can_plan_tasks(user) -> bool:
-    return is_manager(user) or (user.is_authenticated and user.has_role(Role.SECTION_HEAD))
+    return is_manager(user) or roles.is_section_head(user)
 
 
 def can_complete_task(user, task: PublicityTask) -> bool:
     return task.owner_id == user.pk or is_manager(user)
 
 
+class ContentItemPolicy(RecordPolicy):
+    select_related = ("platform__responsible_person", "author")
+
+    def visible(self, user, queryset):
+        return visible_items(user, queryset)
+
+    def can_change(self, user, record):
+        return can_edit_item(user, record)
+
+
+class _PositionsLedgerPolicy(RecordPolicy):
+    """Platforms, physical updates and publicity tasks are read by everyone of the office."""
+
+    def visible(self, user, queryset):
+        return queryset if has_any_role(user) else queryset.none()
+
+
+class PlatformPolicy(_PositionsLedgerPolicy):
+    select_related = ("responsible_person",)
+
+    def can_change(self, user, record):
+        return can_manage_platform(user, record)
+
+
+class PhysicalUpdatePolicy(_PositionsLedgerPolicy):
+    select_related = ("platform", "approved_by", "created_by")
+
+    def can_change(self, user, record):
+        return can_change_physical_update(user, record)
+
+
+class KeyDatePolicy(_PositionsLedgerPolicy):
+    def can_change(self, user, record):
+        return is_manager(user)
+
+
+class PublicityTaskPolicy(_PositionsLedgerPolicy):
+    select_related = ("key_date", "owner")
+
+    def can_change(self, user, record):
+        return not record.is_voided and can_complete_task(user, record)
+
+    def can_void(self, user, record):
+        return not record.is_voided and can_plan_tasks(user)
+
+
 def access_item(user, pk) -> ContentItem:
     """The item, if the person may see it; 404 otherwise, so a guessed id tells nothing."""
-    item = (
-        visible_items(user, ContentItem.objects.select_related("platform__responsible_person", "author"))
-        .filter(pk=pk)
-        .first()
-    )
-    if item is None:
-        raise Http404
-    return item
+    return get_or_404(user, ContentItem, pk)
 
 
 def access_platform(user, pk) -> Platform:
-    if not has_any_role(user):
-        raise Http404
-    platform = Platform.objects.select_related("responsible_person").filter(pk=pk).first()
-    if platform is None:
-        raise Http404
-    return platform
+    return get_or_404(user, Platform, pk)
 
 
 def access_physical_update(user, pk) -> PhysicalUpdate:
-    update = (
-        PhysicalUpdate.objects.select_related("platform", "approved_by", "created_by").filter(pk=pk).first()
-    )
-    if update is None or not can_view_physical_update(user, update):
-        raise Http404
-    return update
+    return get_or_404(user, PhysicalUpdate, pk)
 
 
 def access_task(user, pk) -> PublicityTask:
-    if not has_any_role(user):
-        raise Http404
-    task = PublicityTask.objects.select_related("key_date", "owner").filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    return task
+    return get_or_404(user, PublicityTask, pk)
 
 
 def register_policies() -> None:
-    register_record_policy(ContentItem, can_view=can_view_item, can_change=can_edit_item)
-    register_record_policy(
-        PhysicalUpdate, can_view=can_view_physical_update, can_change=can_change_physical_update
-    )
+    register_policy(ContentItem, ContentItemPolicy)
+    register_policy(Platform, PlatformPolicy)
+    register_policy(PhysicalUpdate, PhysicalUpdatePolicy)
+    register_policy(KeyDate, KeyDatePolicy)
+    register_policy(PublicityTask, PublicityTaskPolicy)

@@ -4,11 +4,10 @@ services ask these functions."""
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from ideology_office.accounts.roles import Role
+from ideology_office.accounts import roles
+from ideology_office.common.policies import RecordPolicy, get_or_404, register_policy
 
 from .models import (
     Assessment,
@@ -20,18 +19,13 @@ from .models import (
     WorkPriority,
 )
 
-
-def is_admin(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.has_role(Role.ADMIN)))
-
-
-def is_leader(user) -> bool:
-    return bool(user.is_authenticated and user.has_role(Role.LEADER))
+is_admin = roles.is_admin
+is_leader = roles.is_leader
 
 
 def can_view_area(user) -> bool:
     """Everyone of the office reads the responsibility ledgers (staff read too)."""
-    return bool(user.is_authenticated and (user.is_superuser or user.role_names))
+    return roles.has_any_role(user)
 
 
 def is_group_leader(user, day=None) -> bool:
@@ -63,7 +57,7 @@ def can_manage_group(user) -> bool:
 def can_record_meeting(user, section=None) -> bool:
     if is_admin(user) or is_leader(user):
         return True
-    if not user.is_authenticated or not user.has_role(Role.SECTION_HEAD):
+    if not roles.is_section_head(user):
         return False
     return section is None or section.pk == user.section_id
 
@@ -88,7 +82,7 @@ def can_manage_schemes(user) -> bool:
 
 def can_assess(user) -> bool:
     """Assessors: inspectors (督查人员) and leaders."""
-    return bool(user.is_authenticated and (user.has_role(Role.INSPECTOR) or user.has_role(Role.LEADER)))
+    return roles.has_role(user, roles.Role.INSPECTOR, roles.Role.LEADER)
 
 
 def sees_all_assessments(user) -> bool:
@@ -124,87 +118,124 @@ def can_score(user, assessment: Assessment) -> bool:
     )
 
 
-def _get(queryset, pk):
-    try:
-        return get_object_or_404(queryset, pk=int(pk))
-    except (TypeError, ValueError) as error:
-        raise Http404 from error
+# --- record policies -------------------------------------------------------------------------------
+class _OfficeLedgerPolicy(RecordPolicy):
+    """The leading group, duties, meetings and priorities are read by everyone of the office."""
+
+    def visible(self, user, queryset):
+        return queryset if can_view_area(user) else queryset.none()
+
+
+class MembershipPolicy(_OfficeLedgerPolicy):
+    select_related = ("person", "section_at_joining")
+
+    def can_change(self, user, record):
+        return not record.is_voided and can_manage_group(user)
+
+
+class AssignmentPolicy(_OfficeLedgerPolicy):
+    select_related = ("leader",)
+
+    def can_change(self, user, record):
+        return not record.is_voided and can_manage_group(user)
+
+
+class MeetingPolicy(_OfficeLedgerPolicy):
+    select_related = ("chair", "section")
+
+    def can_change(self, user, record):
+        return can_change_meeting(user, record)
+
+
+class FollowUpPolicy(_OfficeLedgerPolicy):
+    select_related = ("meeting__section", "owner")
+
+    def visible(self, user, queryset):
+        return super().visible(user, queryset)
+
+    def can_change(self, user, record):
+        return can_complete_follow_up(user, record)
+
+    def can_void(self, user, record):
+        return not record.is_voided and can_change_meeting(user, record.meeting)
+
+
+class PriorityPolicy(_OfficeLedgerPolicy):
+    def can_change(self, user, record):
+        return not record.is_voided and can_manage_priorities(user)
+
+
+class SchemePolicy(_OfficeLedgerPolicy):
+    def can_change(self, user, record):
+        return not record.is_voided and can_manage_schemes(user)
+
+
+class AssessmentPolicy(RecordPolicy):
+    select_related = ("scheme", "target_unit", "target_person", "assessor")
+
+    def visible(self, user, queryset):
+        if not roles.has_any_role(user):
+            return queryset.none()
+        return assessments_visible_to(user, queryset)
+
+    def can_view(self, user, record):
+        return roles.has_any_role(user) and can_view_assessment(user, record)
+
+    def can_change(self, user, record):
+        return can_score(user, record)
+
+    def can_void(self, user, record):
+        return not record.is_voided and (can_assess(user) or is_admin(user))
 
 
 def access_membership(user, pk) -> LeadingGroupMembership:
-    if not can_view_area(user):
-        raise Http404
-    return _get(LeadingGroupMembership.objects.select_related("person", "section_at_joining"), pk)
+    return get_or_404(user, LeadingGroupMembership, pk)
 
 
 def access_assignment(user, pk) -> DutyAssignment:
-    if not can_view_area(user):
-        raise Http404
-    return _get(DutyAssignment.objects.select_related("leader"), pk)
+    return get_or_404(user, DutyAssignment, pk)
 
 
 def access_meeting(user, pk) -> OfficeMeeting:
-    if not can_view_area(user):
-        raise Http404
-    return _get(OfficeMeeting.objects.select_related("chair", "section"), pk)
+    return get_or_404(user, OfficeMeeting, pk)
 
 
 def access_follow_up(user, pk) -> FollowUpAction:
-    if not can_view_area(user):
-        raise Http404
-    return _get(FollowUpAction.objects.select_related("meeting__section", "owner"), pk)
+    return get_or_404(user, FollowUpAction, pk)
 
 
 def access_priority(user, pk) -> WorkPriority:
-    if not can_view_area(user):
-        raise Http404
-    return _get(WorkPriority.objects.all(), pk)
+    return get_or_404(user, WorkPriority, pk)
 
 
 def access_scheme(user, pk) -> AssessmentScheme:
-    if not can_view_area(user):
-        raise Http404
-    return _get(AssessmentScheme.objects.all(), pk)
+    return get_or_404(user, AssessmentScheme, pk)
 
 
 def access_assessment(user, pk) -> Assessment:
-    assessment = _get(
-        Assessment.objects.select_related("scheme", "target_unit", "target_person", "assessor"), pk
+    return get_or_404(user, Assessment, pk)
+
+
+def _led_sections(user, year):
+    """The sections a leader is in charge of through the year's dual-duty assignments."""
+    from .models import DutyAssignmentSection
+
+    year = year or timezone.localdate().year
+    return (
+        DutyAssignmentSection.objects.filter(
+            assignment__leader=user, assignment__year=year, assignment__voided_at__isnull=True
+        )
+        .values_list("section_id", flat=True)
+        .distinct()
     )
-    if not can_view_assessment(user, assessment):
-        raise Http404
-    return assessment
-
-
-# Evidence files: who may see and add them on each record type.
-def _view_any(user, record) -> bool:
-    return can_view_area(user)
-
-
-def _change_assignment(user, record) -> bool:
-    return not record.is_voided and can_manage_group(user)
-
-
-def _change_meeting(user, record) -> bool:
-    return can_change_meeting(user, record)
-
-
-def _change_membership(user, record) -> bool:
-    return not record.is_voided and can_manage_group(user)
-
-
-def _view_assessment(user, record) -> bool:
-    return can_view_assessment(user, record)
-
-
-def _change_assessment(user, record) -> bool:
-    return can_score(user, record)
 
 
 def register_policies() -> None:
-    from ideology_office.common.access import register_record_policy
-
-    register_record_policy(LeadingGroupMembership, can_view=_view_any, can_change=_change_membership)
-    register_record_policy(DutyAssignment, can_view=_view_any, can_change=_change_assignment)
-    register_record_policy(OfficeMeeting, can_view=_view_any, can_change=_change_meeting)
-    register_record_policy(Assessment, can_view=_view_assessment, can_change=_change_assessment)
+    register_policy(LeadingGroupMembership, MembershipPolicy)
+    register_policy(DutyAssignment, AssignmentPolicy)
+    register_policy(OfficeMeeting, MeetingPolicy)
+    register_policy(FollowUpAction, FollowUpPolicy)
+    register_policy(WorkPriority, PriorityPolicy)
+    register_policy(AssessmentScheme, SchemePolicy)
+    register_policy(Assessment, AssessmentPolicy)
+    roles.register_led_sections_provider(_led_sections)

@@ -12,8 +12,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ideology_office.accounts import roles
 from ideology_office.accounts.models import OrgUnit, User
-from ideology_office.accounts.roles import Role
 from ideology_office.common.counting import count_by_period, countable, countable_queryset
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 from study.models import StudySession
@@ -240,7 +240,7 @@ def assignment_save(
 ) -> DutyAssignment:
     """Create or change one leader's 一岗双责 for a year."""
     _check_year(year)
-    if not leader.has_role(Role.LEADER):
+    if not roles.is_leader(leader):
         raise ValidationError(
             {"leader": _("Only a leadership member can hold a dual-duty assignment.")}, code="not_leader"
         )
@@ -815,7 +815,7 @@ def assessment_create(
         Assessment.TargetKind.COUNTY_UNIT: OrgUnit.Kind.COUNTY_UNIT,
     }
     if target_kind == Assessment.TargetKind.LEADER:
-        if target_person is None or not target_person.has_role(Role.LEADER):
+        if target_person is None or not roles.is_leader(target_person):
             raise ValidationError(
                 {"target_person": _("Choose the leadership member assessed.")}, code="target"
             )

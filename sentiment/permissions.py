@@ -1,26 +1,34 @@
 """Who may see and do what in the public-opinion work area.
 
 Everyone with a role sees incidents, the published roster and the reviews. Leaders publish
-rosters, decide swaps and reassign; the people on a shift (its duty officer and leader on duty)
-and the office leaders see its log and reports, and only the people on the shift write them.
+rosters, decide swaps and reassign. A shift's log, its information reports and its handover are
+read by the people on the shift (its duty officer and leader on duty), the people on the next shift
+(who take it over) and the office-wide overseers (leaders, inspectors, administrators), on every
+page, export and in the admin alike; only the people on the shift write them. A swap request is
+read by its two parties and the leaders.
 """
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404
 
-from ideology_office.accounts.roles import Role
-from ideology_office.common.access import register_record_policy
+from ideology_office.accounts import roles
+from ideology_office.common.policies import RecordPolicy, get_or_404, register_policy
 
-from .models import DutyRoster, DutyShift, Handover, OpinionIncident, OpinionReview, RiskItem, ShiftSwap
+from .models import (
+    DutyRoster,
+    DutyShift,
+    Handover,
+    InformationReport,
+    OpinionIncident,
+    OpinionReview,
+    RiskItem,
+    ShiftSwap,
+)
 
-
-def has_any_role(user) -> bool:
-    return bool(user.is_authenticated and user.role_names)
-
-
-def is_leader(user) -> bool:
-    return bool(user.is_authenticated and (user.has_role(Role.LEADER) or user.is_superuser))
+has_any_role = roles.has_any_role
+is_leader = roles.is_leader
 
 
 def can_record_incidents(user) -> bool:
@@ -30,7 +38,7 @@ def can_record_incidents(user) -> bool:
 def can_change_incident(user, incident: OpinionIncident) -> bool:
     if not has_any_role(user) or incident.is_voided:
         return False
-    return is_leader(user) or user.has_role(Role.SECTION_HEAD) or incident.created_by_id == user.pk
+    return is_leader(user) or roles.is_section_head(user) or incident.created_by_id == user.pk
 
 
 def can_manage_roster(user) -> bool:
@@ -42,7 +50,16 @@ def is_on_shift(user, shift: DutyShift) -> bool:
 
 
 def can_view_shift_log(user, shift: DutyShift) -> bool:
-    return is_on_shift(user, shift) or is_leader(user)
+    return is_on_shift(user, shift) or roles.sees_office_wide(user)
+
+
+def shift_log_readers_filter(user, shift_path: str = "") -> Q:
+    """The shifts (through ``shift_path``) whose log the person reads, as one filter: every shift
+    for the overseers, the shifts they are or were on for anyone else."""
+    prefix = f"{shift_path}__" if shift_path else ""
+    if roles.sees_office_wide(user):
+        return Q()
+    return Q(**{f"{prefix}officer": user}) | Q(**{f"{prefix}leader": user})
 
 
 def can_write_shift_log(user, shift: DutyShift) -> bool:
@@ -56,30 +73,107 @@ def can_view_shift(user, shift: DutyShift) -> bool:
 
 
 def can_record_reviews(user) -> bool:
-    return is_leader(user) or (user.is_authenticated and user.has_role(Role.SECTION_HEAD))
+    return is_leader(user) or roles.is_section_head(user)
 
 
 def can_change_review(user, review: OpinionReview) -> bool:
     return can_record_reviews(user) and not review.is_voided
 
 
+class _OpinionLedgerPolicy(RecordPolicy):
+    """Incidents, reviews and risks are read by everyone of the office."""
+
+    def visible(self, user, queryset):
+        return queryset if has_any_role(user) else queryset.none()
+
+
+class IncidentPolicy(_OpinionLedgerPolicy):
+    select_related = ("handled_by", "created_by")
+
+    def can_change(self, user, record):
+        return can_change_incident(user, record)
+
+
+class ReviewPolicy(_OpinionLedgerPolicy):
+    select_related = ("matrix", "created_by")
+
+    def can_change(self, user, record):
+        return can_change_review(user, record)
+
+
+class RiskPolicy(_OpinionLedgerPolicy):
+    select_related = ("review__matrix", "owner", "previous__review")
+
+    def can_change(self, user, record):
+        return not record.is_voided and can_change_review(user, record.review)
+
+
+class ShiftPolicy(RecordPolicy):
+    select_related = ("roster", "officer", "leader")
+
+    def visible(self, user, queryset):
+        if not has_any_role(user):
+            return queryset.none()
+        if is_leader(user):
+            return queryset
+        return queryset.filter(roster__status=DutyRoster.Status.PUBLISHED)
+
+    def can_change(self, user, record):
+        return can_manage_roster(user)
+
+
+class _ShiftLogPolicy(RecordPolicy):
+    """What was written on a shift: read as the shift's log is read."""
+
+    def visible(self, user, queryset):
+        if not has_any_role(user):
+            return queryset.none()
+        return queryset.filter(shift_log_readers_filter(user, "shift"))
+
+    def can_view(self, user, record):
+        return has_any_role(user) and can_view_shift_log(user, record.shift)
+
+
+class InformationReportPolicy(_ShiftLogPolicy):
+    select_related = ("shift", "incident")
+
+    def can_change(self, user, record):
+        return not record.is_voided and can_write_shift_log(user, record.shift)
+
+
+class HandoverPolicy(_ShiftLogPolicy):
+    select_related = ("shift__roster",)
+
+    def visible(self, user, queryset):
+        if not has_any_role(user):
+            return queryset.none()
+        # The people on the next shift read the handover they take over.
+        incoming = Q(
+            shift__end__in=DutyShift.objects.filter(Q(officer=user) | Q(leader=user)).values("start")
+        )
+        return queryset.filter(shift_log_readers_filter(user, "shift") | incoming)
+
+    def can_view(self, user, record):
+        return self.visible(user, type(record)._base_manager.filter(pk=record.pk)).exists()
+
+
+class SwapPolicy(RecordPolicy):
+    select_related = ("shift__roster", "requested_by", "counterpart")
+
+    def visible(self, user, queryset):
+        if not has_any_role(user):
+            return queryset.none()
+        if is_leader(user):
+            return queryset
+        return queryset.filter(Q(requested_by=user) | Q(counterpart=user))
+
+
 def access_incident(user, pk) -> OpinionIncident:
-    if not has_any_role(user):
-        raise Http404
-    try:
-        return OpinionIncident.objects.select_related("handled_by", "created_by").get(pk=pk)
-    except (OpinionIncident.DoesNotExist, ValueError) as error:
-        raise Http404 from error
+    return get_or_404(user, OpinionIncident, pk)
 
 
 def access_shift(user, pk) -> DutyShift:
-    try:
-        shift = DutyShift.objects.select_related("roster", "officer", "leader").get(pk=pk)
-    except (DutyShift.DoesNotExist, ValueError) as error:
-        raise Http404 from error
-    if not can_view_shift(user, shift):
-        raise Http404
-    return shift
+    return get_or_404(user, DutyShift, pk)
 
 
 def access_shift_log(user, pk) -> DutyShift:
@@ -91,51 +185,26 @@ def access_shift_log(user, pk) -> DutyShift:
 
 
 def access_swap(user, pk) -> ShiftSwap:
-    try:
-        swap = ShiftSwap.objects.select_related("shift__roster", "requested_by", "counterpart").get(pk=pk)
-    except (ShiftSwap.DoesNotExist, ValueError) as error:
-        raise Http404 from error
-    if not (is_leader(user) or user.pk in (swap.requested_by_id, swap.counterpart_id)):
-        raise Http404
-    return swap
+    return get_or_404(user, ShiftSwap, pk)
 
 
 def access_handover(user, pk) -> Handover:
-    try:
-        handover = Handover.objects.select_related("shift__roster").get(pk=pk)
-    except (Handover.DoesNotExist, ValueError) as error:
-        raise Http404 from error
-    if not has_any_role(user):
-        raise Http404
-    return handover
+    return get_or_404(user, Handover, pk)
 
 
 def access_review(user, pk) -> OpinionReview:
-    if not has_any_role(user):
-        raise Http404
-    try:
-        return OpinionReview.objects.select_related("matrix", "created_by").get(pk=pk)
-    except (OpinionReview.DoesNotExist, ValueError) as error:
-        raise Http404 from error
+    return get_or_404(user, OpinionReview, pk)
 
 
 def access_risk(user, pk) -> RiskItem:
-    if not has_any_role(user):
-        raise Http404
-    try:
-        return RiskItem.objects.select_related("review__matrix", "owner", "previous__review").get(pk=pk)
-    except (RiskItem.DoesNotExist, ValueError) as error:
-        raise Http404 from error
+    return get_or_404(user, RiskItem, pk)
 
 
 def register_policies() -> None:
-    register_record_policy(
-        OpinionIncident,
-        can_view=lambda user, record: has_any_role(user),
-        can_change=can_change_incident,
-    )
-    register_record_policy(
-        OpinionReview,
-        can_view=lambda user, record: has_any_role(user),
-        can_change=can_change_review,
-    )
+    register_policy(OpinionIncident, IncidentPolicy)
+    register_policy(OpinionReview, ReviewPolicy)
+    register_policy(RiskItem, RiskPolicy)
+    register_policy(DutyShift, ShiftPolicy)
+    register_policy(InformationReport, InformationReportPolicy)
+    register_policy(Handover, HandoverPolicy)
+    register_policy(ShiftSwap, SwapPolicy)

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ideology_office.accounts import roles
 from ideology_office.accounts.models import User
-from ideology_office.accounts.roles import Role
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from .models import (
@@ -47,7 +47,7 @@ def _fmt(moment: datetime.datetime) -> str:
 
 
 def _require_leader(user: User) -> None:
-    if not (user.has_role(Role.LEADER) or user.is_superuser):
+    if not roles.is_leader(user):
         raise ValidationError(_("Only an office leader may do this."), code="not_leader")
 
 

@@ -9,22 +9,13 @@ class StudyConfig(AppConfig):
     verbose_name = WORK_AREAS_BY_KEY["study"].label
 
     def ready(self):
-        from ideology_office.common.access import register_record_policy
         from ideology_office.common.counting import CountableRecord, register_countable
 
         from . import permissions, reminders
-        from .models import PointsBulletin, ReadingClass, StudyMaterial, StudySession
+        from .models import ReadingClass, StudySession
 
         reminders.register()
-        register_record_policy(
-            StudySession, can_view=permissions.can_view_session, can_change=permissions.can_change_session
-        )
-        register_record_policy(
-            StudyMaterial, can_view=permissions.can_view_material, can_change=permissions.can_change_material
-        )
-        register_record_policy(
-            PointsBulletin, can_view=permissions.can_view_bulletin, can_change=permissions.can_change_bulletin
-        )
+        permissions.register_policies()
 
         def sessions(*kinds):
             def queryset():

@@ -8,50 +8,30 @@ publish the points bulletin.
 from __future__ import annotations
 
 from django.db.models import Q
-from django.http import Http404
 
-from ideology_office.accounts.roles import Role
+from ideology_office.accounts import roles
+from ideology_office.common.policies import Action, RecordPolicy, get_or_404, register_policy
 
-from .models import ImportJob, PointsBulletin, StudyMaterial, StudySession
+from .models import ImportJob, PointsBulletin, ReadingClass, StudyMaterial, StudySession
 
-OFFICE_WIDE_ROLES = (Role.LEADER, Role.ADMIN, Role.INSPECTOR)
-
-
-def _roles(user) -> frozenset[str]:
-    return user.role_names if user.is_authenticated else frozenset()
-
-
-def is_admin(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or Role.ADMIN in _roles(user))
-
-
-def sees_everything(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or bool(_roles(user) & set(OFFICE_WIDE_ROLES)))
+is_admin = roles.is_admin
+sees_everything = roles.sees_office_wide
+can_use_study = roles.has_any_role
 
 
 def changes_everything(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or bool(_roles(user) & {Role.LEADER, Role.ADMIN}))
-
-
-def can_use_study(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or bool(_roles(user)))
+    return roles.has_role(user, roles.Role.LEADER, roles.Role.ADMIN)
 
 
 def can_record_for_section(user, section_id) -> bool:
     """Staff and section heads record for their own section only."""
     if changes_everything(user):
         return True
-    return (
-        bool(_roles(user) & {Role.STAFF, Role.SECTION_HEAD})
-        and section_id is not None
-        and section_id == user.section_id
-    )
+    return roles.records_for_own_section(user) and section_id is not None and section_id == user.section_id
 
 
 def can_create_session(user) -> bool:
-    return changes_everything(user) or (
-        bool(_roles(user) & {Role.STAFF, Role.SECTION_HEAD}) and user.section_id is not None
-    )
+    return changes_everything(user) or roles.records_for_own_section(user)
 
 
 def visible_sessions(user, queryset):
@@ -77,7 +57,7 @@ def can_change_session(user, session: StudySession) -> bool:
 
 
 def can_manage_materials(user) -> bool:
-    return changes_everything(user) or bool(_roles(user) & {Role.STAFF, Role.SECTION_HEAD})
+    return changes_everything(user) or roles.has_role(user, roles.Role.STAFF, roles.Role.SECTION_HEAD)
 
 
 def can_view_material(user, material: StudyMaterial) -> bool:
@@ -110,48 +90,84 @@ def can_see_rankings(user) -> bool:
     return can_use_study(user)
 
 
+class SessionPolicy(RecordPolicy):
+    select_related = ("section", "host", "recorder", "reading_class")
+
+    def visible(self, user, queryset):
+        return visible_sessions(user, queryset)
+
+    def can_change(self, user, record):
+        return can_change_session(user, record)
+
+
+class ReadingClassPolicy(RecordPolicy):
+    def visible(self, user, queryset):
+        if sees_everything(user):
+            return queryset
+        if not can_use_study(user):
+            return queryset.none()
+        return queryset.filter(section_id=user.section_id)
+
+    def can_change(self, user, record):
+        return not record.is_voided and can_record_for_section(user, record.section_id)
+
+
+class MaterialPolicy(RecordPolicy):
+    def visible(self, user, queryset):
+        return queryset if can_use_study(user) else queryset.none()
+
+    def can_change(self, user, record):
+        return can_change_material(user, record)
+
+
+class BulletinPolicy(RecordPolicy):
+    def visible(self, user, queryset):
+        if not can_use_study(user):
+            return queryset.none()
+        if sees_everything(user):
+            return queryset
+        return queryset.filter(published_at__isnull=False)
+
+    def can_change(self, user, record):
+        return can_change_bulletin(user, record)
+
+
+class ImportJobPolicy(RecordPolicy):
+    """A person sees only the import jobs they started (admins see all)."""
+
+    def visible(self, user, queryset):
+        if is_admin(user):
+            return queryset
+        return queryset.filter(created_by=user) if can_use_study(user) else queryset.none()
+
+
 def access_session(user, pk) -> StudySession:
-    session = (
-        StudySession.objects.select_related("section", "host", "recorder", "reading_class")
-        .filter(pk=pk)
-        .first()
-    )
-    if session is None or not can_view_session(user, session):
-        raise Http404
-    return session
+    return get_or_404(user, StudySession, pk)
 
 
 def access_session_for_change(user, pk) -> StudySession:
-    session = access_session(user, pk)
-    if not can_change_session(user, session):
-        raise Http404
-    return session
+    return get_or_404(user, StudySession, pk, action=Action.CHANGE)
 
 
 def access_material(user, pk) -> StudyMaterial:
-    material = StudyMaterial.objects.filter(pk=pk).first()
-    if material is None or not can_view_material(user, material):
-        raise Http404
-    return material
+    return get_or_404(user, StudyMaterial, pk)
 
 
 def access_material_for_change(user, pk) -> StudyMaterial:
-    material = access_material(user, pk)
-    if not can_change_material(user, material):
-        raise Http404
-    return material
+    return get_or_404(user, StudyMaterial, pk, action=Action.CHANGE)
 
 
 def access_bulletin(user, pk) -> PointsBulletin:
-    bulletin = PointsBulletin.objects.filter(pk=pk).first()
-    if bulletin is None or not can_view_bulletin(user, bulletin):
-        raise Http404
-    return bulletin
+    return get_or_404(user, PointsBulletin, pk)
 
 
 def access_import_job(user, pk) -> ImportJob:
-    """A person sees only the import jobs they started (admins see all)."""
-    job = ImportJob.objects.filter(pk=pk).first()
-    if job is None or not (is_admin(user) or job.created_by_id == user.pk):
-        raise Http404
-    return job
+    return get_or_404(user, ImportJob, pk)
+
+
+def register_policies() -> None:
+    register_policy(StudySession, SessionPolicy)
+    register_policy(ReadingClass, ReadingClassPolicy)
+    register_policy(StudyMaterial, MaterialPolicy)
+    register_policy(PointsBulletin, BulletinPolicy)
+    register_policy(ImportJob, ImportJobPolicy)

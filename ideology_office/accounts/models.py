@@ -94,7 +94,14 @@ class User(AbstractUser, AuditedModel):
 
     @property
     def role_names(self) -> frozenset[str]:
-        """The names of the person's role groups, read once per request-scoped instance."""
+        """The names of the person's role groups, read once per request-scoped instance. A superuser
+        also holds 管理员, and an inactive account holds nothing (see ``accounts/roles.py``)."""
         if not hasattr(self, "_role_names"):
-            self._role_names = frozenset(self.groups.values_list("name", flat=True))
+            if not self.is_active:
+                names = frozenset()
+            else:
+                names = frozenset(self.groups.values_list("name", flat=True))
+                if self.is_superuser:
+                    names |= {Role.ADMIN.value}
+            self._role_names = frozenset(names)
         return self._role_names

@@ -323,3 +323,24 @@ def _record_delete(sender, instance, using, origin=None, **kwargs):
         text=str(instance),
     )
     _write_entries([entry], using)
+
+
+def past_values(record: models.Model, attname: str) -> set:
+    """Every value ``record``'s field ``attname`` has held according to the audit trail (creation
+    and each change), for rules that must be judged from history rather than the current field,
+    such as separation of duties. One query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditEntry
+
+    values = set()
+    entries = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)), object_pk=str(record.pk)
+    ).values_list("changes", flat=True)
+    for changes in entries:
+        value = (changes or {}).get(attname)
+        if isinstance(value, list):
+            values.update(item for item in value if item is not None)
+        elif value is not None:
+            values.add(value)
+    return values

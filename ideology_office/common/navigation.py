@@ -8,21 +8,7 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.accounts.roles import Role
-
-
-def _has_any_role(user) -> bool:
-    return bool(user.role_names)
-
-
-def _reads_reports(user) -> bool:
-    from ideology_office.reports.permissions import can_read_reports
-
-    return can_read_reports(user)
-
-
-def _is_admin(user) -> bool:
-    return user.is_staff and (user.is_superuser or user.has_role(Role.ADMIN))
+from ideology_office.accounts import roles
 
 
 @dataclass(frozen=True)
@@ -95,13 +81,21 @@ WORK_AREAS = (
 
 WORK_AREAS_BY_KEY = {area.key: area for area in WORK_AREAS}
 
+# URL namespaces behind the one gate (common.middleware.WorkAreaGateMiddleware): the work areas,
+# the report and ledgers, and the evidence files that belong to their records.
+GATED_NAMESPACES = frozenset({*WORK_AREAS_BY_KEY, "reports", "common"})
+
 NAV_ITEMS = (
     NavItem("dashboard", _("Dashboard"), "dashboard:home", "bi-speedometer2", lambda user: True),
-    *(NavItem(area.key, area.label, area.url_name, area.icon, _has_any_role) for area in WORK_AREAS),
+    *(NavItem(area.key, area.label, area.url_name, area.icon, roles.has_any_role) for area in WORK_AREAS),
     NavItem(
-        "reports", _("Annual work report"), "reports:annual_figures", "bi-file-earmark-text", _reads_reports
+        "reports",
+        _("Annual work report"),
+        "reports:annual_figures",
+        "bi-file-earmark-text",
+        roles.sees_office_wide,
     ),
-    NavItem("admin", _("Administration"), "admin:index", "bi-gear", _is_admin),
+    NavItem("admin", _("Administration"), "admin:index", "bi-gear", roles.may_use_admin),
 )
 
 

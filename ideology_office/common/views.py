@@ -11,10 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .access import can_change_record, can_view_record
 from .forms import AttachmentUploadForm, VoidForm
 from .models import Attachment
 from .navigation import WORK_AREAS_BY_KEY
+from .policies import can_change_record, can_view_record
 from .services import attachment_add, record_void
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.accounts import roles
 from ideology_office.accounts.models import OrgUnit
 
 ATTENTION_LIMIT = 8
@@ -40,15 +41,7 @@ def section_choices() -> list[tuple[int, str]]:
 
 def sections_in_charge(user, year: int) -> list[int]:
     """The sections a leadership member is in charge of in ``year`` (一岗双责): one query."""
-    from responsibility.models import DutyAssignmentSection
-
-    return list(
-        DutyAssignmentSection.objects.filter(
-            assignment__leader=user, assignment__year=year, assignment__voided_at__isnull=True
-        )
-        .values_list("section_id", flat=True)
-        .distinct()
-    )
+    return sorted(roles.led_section_ids(user, year))
 
 
 def _link(name: str, **params) -> str:

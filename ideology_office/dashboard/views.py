@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ideology_office.accounts import roles
 from ideology_office.common.navigation import WORK_AREAS
 from ideology_office.reports.permissions import can_read_reports
 
@@ -36,7 +37,7 @@ def _scope(request, user) -> tuple[DashboardFilterForm, selectors.Scope, bool]:
 def home(request):
     user = request.user
     context = {"work_areas": WORK_AREAS}
-    if user.role_names:
+    if roles.has_any_role(user):
         context["my_work"] = selectors.my_work(user)
     if can_read_reports(user):
         form, scope, has_areas = _scope(request, user)

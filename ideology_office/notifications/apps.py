@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "ideology_office.notifications"
     label = "notifications"
     verbose_name = _("Reminders")
+
+    def ready(self):
+        from .permissions import register_policies
+
+        register_policies()

@@ -148,7 +148,7 @@ def test_the_responsible_person_cannot_close_out_their_own_task(inspector):
     carry_to_acceptance(task)
     with override("zh-hans"), pytest.raises(PermissionDenied) as error:
         services.task_close(task=task, user=inspector, note="自己销号", evidence_reviewed=True)
-    assert "不是责任人" in str(error.value)
+    assert "整改责任人" in str(error.value)
     task.refresh_from_db()
     assert task.state == State.AWAITING_ACCEPTANCE and task.closed_at is None
 

@@ -180,7 +180,7 @@ def test_close_out_by_the_responsible_person_is_refused_on_the_page(client, insp
         {"note": "销号", "evidence_reviewed": "on"},
         follow=True,
     )
-    assert "不是责任人" in response.content.decode()
+    assert "整改责任人" in response.content.decode()
     task.refresh_from_db()
     assert task.state == RectificationTask.State.AWAITING_ACCEPTANCE
 

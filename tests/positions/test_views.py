@@ -29,8 +29,9 @@ def login(client, user):
 
 def test_pages_need_a_role(client, desk):
     login(client, UserFactory())
-    assert client.get(reverse("positions:index")).status_code == 404
-    assert client.get(reverse("positions:item_list")).status_code == 404
+    # The one gate: no role, no work area (403 with the hint to ask an administrator).
+    assert client.get(reverse("positions:index")).status_code == 403
+    assert client.get(reverse("positions:item_list")).status_code == 403
 
 
 def test_index_shows_what_needs_attention(client, desk):

@@ -89,7 +89,9 @@ def test_people_without_a_role_see_nothing(client):
     client.force_login(UserFactory())
     assert client.get(url("meeting_list")).status_code == 403
     meeting = OfficeMeetingFactory()
-    assert client.get(url("meeting_detail", meeting.pk)).status_code == 404
+    response = client.get(url("meeting_detail", meeting.pk))
+    assert response.status_code == 403
+    assert meeting.title not in response.content.decode()
 
 
 @pytest.mark.django_db

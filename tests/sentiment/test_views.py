@@ -37,8 +37,8 @@ def as_user(client):
 def test_a_person_without_a_role_sees_nothing(client, db):
     nobody = UserFactory(roles=[])
     client.force_login(nobody)
-    assert client.get(reverse("sentiment:index")).status_code == 404
-    assert client.get(reverse("sentiment:incident_list")).status_code == 404
+    assert client.get(reverse("sentiment:index")).status_code == 403
+    assert client.get(reverse("sentiment:incident_list")).status_code == 403
 
 
 def test_landing_page_shows_who_is_on_duty_and_the_pending_review(as_user, leader):
@@ -328,7 +328,11 @@ def test_swap_list_query_count_is_fixed(as_user, leader, count, django_assert_ma
 def test_handover_accepted_by_the_wrong_person_is_refused(as_user, duty):
     month, officers = duty
     handover = services.handover_write(shift=shift_on(month), user=officers[0], open_items="待回复")
-    response = as_user(officers[2]).post(
+    # Someone on neither shift does not even see the handover; the writer sees it but may not accept.
+    assert (
+        as_user(officers[2]).post(reverse("sentiment:handover_accept", args=[handover.pk])).status_code == 404
+    )
+    response = as_user(officers[0]).post(
         reverse("sentiment:handover_accept", args=[handover.pk]), follow=True
     )
     assert "只有接班值班员" in response.content.decode()

@@ -112,7 +112,8 @@ def test_a_leader_sees_every_session_and_an_inspector_cannot_change_them(client,
     assert client.get(session.get_absolute_url()).status_code == 200
     client.force_login(inspector)
     assert client.get(session.get_absolute_url()).status_code == 200
-    assert client.get(reverse("study:session_edit", args=[session.pk])).status_code == 404
+    # Seen but not changeable: 403 with the reason, not 404.
+    assert client.get(reverse("study:session_edit", args=[session.pk])).status_code == 403
 
 
 def test_voiding_needs_a_reason(client, clerk, section):

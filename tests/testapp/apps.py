@@ -8,15 +8,21 @@ class TestappConfig(AppConfig):
     label = "testapp"
 
     def ready(self):
-        from ideology_office.common.access import register_record_policy
+        from ideology_office.accounts import roles
+        from ideology_office.common.policies import RecordPolicy, register_policy
 
         from .models import Dossier
 
-        # The owner and the admins may see and change a dossier; nobody else.
-        def can_view(user, dossier):
-            return dossier.owner_id == user.pk or user.is_superuser
+        class DossierPolicy(RecordPolicy):
+            """The owner and the admins may see and change a dossier; nobody else."""
 
-        register_record_policy(Dossier, can_view=can_view, can_change=can_view)
+            def visible(self, user, queryset):
+                return queryset if roles.is_admin(user) else queryset.filter(owner=user)
+
+            def can_change(self, user, record):
+                return record.owner_id == user.pk or roles.is_admin(user)
+
+        register_policy(Dossier, DossierPolicy)
 
         from ideology_office.common.counting import CountableRecord, register_countable
 

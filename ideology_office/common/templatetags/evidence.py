@@ -1,8 +1,8 @@
 from django import template
 from django.contrib.contenttypes.models import ContentType
 
-from ideology_office.common.access import can_change_record
 from ideology_office.common.models import Attachment
+from ideology_office.common.policies import can_change_record
 
 register = template.Library()
 

@@ -1,0 +1,165 @@
+"""Record policies: one object per record kind answers, for every door of the product, both
+"may this person do ACTION to this record" and "which records may this person see".
+
+Each work area defines its policies in its ``permissions.py`` and registers them from ``ready()``.
+Detail pages, lists, exports, ledgers, dashboard panels, the report's drill-down lists, evidence
+downloads, the admin, imports and commands all ask the same policy. A record kind without a policy
+is visible to nobody through the shared views, so forgetting to register one fails closed.
+
+How refusals look (the same in every area):
+
+* something the person may not **see** answers 404, so a guessed id tells nothing;
+* an action on something they may see but may not **do** answers 403, with a Chinese page saying
+  why (``PermissionDenied(reason)``), and the button is absent with the same reason beside it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    # Edit the record and add evidence to it.
+    CHANGE = "change"
+    # Mark the record void (作废) with a reason; it stays in every ledger.
+    VOID = "void"
+
+
+class RecordPolicy:
+    """The rules of one record kind. Subclasses override ``visible`` and the ``can_*`` they allow;
+    everything not overridden is refused."""
+
+    #: Related rows every page of the record shows: fetched with the record in one query.
+    select_related: tuple[str, ...] = ()
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+
+    # --- which records -------------------------------------------------------------------------
+    def visible(self, user, queryset: QuerySet) -> QuerySet:
+        """The part of ``queryset`` the person may see: a plain filter, one query, no per-row checks."""
+        return queryset.none()
+
+    # --- this record ---------------------------------------------------------------------------
+    def can_view(self, user, record) -> bool:
+        return self.visible(user, self.model._base_manager.filter(pk=record.pk)).exists()
+
+    def can_change(self, user, record) -> bool:
+        return False
+
+    def can_void(self, user, record) -> bool:
+        return not getattr(record, "is_voided", True) and self.can_change(user, record)
+
+    def refusal(self, user, action: str, record) -> str:
+        """Why the person may not do ``action``: shown on the 403 page and beside absent buttons."""
+        if getattr(record, "is_voided", False):
+            return _("This record was voided and can no longer be changed.")
+        return _("You do not have the right to do this to this record.")
+
+    def allows(self, user, action: str, record) -> bool:
+        if not (user is not None and user.is_authenticated and user.is_active):
+            return False
+        check = getattr(self, f"can_{action}", None)
+        return bool(check and check(user, record))
+
+
+_policies: dict[str, RecordPolicy] = {}
+
+
+def register_policy(model: type[models.Model], policy_class: type[RecordPolicy]) -> RecordPolicy:
+    policy = policy_class(model)
+    _policies[model._meta.label] = policy
+    return policy
+
+
+def unregister_policy(model: type[models.Model]) -> None:
+    _policies.pop(model._meta.label, None)
+
+
+def policy_for(model_or_record) -> RecordPolicy | None:
+    model = model_or_record if isinstance(model_or_record, type) else type(model_or_record)
+    return _policies.get(model._meta.label)
+
+
+def registered_models() -> list[type[models.Model]]:
+    return [policy.model for policy in _policies.values()]
+
+
+def _queryset(model_or_queryset) -> QuerySet:
+    if isinstance(model_or_queryset, QuerySet):
+        return model_or_queryset
+    return model_or_queryset._default_manager.all()
+
+
+def visible_to(user, model_or_queryset) -> QuerySet:
+    """The records of a kind (or of a queryset) that the person may see; none without a policy."""
+    queryset = _queryset(model_or_queryset)
+    policy = policy_for(queryset.model)
+    if policy is None or user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    return policy.visible(user, queryset)
+
+
+def can(user, action: str, record: models.Model | None) -> bool:
+    """May the person do ``action`` (see :class:`Action`) to ``record``? No policy, no."""
+    policy = policy_for(record) if record is not None else None
+    return bool(policy and policy.allows(user, action, record))
+
+
+def refusal(user, action: str, record: models.Model) -> str:
+    policy = policy_for(record)
+    return policy.refusal(user, action, record) if policy else _("You do not have access to this page.")
+
+
+def require(user, action: str, record: models.Model) -> None:
+    """Raise 403 with the reason, when the person may see ``record`` but not do ``action``."""
+    if not can(user, action, record):
+        raise PermissionDenied(refusal(user, action, record))
+
+
+def get_or_404(user, model_or_queryset, pk, *, action: str = Action.VIEW):
+    """The record, if the person may see it (404 otherwise, whatever the reason) and, for another
+    action, may do it (403 with the reason otherwise)."""
+    queryset = _queryset(model_or_queryset)
+    policy = policy_for(queryset.model)
+    if policy is None:
+        raise Http404
+    if policy.select_related and not queryset.query.select_related:
+        queryset = queryset.select_related(*policy.select_related)
+    try:
+        record = visible_to(user, queryset).filter(pk=pk).first()
+    except (TypeError, ValueError) as error:
+        raise Http404 from error
+    if record is None:
+        raise Http404
+    if action != Action.VIEW:
+        require(user, action, record)
+    return record
+
+
+def has_own_grant(user, permission: str, record: models.Model) -> bool:
+    """A django-guardian grant made to this very person on this record. Deliberately not
+    ``user.has_perm``: that answers yes to every superuser, and a grant (a reviewer's step, a
+    responsible person's progress) is personal: nobody bypasses it."""
+    from guardian.shortcuts import get_user_perms
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    codename = permission.split(".", 1)[-1]
+    return get_user_perms(user, record).filter(codename=codename).exists()
+
+
+# The names the evidence views and templates use.
+def can_view_record(user, record) -> bool:
+    return can(user, Action.VIEW, record)
+
+
+def can_change_record(user, record) -> bool:
+    return can(user, Action.CHANGE, record)
