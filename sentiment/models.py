@@ -440,6 +440,10 @@ class DutyFeedToken(BaseModel):
     )
     token = models.CharField(_("token"), max_length=64, unique=True)
 
+    # Whoever reads the token opens the person's feed: the audit trail records that it changed, never
+    # its value (the name alone would already be masked; said here so that a rename keeps it).
+    audit_secret_fields = ("token",)
+
     class Meta:
         verbose_name = _("calendar feed token")
         verbose_name_plural = _("calendar feed tokens")
