@@ -77,6 +77,45 @@ def _check_may_record(user, section: OrgUnit | None) -> None:
         )
 
 
+def _write_attendance(session, *, user, lines: Sequence[AttendanceLine]) -> None:
+    """Make the session's attendance match ``lines``: the rows of people who stay are updated in
+    place (same ids, and the audit trail shows what changed), people added get new rows, people
+    no longer listed lose theirs."""
+    existing = {row.person_id: row for row in session.attendances.all()}
+    wanted = {
+        line.person.pk: (
+            line.status,
+            line.absence_reason.strip() if line.status == Attendance.Status.ABSENT else "",
+        )
+        for line in lines
+    }
+    gone = [row.pk for person_id, row in existing.items() if person_id not in wanted]
+    if gone:
+        Attendance.objects.filter(pk__in=gone).delete()
+    now = timezone.now()
+    changed = []
+    for person_id, (status, absence_reason) in wanted.items():
+        row = existing.get(person_id)
+        if row is not None and (row.status, row.absence_reason) != (status, absence_reason):
+            row.status, row.absence_reason, row.updated_at = status, absence_reason, now
+            changed.append(row)
+    if changed:
+        Attendance.objects.bulk_update(changed, ["status", "absence_reason", "updated_at"])
+    added = [
+        Attendance(
+            session=session,
+            person=line.person,
+            status=wanted[line.person.pk][0],
+            absence_reason=wanted[line.person.pk][1],
+            created_by=user,
+        )
+        for line in lines
+        if line.person.pk not in existing
+    ]
+    if added:
+        Attendance.objects.bulk_create(added)
+
+
 def _write_children(session, *, user, attendances, speeches, materials, tags) -> None:
     if materials is not None:
         session.materials.set(materials)
@@ -86,21 +125,7 @@ def _write_children(session, *, user, attendances, speeches, materials, tags) ->
     if tags is not None:
         session.tags.set(tags)
     if attendances is not None:
-        session.attendances.all().delete()
-        Attendance.objects.bulk_create(
-            [
-                Attendance(
-                    session=session,
-                    person=line.person,
-                    status=line.status,
-                    absence_reason=line.absence_reason.strip()
-                    if line.status == Attendance.Status.ABSENT
-                    else "",
-                    created_by=user,
-                )
-                for line in attendances
-            ]
-        )
+        _write_attendance(session, user=user, lines=attendances)
     if speeches is not None:
         session.speeches.all().delete()
         Speech.objects.bulk_create(
@@ -210,7 +235,8 @@ def session_update(
     tags: Iterable[Tag] | None = None,
     **fields,
 ) -> StudySession:
-    """Change a session's fields and, when given, replace its attendance, speeches, materials or tags."""
+    """Change a session's fields and, when given, its attendance (updated in place: the rows of people
+    who stay keep their ids), speeches, materials or tags (replaced)."""
     locked = StudySession.objects.select_for_update().get(pk=session.pk)
     if locked.is_voided:
         raise ValidationError(_("A voided session cannot be changed."), code="voided")
