@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, voiding
 
 app_name = "common"
 
@@ -12,4 +12,5 @@ urlpatterns = [
         views.attachment_upload,
         name="attachment_upload",
     ),
+    path("void/<int:content_type_id>/<str:object_id>/", voiding.record_void_page, name="record_void"),
 ]
