@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.admin import ConfigurationAdmin, ConfigurationInline, RecordAdmin
+
 from . import services
 from .models import (
     ChecklistItem,
@@ -27,7 +29,7 @@ class _Refused(Exception):
     """A service refused the save: the admin's transaction rolls back and the form is shown again."""
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(RecordAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -50,18 +52,19 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(FindingCategory)
-class FindingCategoryAdmin(admin.ModelAdmin):
+class FindingCategoryAdmin(ConfigurationAdmin):
     list_display = ["name", "sort_order"]
     list_editable = ["sort_order"]
 
 
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(ConfigurationInline, admin.TabularInline):
     model = ChecklistItem
     extra = 1
 
 
 @admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
+class ChecklistTemplateAdmin(ConfigurationAdmin):
+    parts = (ChecklistItem,)
     list_display = ["name", "is_active"]
     inlines = [ChecklistItemInline]
 
@@ -189,7 +192,7 @@ class RectificationTaskAdmin(ServiceAdmin):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(admin.ModelAdmin):
+class ExtensionAdmin(RecordAdmin):
     list_display = ["task", "requested_by", "original_deadline", "requested_deadline", "status"]
     list_filter = ["status"]
     list_select_related = ["task", "requested_by"]
@@ -232,7 +235,7 @@ class MechanismFindingInline(admin.TabularInline):
 
 
 @admin.register(Mechanism)
-class MechanismAdmin(admin.ModelAdmin):
+class MechanismAdmin(RecordAdmin):
     list_display = ["name", "document_number", "adopted_on"]
     search_fields = ["name", "document_number"]
     inlines = [MechanismFindingInline]
@@ -242,7 +245,7 @@ class MechanismAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChecklistResult)
-class ChecklistResultAdmin(admin.ModelAdmin):
+class ChecklistResultAdmin(RecordAdmin):
     list_display = ["inspection", "item", "outcome", "finding"]
     list_filter = ["outcome"]
     list_select_related = ["inspection", "item", "finding"]

@@ -4,11 +4,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
+from ideology_office.common.filters import VoidStateFilterSet
 
-from .models import Inspection, RectificationTask
+from .models import Inspection, Mechanism, RectificationTask
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(VoidStateFilterSet):
+    # A task is out of use when its finding or its inspection is voided too.
+    void_lookups = ("voided_at", "finding__voided_at", "finding__inspection__voided_at")
+
     state = django_filters.ChoiceFilter(label=_("State"), choices=RectificationTask.State.choices)
     inspection = django_filters.ModelChoiceFilter(
         label=_("Inspection"), field_name="finding__inspection", queryset=Inspection.objects.active()
@@ -58,10 +62,16 @@ class TaskFilter(django_filters.FilterSet):
         )
 
 
-class InspectionFilter(django_filters.FilterSet):
+class InspectionFilter(VoidStateFilterSet):
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Inspection.Source.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Inspection.Status.choices)
 
     class Meta:
         model = Inspection
         fields = ["source", "status"]
+
+
+class MechanismFilter(VoidStateFilterSet):
+    class Meta:
+        model = Mechanism
+        fields = []

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ideology_office.accounts.models import User
+from ideology_office.common.filters import filter_void_state
 
 from . import permissions
 from .models import (
@@ -55,10 +56,13 @@ def overdue_task_queryset() -> QuerySet[RectificationTask]:
     return active_tasks().filter(overdue_condition(timezone.localdate()))
 
 
-def task_list_for_user(user: User) -> QuerySet[RectificationTask]:
+def task_list_for_user(user: User, *, include_voided: bool = False) -> QuerySet[RectificationTask]:
     """ "My tasks": leaders and inspectors see all; section heads their section's; others the
-    tasks they answer for or lead."""
-    tasks = active_tasks().select_related(*TASK_RELATED)
+    tasks they answer for or lead. ``include_voided``: with the voided ones (for the task list,
+    whose filter shows or hides them)."""
+    tasks = (RectificationTask.objects.all() if include_voided else active_tasks()).select_related(
+        *TASK_RELATED
+    )
     if permissions.can_manage_inspections(user):
         return tasks
     mine = Q(responsible_person=user) | Q(responsible_leader=user)
@@ -67,9 +71,9 @@ def task_list_for_user(user: User) -> QuerySet[RectificationTask]:
     return tasks.filter(mine)
 
 
-def inspection_list() -> QuerySet[Inspection]:
+def inspection_list(*, include_voided: bool = False) -> QuerySet[Inspection]:
     return (
-        Inspection.objects.active()
+        (Inspection.objects.all() if include_voided else Inspection.objects.active())
         .annotate(
             finding_count=Count("findings", filter=Q(findings__voided_at__isnull=True), distinct=True),
             task_count=Count(
@@ -91,10 +95,10 @@ def inspection_list() -> QuerySet[Inspection]:
     )
 
 
-def inspection_findings(inspection: Inspection) -> QuerySet[Finding]:
+def inspection_findings(inspection: Inspection, *, state: str = "active") -> QuerySet[Finding]:
+    """The findings of an inspection: the valid ones, or (``state``) the voided ones or all."""
     return (
-        Finding.objects.active()
-        .filter(inspection=inspection)
+        filter_void_state(Finding.objects.filter(inspection=inspection), state)
         .select_related("category")
         .prefetch_related(
             Prefetch(
@@ -113,7 +117,7 @@ def finding_tasks(finding: Finding) -> QuerySet[RectificationTask]:
     return (
         RectificationTask.objects.active()
         .filter(finding=finding)
-        .select_related("responsible_leader", "responsible_unit", "responsible_person")
+        .select_related("finding__inspection", "responsible_leader", "responsible_unit", "responsible_person")
     )
 
 
@@ -133,8 +137,9 @@ def pending_extensions() -> QuerySet[Extension]:
     )
 
 
-def mechanism_list() -> QuerySet[Mechanism]:
-    return Mechanism.objects.active().prefetch_related(
+def mechanism_list(*, include_voided: bool = False) -> QuerySet[Mechanism]:
+    mechanisms = Mechanism.objects.all() if include_voided else Mechanism.objects.active()
+    return mechanisms.prefetch_related(
         Prefetch("findings", queryset=Finding.objects.select_related("inspection"))
     )
 

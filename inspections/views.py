@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.common.filters import void_state
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import forms, permissions, selectors, services
-from .filters import InspectionFilter, TaskFilter
+from .filters import InspectionFilter, MechanismFilter, TaskFilter
 from .models import Inspection, RectificationTask
 
 LEDGER_HEADERS = [
@@ -89,7 +90,7 @@ def inspection_list(request):
     return render_list(
         request,
         "inspections/inspection_list.html",
-        queryset=selectors.inspection_list(),
+        queryset=selectors.inspection_list(include_voided=True),
         filterset_class=InspectionFilter,
         context={
             "crumbs": _area_crumbs((_("Inspections and findings"), None)),
@@ -125,7 +126,7 @@ def inspection_create(request):
 @require_GET
 def inspection_detail(request, pk):
     inspection = permissions.access_inspection(request.user, pk)
-    findings = list(selectors.inspection_findings(inspection))
+    findings = list(selectors.inspection_findings(inspection, state=void_state(request)))
     can_manage = permissions.can_manage_inspections(request.user)
     return render(
         request,
@@ -222,7 +223,7 @@ def task_list(request):
     return render_list(
         request,
         "inspections/task_list.html",
-        queryset=selectors.task_list_for_user(request.user).order_by("deadline", "pk"),
+        queryset=selectors.task_list_for_user(request.user, include_voided=True).order_by("deadline", "pk"),
         filterset_class=TaskFilter,
         context={"crumbs": _area_crumbs((_("Rectification tasks"), None)), "today": timezone.localdate()},
     )
@@ -460,7 +461,8 @@ def mechanism_list(request):
     return render_list(
         request,
         "inspections/mechanism_list.html",
-        queryset=selectors.mechanism_list(),
+        queryset=selectors.mechanism_list(include_voided=True),
+        filterset_class=MechanismFilter,
         context={
             "crumbs": _area_crumbs((_("Long-term mechanisms"), None)),
             "can_manage": permissions.can_manage_inspections(request.user),

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.admin import ConfigurationAdmin, RecordAdmin
+
 from . import services
 from .models import (
     ContentItem,
@@ -22,7 +24,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RecordAdmin):
     """Shown for reference only: these rows are written by the review services alone."""
 
     def has_add_permission(self, request, obj=None):
@@ -76,12 +78,11 @@ class ServiceSaveMixin:
     def save_model(self, request, obj, form, change):
         self.save_with_service(request, obj, form.cleaned_data, change)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Platform)
-class PlatformAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class PlatformAdmin(ServiceSaveMixin, ConfigurationAdmin):
+    parts = (PlatformReviewer,)
+
     list_display = ["name", "kind", "responsible_person", "max_unchanged_days", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
@@ -105,7 +106,7 @@ class ContentItemAdminForm(forms.ModelForm):
 
 
 @admin.register(PlatformReviewer)
-class PlatformReviewerAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class PlatformReviewerAdmin(ServiceSaveMixin, ConfigurationAdmin):
     """Adding or removing a default reviewer sets the step's list through ``platform_reviewers_set``."""
 
     list_display = ["platform", "step", "reviewer"]
@@ -115,9 +116,6 @@ class PlatformReviewerAdmin(ServiceSaveMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # A row is added or removed, never turned into another: that keeps the service's checks whole.
         return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
     def save_with_service(self, request, obj, data, change):
         current = [
@@ -153,7 +151,7 @@ class PlatformReviewerAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(ContentItem)
-class ContentItemAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class ContentItemAdmin(ServiceSaveMixin, RecordAdmin):
     """Editing here saves a new revision through ``content_item_edit``, which voids sign-offs and
     restarts the review like any other edit. Items are drafted on the work-area pages (the author
     is the person drafting); status, step and revisions are never edited directly."""
@@ -211,7 +209,7 @@ class PhysicalUpdateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(KeyDate)
-class KeyDateAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class KeyDateAdmin(ServiceSaveMixin, ConfigurationAdmin):
     list_display = [
         "name",
         "calendar",

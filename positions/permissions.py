@@ -127,6 +127,10 @@ class PhysicalUpdatePolicy(_PositionsLedgerPolicy):
     def can_change(self, user, record):
         return can_change_physical_update(user, record)
 
+    def can_void(self, user, record):
+        # Whoever manages the position: its responsible person, leaders and administrators.
+        return can_change_physical_update(user, record)
+
 
 class KeyDatePolicy(_PositionsLedgerPolicy):
     def can_change(self, user, record):

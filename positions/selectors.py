@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from ideology_office.common.filters import filter_void_state
+
 from .models import (
     GENESIS_HASH,
     ContentItem,
@@ -302,8 +304,11 @@ def key_dates_for_year(year: int) -> list[tuple[KeyDate, datetime.date | None]]:
     return sorted(rows, key=lambda row: (row[1] or datetime.date.max, row[0].name))
 
 
-def publicity_task_list(*, year: int | None = None):
-    query = PublicityTask.objects.active().select_related("key_date", "owner", "platform")
+def publicity_task_list(*, year: int | None = None, state: str = "active"):
+    """The publicity tasks (of ``year``): the valid ones, or (``state``) the voided ones or all."""
+    query = filter_void_state(PublicityTask.objects.all(), state).select_related(
+        "key_date", "owner", "platform"
+    )
     if year is not None:
         query = query.filter(year=year)
     return query

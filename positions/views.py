@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.common.filters import filter_void_state, void_state
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
@@ -441,7 +442,8 @@ def platform_detail(request, pk):
         "crumbs": _crumbs((_("Platforms"), reverse("positions:platform_list")), (platform.name, None)),
     }
     if platform.is_physical:
-        context["updates"] = selectors.physical_update_list(platform=platform)[:50]
+        updates = selectors.physical_update_list(platform=platform)
+        context["updates"] = filter_void_state(updates, void_state(request))[:50]
         stale = {p.pk: p for p in selectors.stale_physical_positions(timezone.localdate())}
         context["stale"] = stale.get(platform.pk)
     else:
@@ -514,7 +516,7 @@ def key_date_list(request):
             "year": year,
             "years": range(2021, today.year + 2),
             "dates": selectors.key_dates_for_year(year),
-            "tasks": selectors.publicity_task_list(year=year),
+            "tasks": selectors.publicity_task_list(year=year, state=void_state(request)),
             "upcoming": selectors.upcoming_key_dates(today, days=30),
             "may_plan": can_plan_tasks(request.user),
             "crumbs": _crumbs((_("Key dates"), None)),

@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
+from ideology_office.common.admin import RecordAdmin
 
 from . import services
 from .models import (
@@ -25,7 +26,7 @@ from .models import (
 )
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(RecordAdmin):
     """save_model calls :meth:`save_through_service`; a refusal is shown and nothing is written."""
 
     def has_delete_permission(self, request, obj=None):
@@ -289,7 +290,7 @@ class ScoreInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(RecordAdmin):
     """Read-only: assessments are begun and scored on their pages, where the assessor's rules apply."""
 
     list_display = (

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
+from ideology_office.common.filters import VoidStateFilterSet
 
 from .models import (
     Assessment,
@@ -14,32 +15,6 @@ from .models import (
     OfficeMeeting,
     WorkPriority,
 )
-
-VOID_CHOICES = (("active", _("Valid records")), ("voided", _("Voided records")), ("all", _("All records")))
-
-
-class VoidStateFilterSet(django_filters.FilterSet):
-    """Voided records stay in the ledger but are hidden unless asked for."""
-
-    state = django_filters.ChoiceFilter(
-        label=_("records"), choices=VOID_CHOICES, method="filter_state", empty_label=None
-    )
-
-    def __init__(self, data=None, *args, **kwargs):
-        # Bound even without parameters, so that the first view of a list hides voided records too.
-        super().__init__(data if data is not None else {}, *args, **kwargs)
-
-    def filter_queryset(self, queryset):
-        if not self.form.cleaned_data.get("state"):
-            queryset = queryset.filter(voided_at__isnull=True)
-        return super().filter_queryset(queryset)
-
-    def filter_state(self, queryset, name, value):
-        if value == "voided":
-            return queryset.filter(voided_at__isnull=False)
-        if value == "all":
-            return queryset
-        return queryset.filter(voided_at__isnull=True)
 
 
 class MembershipFilter(VoidStateFilterSet):

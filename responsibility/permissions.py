@@ -185,7 +185,8 @@ class AssessmentPolicy(RecordPolicy):
         return can_score(user, record)
 
     def can_void(self, user, record):
-        return not record.is_voided and (can_assess(user) or is_admin(user))
+        # An assessor while scoring it (never the person assessed), or an administrator at any time.
+        return not record.is_voided and (can_score(user, record) or is_admin(user))
 
 
 def access_membership(user, pk) -> LeadingGroupMembership:

@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ideology_office.common.counting import countable
-from ideology_office.common.forms import VoidForm, apply_service_error
+from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
-from ideology_office.common.services import record_void
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import filters, forms, permissions, selectors, services
@@ -64,21 +63,6 @@ def _save(request, form, save, *, message=None, to=None):
         return None
     messages.success(request, message or _("Saved."))
     return redirect(to or saved)
-
-
-def _void(request, record, *, allowed: bool, redirect_to: str):
-    _require(allowed and not record.is_voided)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            record_void(record=record, user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Voided “%(record)s”.") % {"record": record})
-    else:
-        messages.error(request, _("Give a reason for voiding."))
-    return redirect(redirect_to)
 
 
 # Landing page -------------------------------------------------------------------------------
@@ -141,7 +125,6 @@ def membership_detail(request, pk):
         {
             "object": membership,
             "can_manage": permissions.can_manage_group(request.user) and not membership.is_voided,
-            "void_form": VoidForm(),
             "crumbs": _crumbs(
                 (_("Leading group"), reverse("responsibility:membership_list")), (str(membership), None)
             ),
@@ -251,17 +234,6 @@ def membership_post_change(request, pk):
     )
 
 
-@require_POST
-def membership_void(request, pk):
-    membership = permissions.access_membership(request.user, pk)
-    return _void(
-        request,
-        membership,
-        allowed=permissions.can_manage_group(request.user),
-        redirect_to=membership.get_absolute_url(),
-    )
-
-
 # Dual-duty assignments ----------------------------------------------------------------------
 
 
@@ -288,7 +260,6 @@ def assignment_detail(request, pk):
             "object": assignment,
             "sections": list(assignment.sections.order_by("sort_order", "name")),
             "can_manage": permissions.can_manage_group(request.user) and not assignment.is_voided,
-            "void_form": VoidForm(),
             "crumbs": _crumbs(
                 (_("Dual-duty assignments"), reverse("responsibility:assignment_list")),
                 (str(assignment), None),
@@ -337,17 +308,6 @@ def assignment_edit(request, pk):
     assignment = permissions.access_assignment(request.user, pk)
     _require(not assignment.is_voided)
     return _assignment_form(request, assignment)
-
-
-@require_POST
-def assignment_void(request, pk):
-    assignment = permissions.access_assignment(request.user, pk)
-    return _void(
-        request,
-        assignment,
-        allowed=permissions.can_manage_group(request.user),
-        redirect_to=assignment.get_absolute_url(),
-    )
 
 
 def duty_chain(request):
@@ -413,7 +373,6 @@ def meeting_detail(request, pk):
             else None,
             "attendance_form": forms.AttendanceForm(auto_id="attendance_%s"),
             "follow_up_form": forms.FollowUpForm(auto_id="follow_up_%s"),
-            "void_form": VoidForm(),
             "today": timezone.localdate(),
             "crumbs": _crumbs(
                 (_("Office meetings"), reverse("responsibility:meeting_list")), (str(meeting), None)
@@ -543,17 +502,6 @@ def follow_up_create(request, pk):
     )
 
 
-@require_POST
-def meeting_void(request, pk):
-    meeting = permissions.access_meeting(request.user, pk)
-    return _void(
-        request,
-        meeting,
-        allowed=permissions.can_change_meeting(request.user, meeting),
-        redirect_to=meeting.get_absolute_url(),
-    )
-
-
 def follow_up_list(request):
     _require_area(request)
     return render_list(
@@ -582,17 +530,6 @@ def follow_up_complete(request, pk):
     else:
         messages.success(request, _("Marked done."))
     return redirect(action)
-
-
-@require_POST
-def follow_up_void(request, pk):
-    action = permissions.access_follow_up(request.user, pk)
-    return _void(
-        request,
-        action,
-        allowed=permissions.can_change_meeting(request.user, action.meeting),
-        redirect_to=action.get_absolute_url(),
-    )
 
 
 # Work priorities ----------------------------------------------------------------------------
@@ -633,7 +570,6 @@ def _priority_form(request, priority=None):
         title=_("Change the work priority") if priority else _("New work priority"),
         record=priority,
         crumbs=[(_("Annual work priorities"), reverse("responsibility:priority_list"))],
-        extra={"void_form": VoidForm()},
     )
 
 
@@ -645,17 +581,6 @@ def priority_edit(request, pk):
     priority = permissions.access_priority(request.user, pk)
     _require(not priority.is_voided)
     return _priority_form(request, priority)
-
-
-@require_POST
-def priority_void(request, pk):
-    priority = permissions.access_priority(request.user, pk)
-    return _void(
-        request,
-        priority,
-        allowed=permissions.can_manage_priorities(request.user),
-        redirect_to=priority.get_absolute_url(),
-    )
 
 
 # Assessment schemes -------------------------------------------------------------------------
@@ -687,7 +612,6 @@ def scheme_detail(request, pk):
             "items": items,
             "can_manage": permissions.can_manage_schemes(request.user) and not scheme.is_voided,
             "copy_form": forms.SchemeCopyForm(initial={"year": scheme.year + 1}),
-            "void_form": VoidForm(),
             "crumbs": _crumbs(
                 (_("Assessment schemes"), reverse("responsibility:scheme_list")), (str(scheme), None)
             ),
@@ -740,17 +664,6 @@ def scheme_copy(request, pk):
     else:
         messages.error(request, _("Enter a year between 2000 and 2100."))
     return redirect(scheme)
-
-
-@require_POST
-def scheme_void(request, pk):
-    scheme = permissions.access_scheme(request.user, pk)
-    return _void(
-        request,
-        scheme,
-        allowed=permissions.can_manage_schemes(request.user),
-        redirect_to=scheme.get_absolute_url(),
-    )
 
 
 def _scheme_item_form(request, scheme, item=None):
@@ -873,8 +786,6 @@ def assessment_detail(request, pk):
             "running_vetoed": vetoed,
             "unconfirmed": sum(1 for line in lines if line.confirmed_at is None),
             "can_score": can_score,
-            "can_void": can_score or permissions.is_admin(request.user),
-            "void_form": VoidForm(),
             "crumbs": _crumbs(
                 (_("Assessments"), reverse("responsibility:assessment_list")), (str(assessment), None)
             ),
@@ -949,13 +860,6 @@ def assessment_complete(request, pk):
     else:
         messages.success(request, _("The assessment is completed."))
     return redirect(assessment)
-
-
-@require_POST
-def assessment_void(request, pk):
-    assessment = permissions.access_assessment(request.user, pk)
-    allowed = permissions.can_score(request.user, assessment) or permissions.is_admin(request.user)
-    return _void(request, assessment, allowed=allowed, redirect_to=assessment.get_absolute_url())
 
 
 SCORE_SHEET_HEADERS = (

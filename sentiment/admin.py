@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.admin import ConfigurationAdmin, ConfigurationInline, RecordAdmin
+
 from . import services
 from .models import (
     CalendarDay,
@@ -55,43 +57,45 @@ def _redirect_back(request):
 
 
 @admin.register(SeverityTimeLimit)
-class SeverityTimeLimitAdmin(admin.ModelAdmin):
+class SeverityTimeLimitAdmin(ConfigurationAdmin):
     list_display = ["severity", "report_within_minutes", "handle_within_minutes"]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ConfigurationAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
 
 
-class RotationMemberInline(admin.TabularInline):
+class RotationMemberInline(ConfigurationInline, admin.TabularInline):
     model = RotationMember
     extra = 0
     autocomplete_fields = ["person"]
 
 
 @admin.register(RotationPattern)
-class RotationPatternAdmin(admin.ModelAdmin):
+class RotationPatternAdmin(ConfigurationAdmin):
+    parts = (RotationMember,)
     list_display = ["name", "start_time", "shift_hours", "is_active"]
     inlines = [RotationMemberInline]
 
 
-class RiskMatrixCellInline(admin.TabularInline):
+class RiskMatrixCellInline(ConfigurationInline, admin.TabularInline):
     model = RiskMatrixCell
     extra = 0
 
 
 @admin.register(RiskMatrix)
-class RiskMatrixAdmin(admin.ModelAdmin):
+class RiskMatrixAdmin(ConfigurationAdmin):
+    parts = (RiskMatrixCell,)
     list_display = ["name", "likelihood_levels", "impact_levels", "is_current"]
     inlines = [RiskMatrixCellInline]
 
 
 @admin.register(OpinionIncident)
-class OpinionIncidentAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class OpinionIncidentAdmin(ServiceErrorMixin, RecordAdmin):
     list_display = ["found_at", "severity", "field", "status", "reported_at", "handled_at", "voided_at"]
     list_filter = ["severity", "field", "status", "source"]
     search_fields = ["summary"]
@@ -129,7 +133,7 @@ class DutyShiftInline(admin.TabularInline):
 
 
 @admin.register(DutyRoster)
-class DutyRosterAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class DutyRosterAdmin(ServiceErrorMixin, RecordAdmin):
     list_display = ["month", "status", "pattern", "published_at", "published_by"]
     list_filter = ["status"]
     readonly_fields = ["status"]
@@ -146,7 +150,7 @@ class DutyRosterAdmin(ServiceErrorMixin, admin.ModelAdmin):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(RecordAdmin):
     list_display = ["start", "end", "officer", "leader", "phone", "roster"]
     list_filter = ["roster__status"]
     date_hierarchy = "start"
@@ -159,7 +163,7 @@ class DutyShiftAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RecordAdmin):
     """Records written by the duty pages: read here, never edited behind the services' back."""
 
     def has_add_permission(self, request):
@@ -221,7 +225,7 @@ class RiskItemInline(admin.TabularInline):
 
 
 @admin.register(OpinionReview)
-class OpinionReviewAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class OpinionReviewAdmin(ServiceErrorMixin, RecordAdmin):
     list_display = ["__str__", "held_on", "matrix", "voided_at"]
     list_filter = ["year", "quarter"]
     readonly_fields = ["year", "quarter", "matrix"]
@@ -252,7 +256,7 @@ class OpinionReviewAdmin(ServiceErrorMixin, admin.ModelAdmin):
 
 
 @admin.register(RiskItem)
-class RiskItemAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class RiskItemAdmin(ServiceErrorMixin, RecordAdmin):
     list_display = ["issue", "review", "likelihood", "impact", "level", "status"]
     list_filter = ["status", "level", "field"]
     readonly_fields = ["review", "level"]

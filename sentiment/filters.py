@@ -2,10 +2,12 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.filters import VoidStateFilterSet
+
 from .models import Field, InformationReport, OpinionIncident, OpinionReview, Severity, ShiftSwap
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(VoidStateFilterSet):
     q = django_filters.CharFilter(field_name="summary", lookup_expr="icontains", label=_("Search"))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("severity"))
     field = django_filters.ChoiceFilter(choices=Field.choices, label=_("field"))
@@ -36,7 +38,7 @@ class SwapFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
-class InformationReportFilter(django_filters.FilterSet):
+class InformationReportFilter(VoidStateFilterSet):
     q = django_filters.CharFilter(field_name="content", lookup_expr="icontains", label=_("Search"))
     recipient = django_filters.CharFilter(lookup_expr="icontains", label=_("sent to"))
     sent_from = django_filters.DateFilter(
@@ -57,7 +59,7 @@ class InformationReportFilter(django_filters.FilterSet):
         fields = ["q", "recipient", "sent_from", "sent_to"]
 
 
-class ReviewFilter(django_filters.FilterSet):
+class ReviewFilter(VoidStateFilterSet):
     year = django_filters.NumberFilter(label=_("year"))
 
     class Meta:

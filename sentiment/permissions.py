@@ -93,11 +93,18 @@ class IncidentPolicy(_OpinionLedgerPolicy):
     def can_change(self, user, record):
         return can_change_incident(user, record)
 
+    def can_void(self, user, record):
+        # Leaders, section heads or whoever recorded it: those who may correct it.
+        return can_change_incident(user, record)
+
 
 class ReviewPolicy(_OpinionLedgerPolicy):
     select_related = ("matrix", "created_by")
 
     def can_change(self, user, record):
+        return can_change_review(user, record)
+
+    def can_void(self, user, record):
         return can_change_review(user, record)
 
 
@@ -106,6 +113,9 @@ class RiskPolicy(_OpinionLedgerPolicy):
 
     def can_change(self, user, record):
         return not record.is_voided and can_change_review(user, record.review)
+
+    def can_void(self, user, record):
+        return self.can_change(user, record)
 
 
 class ShiftPolicy(RecordPolicy):
@@ -139,6 +149,10 @@ class InformationReportPolicy(_ShiftLogPolicy):
 
     def can_change(self, user, record):
         return not record.is_voided and can_write_shift_log(user, record.shift)
+
+    def can_void(self, user, record):
+        # The people on the shift who sent it, and the leaders who oversee the duty.
+        return not record.is_voided and (is_on_shift(user, record.shift) or is_leader(user))
 
 
 class HandoverPolicy(_ShiftLogPolicy):

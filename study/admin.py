@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
+from ideology_office.common.admin import ConfigurationAdmin, RecordAdmin
+
 from . import permissions, services
 from .models import (
     Attendance,
@@ -103,7 +105,7 @@ class StudyMaterialAdminForm(ServiceCheckedForm):
 
 
 @admin.register(StudySession)
-class StudySessionAdmin(PipelineImportMixin, ServiceSaveMixin, admin.ModelAdmin):
+class StudySessionAdmin(PipelineImportMixin, ServiceSaveMixin, RecordAdmin):
     resource_classes = [StudyRecordsResource]
 
     def has_import_permission(self, request):
@@ -131,7 +133,7 @@ class StudySessionAdmin(PipelineImportMixin, ServiceSaveMixin, admin.ModelAdmin)
 
 
 @admin.register(StudyMaterial)
-class StudyMaterialAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class StudyMaterialAdmin(ServiceSaveMixin, RecordAdmin):
     list_display = ["title", "kind", "issued_on", "source", "voided_at"]
     list_filter = ["kind", VoidedFilter]
     search_fields = ["title", "source"]
@@ -140,23 +142,23 @@ class StudyMaterialAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ConfigurationAdmin):
     search_fields = ["name"]
 
 
 @admin.register(ReadingClass)
-class ReadingClassAdmin(ServiceSaveMixin, admin.ModelAdmin):
+class ReadingClassAdmin(ServiceSaveMixin, RecordAdmin):
     list_display = ["title", "section", "start_date", "end_date", "voided_at"]
     list_select_related = ["section"]
 
 
 @admin.register(LearningPlatform)
-class LearningPlatformAdmin(admin.ModelAdmin):
+class LearningPlatformAdmin(ConfigurationAdmin):
     list_display = ["name", "code"]
 
 
 @admin.register(PointsEntry)
-class PointsEntryAdmin(PipelineImportMixin, admin.ModelAdmin):
+class PointsEntryAdmin(PipelineImportMixin, RecordAdmin):
     resource_classes = [PlatformPointsResource]
 
     def has_import_permission(self, request):
@@ -176,7 +178,7 @@ class PointsEntryAdmin(PipelineImportMixin, admin.ModelAdmin):
 
 
 @admin.register(PointsThreshold)
-class PointsThresholdAdmin(admin.ModelAdmin):
+class PointsThresholdAdmin(ConfigurationAdmin):
     list_display = ["role", "daily_minimum"]
 
     def save_model(self, request, obj, form, change):
@@ -184,7 +186,7 @@ class PointsThresholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(PointsBulletin)
-class PointsBulletinAdmin(admin.ModelAdmin):
+class PointsBulletinAdmin(RecordAdmin):
     list_display = ["month", "platform", "published_at", "voided_at"]
     list_select_related = ["platform"]
     readonly_fields = ["published_at", "published_by"]
@@ -204,7 +206,7 @@ class PointsBulletinAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(RecordAdmin):
     list_display = [
         "created_at",
         "kind",

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
+from ideology_office.common.filters import VoidStateFilterSet
 
 from .models import StudyMaterial, StudySession, Tag
 
@@ -44,7 +45,7 @@ class SessionFilter(django_filters.FilterSet):
         return queryset
 
 
-class MaterialFilter(django_filters.FilterSet):
+class MaterialFilter(VoidStateFilterSet):
     q = django_filters.CharFilter(label=_("Search"), field_name="title", lookup_expr="icontains")
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=StudyMaterial.Kind.choices)
     studied = django_filters.BooleanFilter(label=_("Studied"), method="by_studied")

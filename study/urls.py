@@ -10,7 +10,6 @@ urlpatterns = [
     path("sessions/new/", views.session_create, name="session_create"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
-    path("sessions/<int:pk>/void/", views.session_void, name="session_void"),
     path("reading-classes/new/", views.reading_class_create, name="reading_class_create"),
     path("materials/", views.material_list, name="material_list"),
     path("materials/new/", views.material_form, name="material_create"),

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.accounts.models import OrgUnit, User
-from ideology_office.common.forms import VoidForm, apply_service_error
+from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
-from ideology_office.common.services import record_void
 from ideology_office.common.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_response
 
 from . import imports, permissions, selectors, services
@@ -252,26 +251,9 @@ def session_detail(request, pk):
             "session": session,
             **selectors.session_detail(session=session),
             "can_change": permissions.can_change_session(request.user, session),
-            "void_form": VoidForm(),
             "crumbs": _crumbs((_("Study sessions"), reverse("study:session_list")), (session.topic, None)),
         },
     )
-
-
-@require_POST
-def session_void(request, pk):
-    session = permissions.access_session_for_change(request.user, pk)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            record_void(record=session, user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The study session was voided."))
-    else:
-        messages.error(request, _("Give a reason for voiding."))
-    return redirect(session)
 
 
 def reading_class_create(request):
@@ -318,7 +300,7 @@ def material_list(request):
     return render_list(
         request,
         "study/material_list.html",
-        queryset=selectors.material_list().filter(voided_at__isnull=True),
+        queryset=selectors.material_list(),
         filterset_class=MaterialFilter,
         context={
             **NAV,

@@ -7,6 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common.voiding import void_url as record_void_url
 from responsibility import services
 from responsibility.models import (
     Assessment,
@@ -274,10 +275,13 @@ def test_the_owner_marks_a_follow_up_done(client, staff):
 def test_a_meeting_is_voided_with_a_reason(client, head_of_info, info_section):
     meeting = OfficeMeetingFactory(section=info_section)
     client.force_login(head_of_info)
-    client.post(url("meeting_void", meeting.pk), {"reason": ""})
+    # The meeting's page offers the shared void form.
+    void_url = record_void_url(meeting)
+    assert void_url in client.get(meeting.get_absolute_url()).content.decode()
+    client.post(void_url, {"reason": ""})
     meeting.refresh_from_db()
     assert not meeting.is_voided
-    response = client.post(url("meeting_void", meeting.pk), {"reason": "重复录入"}, follow=True)
+    response = client.post(void_url, {"reason": "重复录入"}, follow=True)
     assert "已作废" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.is_voided and meeting.void_reason == "重复录入"

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common.voiding import void_url
 from study import imports
 from study.models import Attendance, ImportJob, PointsBulletin, StudySession
 from tests.factories import OrgUnitFactory, UserFactory
@@ -101,7 +102,7 @@ def test_staff_cannot_see_or_change_another_sections_session_by_guessing_its_id(
     client.force_login(clerk)
     assert client.get(other.get_absolute_url()).status_code == 404
     assert client.get(reverse("study:session_edit", args=[other.pk])).status_code == 404
-    assert client.post(reverse("study:session_void", args=[other.pk]), {"reason": "x"}).status_code == 404
+    assert client.post(void_url(other), {"reason": "x"}).status_code == 404
     assert client.get(reverse("study:session_detail", args=[999999])).status_code == 404
     assert other.topic not in client.get(reverse("study:session_list")).content.decode()
 
@@ -119,10 +120,11 @@ def test_a_leader_sees_every_session_and_an_inspector_cannot_change_them(client,
 def test_voiding_needs_a_reason(client, clerk, section):
     session = SessionFactory(section=section)
     client.force_login(clerk)
-    client.post(reverse("study:session_void", args=[session.pk]), {"reason": ""})
+    assert void_url(session) in client.get(session.get_absolute_url()).content.decode()
+    client.post(void_url(session), {"reason": ""})
     session.refresh_from_db()
     assert not session.is_voided
-    client.post(reverse("study:session_void", args=[session.pk]), {"reason": "录错了"})
+    client.post(void_url(session), {"reason": "录错了"})
     session.refresh_from_db()
     assert session.void_reason == "录错了"
 
