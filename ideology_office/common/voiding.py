@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from . import policies
 from .forms import VoidForm, apply_service_error
@@ -123,6 +124,7 @@ def _record_url(record, fallback: str) -> str:
     return url or fallback or "/"
 
 
+@require_http_methods(["GET", "POST"])
 def record_void_page(request, content_type_id, object_id):
     """Void one record with a reason: GET shows the form, POST voids through ``record_void`` and
     returns to the record's page. Not visible: 404; visible but not the person's to void: 403 with
@@ -135,8 +137,8 @@ def record_void_page(request, content_type_id, object_id):
         return HttpResponseRedirect(back)
     if not can_void(request.user, record):
         raise PermissionDenied(void_refusal(request.user, record))
-    form = RecordVoidForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = RecordVoidForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
         try:
             record_void(record=record, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
