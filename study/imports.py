@@ -40,8 +40,10 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.common import policies
 from ideology_office.common.audit import summarised_audit
 from ideology_office.common.bulk import insert_rows
+from ideology_office.common.policies import Action
 from ideology_office.common.spreadsheets import Sheet, workbook_bytes
 
 from . import permissions
@@ -866,7 +868,43 @@ class StudyRecordsSpec(Spec):
                 )
             if progress and count % BATCH_SIZE == 0:
                 progress(count, 0)
+        if user is not None:
+            self._check_may_change(rows, user, errors)
         return rows
+
+    def _check_may_change(self, rows: list[SessionRow], user, errors: list[RowError]) -> None:
+        """A row whose natural key names a session already in the ledger updates that session:
+        the importer must be allowed to change it (the session policy, asked of the existing
+        record, not of the row). Checked here, with the other rows, so that a refused update
+        is a row error like any other and nothing at all is written (a dry run reports it too)."""
+        if not rows:
+            return
+        first, last = min(row.date for row in rows), max(row.date for row in rows)
+        active = StudySession.objects.active()
+        if not active.filter(date__gte=first, date__lte=last).exists():
+            return
+        for batch in _batches(rows):
+            wanted = {row.key: row for row in batch}
+            found = (
+                active.filter(date__in={row.date for row in batch}, topic__in={row.topic for row in batch})
+                .select_related("section")
+                .only("pk", "kind", "date", "topic", "section", "voided_at", "section__name")
+                .order_by()
+            )
+            refused = []
+            for session in found:
+                row = wanted.get((session.kind, session.date, session.topic))
+                if row is not None and not policies.can(user, Action.CHANGE, session):
+                    refused.append((row.number, session))
+            for number, session in sorted(refused, key=lambda item: item[0]):
+                errors.append(
+                    RowError(
+                        number,
+                        "",
+                        _("This study record belongs to %(section)s; you may not change it.")
+                        % {"section": session.section.name if session.section_id else "—"},
+                    )
+                )
 
     def _person(self, reader: _RowReader, people: People, key: str) -> int | None:
         text = reader.get(key)
@@ -1221,6 +1259,8 @@ class PlatformPointsSpec(Spec):
         return rows
 
     def write(self, rows: list[PointsRow], *, user, result: ImportResult, progress: Progress | None) -> None:
+        # Updates existing entries too: only administrators import points (import_table asks
+        # may_import), and points entries have no section: an administrator may change every one.
         existing = {}
         if rows:
             first = min(row.date for row in rows)
@@ -1295,6 +1335,10 @@ def import_table(
     ``source`` (the file's name) is what the audit trail's summarising entries name."""
     spec = SPECS[kind]
     result = ImportResult()
+    # Every door (the page, the admin, the commands, the background job) comes through here.
+    if user is not None and not may_import(user, kind):
+        result.errors.append(RowError(0, "", _("You may not import this kind of file.")))
+        return result
     with _without_cyclic_gc():
         try:
             rows = spec.validate(table, user=user, errors=result.errors, progress=progress)
