@@ -1,5 +1,7 @@
 """Evidence files: upload to a record, download, void. Access follows the owning record."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
@@ -16,6 +18,8 @@ from .models import Attachment
 from .navigation import WORK_AREAS_BY_KEY
 from .policies import can_change_record, can_view_record
 from .services import attachment_add, record_void
+
+logger = logging.getLogger(__name__)
 
 
 def _record_or_404(content_type: ContentType, object_id):
@@ -53,8 +57,23 @@ def _back_to(request, record):
 @require_GET
 def attachment_download(request, pk):
     attachment = _access_attachment(request.user, pk, change=False)
+    try:
+        handle = attachment.file.open("rb")
+    except (OSError, ValueError):
+        # The row says the file exists but the store has lost it (a restore without the media
+        # folder, a disk fault): say so plainly instead of failing, and leave a trace to act on.
+        logger.warning(
+            "Evidence file missing from storage: attachment %s (%r) of %s.%s #%s, stored as %r",
+            attachment.pk,
+            attachment.original_name,
+            attachment.content_type.app_label,
+            attachment.content_type.model,
+            attachment.object_id,
+            attachment.file.name,
+        )
+        return render(request, "common/attachment_missing.html", {"attachment": attachment}, status=404)
     response = FileResponse(
-        attachment.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.mime_type,
