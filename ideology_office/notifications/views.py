@@ -29,8 +29,11 @@ def _safe_link(request, url: str) -> str:
     return ""
 
 
+@require_POST
 def message_open(request, pk):
-    """Opening a reminder marks it read and goes to the record it is about."""
+    """Opening a reminder marks it read and goes to the record it is about. A POST (the inbox's
+    title buttons): a GET, a prefetching browser or a link checker, changes nothing. E-mails and
+    webhooks link to the record itself and to the inbox, never here."""
     message = access_message(request.user, pk)
     services.inbox_mark_read(message=message)
     return HttpResponseRedirect(_safe_link(request, message.url) or "/inbox/")

@@ -41,7 +41,9 @@ def test_opening_a_reminder_marks_it_read_and_goes_to_the_record(client, staff, 
     deliver_to(staff, 2)
     message = InboxMessage.objects.filter(recipient=staff).first()
     client.force_login(staff)
-    response = client.get(f"/inbox/{message.pk}/")
+    inbox = client.get("/inbox/").content.decode()
+    assert f'action="/inbox/{message.pk}/"' in inbox and 'data-testid="inbox-open"' in inbox
+    response = client.post(f"/inbox/{message.pk}/")
     assert response.status_code == 302 and response["Location"] == message.url
     message.refresh_from_db()
     assert message.read_at is not None
@@ -57,9 +59,9 @@ def test_someone_elses_reminder_is_not_found(client, staff, dossier_rule, settin
     deliver_to(other, 1)
     message = InboxMessage.objects.get()
     client.force_login(staff)
-    assert client.get(f"/inbox/{message.pk}/").status_code == 404
+    assert client.post(f"/inbox/{message.pk}/").status_code == 404
     assert client.post(f"/inbox/{message.pk}/read/").status_code == 404
-    assert client.get("/inbox/999999/").status_code == 404
+    assert client.post("/inbox/999999/").status_code == 404
     message.refresh_from_db()
     assert message.read_at is None
 
@@ -68,6 +70,34 @@ def test_someone_elses_reminder_is_not_found(client, staff, dossier_rule, settin
 def test_mark_read_needs_post(client, staff):
     client.force_login(staff)
     assert client.get("/inbox/read-all/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_a_get_of_a_reminder_changes_nothing(client, staff, dossier_rule, settings):
+    """A prefetching browser or a link checker must not mark reminders read: opening is a POST."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    deliver_to(staff, 1)
+    message = InboxMessage.objects.get(recipient=staff)
+    client.force_login(staff)
+    assert client.get(f"/inbox/{message.pk}/").status_code == 405
+    assert client.head(f"/inbox/{message.pk}/").status_code == 405
+    message.refresh_from_db()
+    assert message.read_at is None
+
+
+@pytest.mark.django_db
+def test_reminder_emails_link_to_the_record_and_the_inbox_not_to_the_open_url(
+    staff, dossier_rule, settings, mailoutbox
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    staff.email = "staff1@example.gov.cn"
+    staff.save(update_fields=["email"])
+    deliver_to(staff, 1)
+    message = InboxMessage.objects.get(recipient=staff)
+    [email] = mailoutbox
+    body = email.body + "".join(content for content, _type in getattr(email, "alternatives", []))
+    assert message.url in body and "/inbox/" in body
+    assert f"/inbox/{message.pk}/" not in body
 
 
 @pytest.mark.django_db
