@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.accounts import roles
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
@@ -585,7 +586,9 @@ def duty_feed_regenerate(request):
 def duty_feed(request, token):
     """The person's shifts as an iCalendar feed for phone calendars. The token is the only key."""
     feed = DutyFeedToken.objects.select_related("person").filter(token=token).first()
-    if feed is None or not feed.person.is_active:
+    # A person whose roles were all removed (or whose account is inactive) has left the duty:
+    # their old address stops answering, whatever calendar still polls it.
+    if feed is None or not roles.has_any_role(feed.person):
         raise Http404
     since = timezone.now() - datetime.timedelta(days=60)
     shifts = list(selectors.shifts_for_person(person=feed.person, since=since))
