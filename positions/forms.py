@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import User
+from ideology_office.common.query_params import DateInRangeField
 
 from .models import ContentItem, KeyDate, Platform, PublicationAction, SignOff
 
@@ -106,8 +107,8 @@ class PublicityTaskForm(forms.Form):
 
 
 class LedgerPeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateInRangeField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = DateInRangeField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ideology_office.common.filters import filter_void_state, void_state
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
+from ideology_office.common.query_params import pk_param, year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import selectors, services
@@ -504,11 +505,7 @@ def physical_update_detail(request, pk):
 def key_date_list(request):
     _require_role(request.user)
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-    except ValueError:
-        year = today.year
-    year = min(max(year, 2000), 2049)
+    year = year_param(request, default=today.year, last=2049)
     return render(
         request,
         "positions/keydate_list.html",
@@ -529,8 +526,9 @@ def task_create(request):
         raise Http404
     today = timezone.localdate()
     initial = {"year": today.year}
-    if request.GET.get("key_date"):
-        initial["key_date"] = get_object_or_404(KeyDate, pk=request.GET.get("key_date"))
+    key_date = pk_param(request, "key_date")
+    if key_date is not None:
+        initial["key_date"] = get_object_or_404(KeyDate, pk=key_date)
     form = PublicityTaskForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

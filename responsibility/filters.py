@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
 from ideology_office.common.filters import VoidStateFilterSet
+from ideology_office.common.query_params import YearFilter
 
 from .models import (
     Assessment,
@@ -36,7 +37,7 @@ class MembershipFilter(VoidStateFilterSet):
 
 
 class AssignmentFilter(VoidStateFilterSet):
-    year = django_filters.NumberFilter(label=_("year"))
+    year = YearFilter(label=_("year"))
     q = django_filters.CharFilter(label=_("search"), method="search")
 
     class Meta:
@@ -52,7 +53,7 @@ class AssignmentFilter(VoidStateFilterSet):
 
 
 class MeetingFilter(VoidStateFilterSet):
-    year = django_filters.NumberFilter(label=_("year"), field_name="date", lookup_expr="year")
+    year = YearFilter(label=_("year"), field_name="date", lookup_expr="year")
     on_ideology = django_filters.BooleanFilter(label=_("dedicated to ideology work"))
     section = django_filters.ModelChoiceFilter(
         label=_("recorded by section"), queryset=OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION)
@@ -88,7 +89,7 @@ class FollowUpFilter(VoidStateFilterSet):
 
 
 class PriorityFilter(VoidStateFilterSet):
-    year = django_filters.NumberFilter(label=_("year"))
+    year = YearFilter(label=_("year"))
     concerns_ideology = django_filters.BooleanFilter(label=_("concerns ideology work"))
     q = django_filters.CharFilter(label=_("search"), field_name="text", lookup_expr="icontains")
 
@@ -98,7 +99,7 @@ class PriorityFilter(VoidStateFilterSet):
 
 
 class AssessmentFilter(VoidStateFilterSet):
-    year = django_filters.NumberFilter(label=_("year"), field_name="scheme__year")
+    year = YearFilter(label=_("year"), field_name="scheme__year")
     status = django_filters.ChoiceFilter(label=_("status"), choices=Assessment.Status.choices)
     target_kind = django_filters.ChoiceFilter(label=_("assessed"), choices=Assessment.TargetKind.choices)
     q = django_filters.CharFilter(label=_("search"), method="search")

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from ideology_office.common.counting import countable
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
+from ideology_office.common.query_params import year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import filters, forms, permissions, selectors, services
@@ -312,10 +313,7 @@ def assignment_edit(request, pk):
 
 def duty_chain(request):
     _require_area(request)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    year = year_param(request, default=timezone.localdate().year)
     return render(
         request,
         "responsibility/assignment_chain.html",

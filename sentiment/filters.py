@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.filters import VoidStateFilterSet
+from ideology_office.common.query_params import YearFilter
 
 from .models import Field, InformationReport, OpinionIncident, OpinionReview, Severity, ShiftSwap
 
@@ -60,7 +61,7 @@ class InformationReportFilter(VoidStateFilterSet):
 
 
 class ReviewFilter(VoidStateFilterSet):
-    year = django_filters.NumberFilter(label=_("year"))
+    year = YearFilter(label=_("year"))
 
     class Meta:
         model = OpinionReview

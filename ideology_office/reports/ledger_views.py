@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from ideology_office.common.query_params import DateInRangeField
 from ideology_office.common.spreadsheets import xlsx_response
 
 from .ledgers import LEDGERS, archive_filename, ledger_for, ledgers_zip
@@ -25,11 +26,11 @@ ZIP_CONTENT_TYPE = "application/zip"
 
 
 class LedgerPeriodForm(forms.Form):
-    start = forms.DateField(
+    start = DateInRangeField(
         label=gettext_lazy("start date"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    end = forms.DateField(
+    end = DateInRangeField(
         label=gettext_lazy("end date"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
