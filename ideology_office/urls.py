@@ -21,5 +21,5 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
-    path("favicon.ico", favicon),
+    path("favicon.ico", favicon, name="favicon"),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ideology_office.accounts.models import User
 from ideology_office.common.filters import filter_void_state
+from ideology_office.common.policies import visible_to
 
 from . import permissions
 from .models import (
@@ -95,16 +96,20 @@ def inspection_list(*, include_voided: bool = False) -> QuerySet[Inspection]:
     )
 
 
-def inspection_findings(inspection: Inspection, *, state: str = "active") -> QuerySet[Finding]:
-    """The findings of an inspection: the valid ones, or (``state``) the voided ones or all."""
+def inspection_findings(inspection: Inspection, *, user, state: str = "active") -> QuerySet[Finding]:
+    """The findings of an inspection: the valid ones, or (``state``) the voided ones or all, each
+    with the tasks ``user`` may open (every list of links shows only what its reader may open)."""
     return (
         filter_void_state(Finding.objects.filter(inspection=inspection), state)
         .select_related("category")
         .prefetch_related(
             Prefetch(
                 "tasks",
-                queryset=RectificationTask.objects.active().select_related(
-                    "responsible_leader", "responsible_unit", "responsible_person"
+                queryset=visible_to(
+                    user,
+                    RectificationTask.objects.active().select_related(
+                        "responsible_leader", "responsible_unit", "responsible_person"
+                    ),
                 ),
             ),
             Prefetch("mechanisms", queryset=Mechanism.objects.active()),
@@ -113,11 +118,15 @@ def inspection_findings(inspection: Inspection, *, state: str = "active") -> Que
     )
 
 
-def finding_tasks(finding: Finding) -> QuerySet[RectificationTask]:
-    return (
+def finding_tasks(finding: Finding, *, user) -> QuerySet[RectificationTask]:
+    """The tasks of a finding that ``user`` may open."""
+    return visible_to(
+        user,
         RectificationTask.objects.active()
         .filter(finding=finding)
-        .select_related("finding__inspection", "responsible_leader", "responsible_unit", "responsible_person")
+        .select_related(
+            "finding__inspection", "responsible_leader", "responsible_unit", "responsible_person"
+        ),
     )
 
 

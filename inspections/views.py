@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ideology_office.common.filters import void_state
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
+from ideology_office.common.policies import Action, require
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import forms, permissions, selectors, services
@@ -126,7 +127,7 @@ def inspection_create(request):
 @require_GET
 def inspection_detail(request, pk):
     inspection = permissions.access_inspection(request.user, pk)
-    findings = list(selectors.inspection_findings(inspection, state=void_state(request)))
+    findings = list(selectors.inspection_findings(inspection, user=request.user, state=void_state(request)))
     can_manage = permissions.can_manage_inspections(request.user)
     return render(
         request,
@@ -150,6 +151,7 @@ def inspection_detail(request, pk):
 @require_POST
 def inspection_close(request, pk):
     inspection = permissions.access_inspection(request.user, pk)
+    require(request.user, Action.CHANGE, inspection)
     try:
         services.inspection_close(inspection=inspection, user=request.user)
     except (ValidationError, PermissionDenied) as error:
@@ -165,6 +167,7 @@ def inspection_close(request, pk):
 @require_POST
 def finding_create(request, pk):
     inspection = permissions.access_inspection(request.user, pk)
+    require(request.user, Action.CHANGE, inspection)
     form = forms.FindingForm(request.POST)
     if form.is_valid():
         try:
@@ -189,7 +192,7 @@ def finding_detail(request, pk):
         "inspections/finding_detail.html",
         {
             "finding": finding,
-            "tasks": list(selectors.finding_tasks(finding)),
+            "tasks": list(selectors.finding_tasks(finding, user=request.user)),
             "mechanisms": list(finding.mechanisms.active()),
             "can_manage": permissions.can_manage_inspections(request.user),
             "crumbs": _area_crumbs(
@@ -206,6 +209,7 @@ def finding_detail(request, pk):
 @require_POST
 def finding_close(request, pk):
     finding = permissions.access_finding(request.user, pk)
+    require(request.user, Action.CHANGE, finding)
     try:
         services.finding_close(finding=finding, user=request.user)
     except (ValidationError, PermissionDenied) as error:

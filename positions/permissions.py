@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from ideology_office.accounts import roles
 from ideology_office.common.policies import RecordPolicy, get_or_404, has_own_grant, register_policy
@@ -71,6 +72,48 @@ def has_step_grant(user, item: ContentItem, step: str) -> bool:
     """A guardian grant made to this very person on this item: there is no bypass of the review."""
     codename = STEP_PERMISSIONS.get(step)
     return codename is not None and has_own_grant(user, codename, item)
+
+
+def item_writer_ids(item: ContentItem) -> set[int]:
+    """Everyone who wrote or edited any revision of the item, its author included: judged from the
+    revisions (history), so handing the item to someone else later changes nothing. One query."""
+    return {item.author_id, *item.revisions.values_list("created_by_id", flat=True)}
+
+
+def sign_refusal(user, item: ContentItem) -> str | None:
+    """Why a reviewer of the item's current step may not sign it (None when they may, or when they
+    are no reviewer of the step at all: then there is nothing to explain)."""
+    if item.status != ContentItem.Status.IN_REVIEW or not item.current_step:
+        return None
+    if not has_step_grant(user, item, item.current_step):
+        return None
+    if user.pk in item_writer_ids(item):
+        return _("You wrote or edited this item: you cannot review or proofread it.")
+    if signed_another_review(user, item):
+        return _("You signed another review of this item in this round: nobody signs two of them.")
+    return None
+
+
+def signed_another_review(user, item: ContentItem) -> bool:
+    return (
+        item.signoffs.filter(
+            review_round=item.review_round,
+            signer=user,
+            decision=SignOff.Decision.APPROVE,
+            step__in=[SignOff.Step.FIRST, SignOff.Step.SECOND, SignOff.Step.FINAL],
+        )
+        .exclude(step=item.current_step)
+        .exists()
+    )
+
+
+def can_sign(user, item: ContentItem) -> bool:
+    return (
+        item.status == ContentItem.Status.IN_REVIEW
+        and bool(item.current_step)
+        and has_step_grant(user, item, item.current_step)
+        and sign_refusal(user, item) is None
+    )
 
 
 def can_manage_platform(user, platform: Platform) -> bool:

@@ -43,6 +43,7 @@ from .permissions import (
     can_record_physical_update,
     has_step_grant,
     is_manager,
+    item_writer_ids,
 )
 
 Status = ContentItem.Status
@@ -279,8 +280,13 @@ def content_item_assign_reviewers(
         raise ValidationError(_("This item has no such review step."), code="bad_step")
     if not reviewers:
         raise ValidationError(_("Choose at least one reviewer."), code="required")
-    if any(reviewer.pk == item.author_id for reviewer in reviewers):
-        raise ValidationError(_("The author cannot review their own item."), code="own_item")
+    writers = item_writer_ids(item)
+    if any(reviewer.pk in writers for reviewer in reviewers):
+        raise ValidationError(
+            _("Someone who wrote or edited this item cannot review it: %(names)s.")
+            % {"names": "、".join(str(reviewer) for reviewer in reviewers if reviewer.pk in writers)},
+            code="own_item",
+        )
     if item.status in (Status.PUBLISHED, Status.TAKEN_DOWN):
         raise ValidationError(_("The review of this item is over."), code="bad_state")
     wanted = {reviewer.pk: reviewer for reviewer in reviewers}
@@ -345,8 +351,10 @@ def content_item_sign(
     if item.status != Status.IN_REVIEW or not item.current_step:
         raise ValidationError(_("This item is not waiting for review."), code="bad_state")
     step = item.current_step
-    if item.author_id == user.pk:
-        raise ValidationError(_("Nobody reviews or proofreads their own item."), code="own_item")
+    if user.pk in item_writer_ids(item):
+        raise ValidationError(
+            _("You wrote or edited this item: you cannot review or proofread it."), code="own_item"
+        )
     if not has_step_grant(user, item, step):
         raise ValidationError(
             _("You are not a reviewer of the %(step)s of this item.") % {"step": Step(step).label},

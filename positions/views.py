@@ -6,8 +6,8 @@ from io import BytesIO
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ideology_office.common.filters import filter_void_state, void_state
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
+from ideology_office.common.policies import Action, require, visible_to
 from ideology_office.common.query_params import pk_param, year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
@@ -43,9 +44,10 @@ from .permissions import (
     can_plan_tasks,
     can_publish,
     can_record_physical_update,
+    can_sign,
     has_any_role,
-    has_step_grant,
     is_manager,
+    sign_refusal,
 )
 
 AREA = _("Positions")
@@ -54,7 +56,7 @@ WAIT_ALERT_HOURS = 48
 
 def _require_role(user):
     if not has_any_role(user):
-        raise Http404
+        raise PermissionDenied
 
 
 def _crumbs(*rest):
@@ -76,7 +78,9 @@ def index(request):
         "counts": [
             (SignOff.Step(step).label, total) for step, total in selectors.review_counts_by_step().items()
         ],
-        "overdue": list(selectors.items_waiting_longer_than(hours=WAIT_ALERT_HOURS)[:10]),
+        "overdue": list(
+            visible_to(request.user, selectors.items_waiting_longer_than(hours=WAIT_ALERT_HOURS))[:10]
+        ),
         "stale": selectors.stale_physical_positions(today),
         "upcoming": selectors.upcoming_key_dates(today, days=30),
         "now": timezone.now(),
@@ -140,7 +144,7 @@ def item_create(request):
 def item_edit(request, pk):
     item = access_item(request.user, pk)
     if not can_edit_item(request.user, item):
-        raise Http404
+        raise PermissionDenied
     revision = item.current_revision
     initial = {"title": revision.title, "body": revision.body, "sensitivity": item.sensitivity}
     form = ContentItemForm(request.POST or None, initial=initial, editing=True)
@@ -176,11 +180,7 @@ def item_detail(request, pk):
     diff = None
     if seen is not None and seen.pk != item.current_revision_id:
         diff = selectors.revision_diff(seen, item.current_revision)
-    may_sign = (
-        item.status == ContentItem.Status.IN_REVIEW
-        and item.author_id != user.pk
-        and has_step_grant(user, item, item.current_step)
-    )
+    may_sign = can_sign(user, item)
     context = {
         "item": item,
         "revision": item.current_revision,
@@ -197,6 +197,8 @@ def item_detail(request, pk):
         "may_submit": item.author_id == user.pk
         and item.status in (ContentItem.Status.DRAFT, ContentItem.Status.REJECTED),
         "sign_form": SignForm(initial={"revision_id": item.current_revision_id}) if may_sign else None,
+        # Why a reviewer of this step sees no sign form.
+        "sign_refusal": sign_refusal(user, item),
         "assign_form": AssignReviewersForm(item=item)
         if can_assign_reviewers(user, item) and item.is_editable
         else None,
@@ -389,7 +391,7 @@ def item_review_form_docx(request, pk):
 def ledger_export(request):
     """The review ledger of a period (every sign-off) as Excel; leaders and administrators only."""
     if not is_manager(request.user):
-        raise Http404
+        raise PermissionDenied
     form = LedgerPeriodForm(request.GET or None)
     if not form.is_valid():
         return render(
@@ -455,7 +457,7 @@ def platform_detail(request, pk):
 def physical_update_create(request, platform_pk):
     platform = access_platform(request.user, platform_pk)
     if not can_record_physical_update(request.user, platform):
-        raise Http404
+        raise PermissionDenied
     form = PhysicalUpdateForm(
         request.POST or None, request.FILES or None, initial={"start_date": timezone.localdate()}
     )
@@ -523,7 +525,7 @@ def key_date_list(request):
 
 def task_create(request):
     if not can_plan_tasks(request.user):
-        raise Http404
+        raise PermissionDenied
     today = timezone.localdate()
     initial = {"year": today.year}
     key_date = pk_param(request, "key_date")
@@ -551,6 +553,7 @@ def task_create(request):
 @require_POST
 def task_complete(request, pk):
     task = access_task(request.user, pk)
+    require(request.user, Action.CHANGE, task)
     try:
         services.publicity_task_complete(task=task, user=request.user)
     except ValidationError as error:

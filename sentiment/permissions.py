@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from ideology_office.accounts import roles
 from ideology_office.common.policies import RecordPolicy, get_or_404, register_policy
 
 from .models import (
+    DutyLogEntry,
     DutyRoster,
     DutyShift,
     Handover,
@@ -64,6 +66,19 @@ def shift_log_readers_filter(user, shift_path: str = "") -> Q:
 
 def can_write_shift_log(user, shift: DutyShift) -> bool:
     return is_on_shift(user, shift)
+
+
+def swap_decide_refusal(user, swap: ShiftSwap) -> str | None:
+    """Why the person may not decide a swap: only a leader, and never one of its two parties."""
+    if not is_leader(user):
+        return _("Only an office leader may do this.")
+    if user.pk in (swap.requested_by_id, swap.counterpart_id):
+        return _("You asked for this swap or are its other party: another leader decides it.")
+    return None
+
+
+def can_decide_swap(user, swap: ShiftSwap) -> bool:
+    return swap_decide_refusal(user, swap) is None
 
 
 def can_view_shift(user, shift: DutyShift) -> bool:
@@ -144,6 +159,10 @@ class _ShiftLogPolicy(RecordPolicy):
         return has_any_role(user) and can_view_shift_log(user, record.shift)
 
 
+class DutyLogEntryPolicy(_ShiftLogPolicy):
+    select_related = ("shift",)
+
+
 class InformationReportPolicy(_ShiftLogPolicy):
     select_related = ("shift", "incident")
 
@@ -220,5 +239,6 @@ def register_policies() -> None:
     register_policy(RiskItem, RiskPolicy)
     register_policy(DutyShift, ShiftPolicy)
     register_policy(InformationReport, InformationReportPolicy)
+    register_policy(DutyLogEntry, DutyLogEntryPolicy)
     register_policy(Handover, HandoverPolicy)
     register_policy(ShiftSwap, SwapPolicy)

@@ -212,7 +212,7 @@ def people_for_duty():
     from ideology_office.accounts.models import User
 
     return (
-        User.objects.filter(is_active=True, groups__name__in=list(Role)).distinct().select_related("section")
+        User.objects.with_role(*Role).select_related("section")
     )
 
 

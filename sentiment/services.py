@@ -37,6 +37,7 @@ from .models import (
     ShiftReassignment,
     ShiftSwap,
 )
+from .permissions import swap_decide_refusal
 
 # Fallback limits if an administrator deleted a severity's row: the strictest sensible ones.
 DEFAULT_LIMITS = {"major": (30, 120), "serious": (60, 360), "general": (120, 1440)}
@@ -49,6 +50,12 @@ def _fmt(moment: datetime.datetime) -> str:
 def _require_leader(user: User) -> None:
     if not roles.is_leader(user):
         raise ValidationError(_("Only an office leader may do this."), code="not_leader")
+
+
+def _require_swap_decider(user: User, swap: ShiftSwap) -> None:
+    refusal = swap_decide_refusal(user, swap)
+    if refusal:
+        raise ValidationError(refusal, code="not_decider")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,8 +498,8 @@ def _replace_person(shift: DutyShift, old: User, new: User) -> str:
 @transaction.atomic
 def shift_swap_approve(*, swap: ShiftSwap, user: User, note: str = "") -> ShiftSwap:
     """A leader approves: the people change places on the shifts, checked again under lock."""
-    _require_leader(user)
     locked = ShiftSwap.objects.select_for_update().get(pk=swap.pk)
+    _require_swap_decider(user, locked)
     if locked.status != ShiftSwap.Status.PENDING:
         raise ValidationError(_("This swap was already decided."), code="decided")
     shift_ids = [locked.shift_id] + ([locked.counterpart_shift_id] if locked.counterpart_shift_id else [])
@@ -521,8 +528,8 @@ def shift_swap_approve(*, swap: ShiftSwap, user: User, note: str = "") -> ShiftS
 
 @transaction.atomic
 def shift_swap_reject(*, swap: ShiftSwap, user: User, note: str) -> ShiftSwap:
-    _require_leader(user)
     locked = ShiftSwap.objects.select_for_update().get(pk=swap.pk)
+    _require_swap_decider(user, locked)
     if locked.status != ShiftSwap.Status.PENDING:
         raise ValidationError(_("This swap was already decided."), code="decided")
     note = (note or "").strip()

@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ideology_office.accounts import roles
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
+from ideology_office.common.policies import visible_to
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import permissions as perms
@@ -47,7 +48,7 @@ def _area_crumb():
 
 def _require_role(user):
     if not perms.has_any_role(user):
-        raise Http404
+        raise PermissionDenied
 
 
 def _render_form(request, template, form, *, title, crumbs, **extra):
@@ -97,7 +98,7 @@ def incident_list(request):
 
 def incident_create(request):
     if not perms.can_record_incidents(request.user):
-        raise Http404
+        raise PermissionDenied
     form = IncidentForm(
         request.POST or None, initial={"found_at": timezone.localtime().replace(second=0, microsecond=0)}
     )
@@ -122,7 +123,7 @@ def incident_create(request):
 def incident_update(request, pk):
     incident = perms.access_incident(request.user, pk)
     if not perms.can_change_incident(request.user, incident):
-        raise Http404
+        raise PermissionDenied
     form = IncidentForm(request.POST or None, instance=incident)
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +150,10 @@ def incident_detail(request, pk):
     context = {
         "incident": incident,
         "can_change": perms.can_change_incident(request.user, incident),
-        "reports": list(incident.information_reports.select_related("created_by")),
+        # Information reports are part of a shift's log: only its readers see them here too.
+        "reports": list(
+            visible_to(request.user, incident.information_reports.select_related("created_by", "shift"))
+        ),
         "crumbs": [
             _area_crumb(),
             (_("Opinion incidents"), reverse("sentiment:incident_list")),
@@ -202,7 +206,7 @@ def roster_month(request, year, month):
 @require_POST
 def roster_generate(request):
     if not perms.can_manage_roster(request.user):
-        raise Http404
+        raise PermissionDenied
     form = GenerateRosterForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -223,7 +227,7 @@ def roster_generate(request):
 @require_POST
 def roster_publish(request, pk):
     if not perms.can_manage_roster(request.user):
-        raise Http404
+        raise PermissionDenied
     roster = get_object_or_404(DutyRoster, pk=pk)
     try:
         services.roster_publish(roster=roster, user=request.user)
@@ -274,7 +278,7 @@ def roster_export(request, year, month):
 
 def shift_create(request, pk):
     if not perms.can_manage_roster(request.user):
-        raise Http404
+        raise PermissionDenied
     roster = get_object_or_404(DutyRoster, pk=pk)
     form = ShiftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -291,7 +295,7 @@ def shift_create(request, pk):
 
 def shift_update(request, pk):
     if not perms.can_manage_roster(request.user):
-        raise Http404
+        raise PermissionDenied
     shift = perms.access_shift(request.user, pk)
     form = ShiftForm(
         request.POST or None,
@@ -338,7 +342,7 @@ def shift_detail(request, pk):
         "is_leader": perms.is_leader(request.user),
         "log_entries": list(selectors.shift_log_entries(shift)) if can_log else [],
         "reports": list(selectors.shift_information_reports(shift)) if can_log else [],
-        "swaps": list(selectors.swap_list().filter(shift=shift)),
+        "swaps": list(visible_to(request.user, selectors.swap_list().filter(shift=shift))),
         "reassignments": list(
             shift.reassignments.select_related("previous_person", "new_person", "created_by")
         ),
@@ -357,7 +361,7 @@ def shift_detail(request, pk):
 def shift_swap_request(request, pk):
     shift = perms.access_shift(request.user, pk)
     if not perms.is_on_shift(request.user, shift):
-        raise Http404
+        raise PermissionDenied
     choices = (
         DutyShift.objects.filter(roster__status=DutyRoster.Status.PUBLISHED, start__gte=timezone.now())
         .exclude(pk=shift.pk)
@@ -387,9 +391,7 @@ def shift_swap_request(request, pk):
 @require_GET
 def swap_list(request):
     _require_role(request.user)
-    queryset = selectors.swap_list()
-    if not perms.is_leader(request.user):
-        queryset = queryset.filter(requested_by=request.user) | queryset.filter(counterpart=request.user)
+    queryset = visible_to(request.user, selectors.swap_list())
     return render_list(
         request,
         "sentiment/shiftswap_list.html",
@@ -406,8 +408,9 @@ def swap_list(request):
 @require_POST
 def swap_decide(request, pk, decision):
     swap = perms.access_swap(request.user, pk)
-    if not perms.is_leader(request.user):
-        raise Http404
+    refusal = perms.swap_decide_refusal(request.user, swap)
+    if refusal:
+        raise PermissionDenied(refusal)
     form = DecisionForm(request.POST)
     note = form.data.get("note", "")
     try:
@@ -427,7 +430,7 @@ def swap_decide(request, pk, decision):
 def shift_reassign(request, pk):
     shift = perms.access_shift(request.user, pk)
     if not perms.is_leader(request.user):
-        raise Http404
+        raise PermissionDenied
     form = ReassignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -451,7 +454,7 @@ def shift_reassign(request, pk):
 def handover_write(request, pk):
     shift = perms.access_shift(request.user, pk)
     if shift.officer_id != request.user.pk:
-        raise Http404
+        raise PermissionDenied(_("Only the duty officer of the shift writes its handover."))
     existing = Handover.objects.filter(shift=shift).first()
     form = HandoverForm(request.POST or None, initial={"open_items": existing.open_items if existing else ""})
     if request.method == "POST" and form.is_valid():
@@ -486,9 +489,9 @@ def handover_accept(request, pk):
 
 
 def duty_log_add(request, pk):
-    shift = perms.access_shift_log(request.user, pk)
+    shift = perms.access_shift(request.user, pk)
     if not perms.can_write_shift_log(request.user, shift):
-        raise Http404
+        raise PermissionDenied
     form = DutyLogForm(
         request.POST or None, initial={"at": timezone.localtime().replace(second=0, microsecond=0)}
     )
@@ -512,9 +515,9 @@ def duty_log_add(request, pk):
 
 
 def information_report_add(request, pk):
-    shift = perms.access_shift_log(request.user, pk)
+    shift = perms.access_shift(request.user, pk)
     if not perms.can_write_shift_log(request.user, shift):
-        raise Http404
+        raise PermissionDenied
     form = InformationReportForm(
         request.POST or None, initial={"sent_at": timezone.localtime().replace(second=0, microsecond=0)}
     )
@@ -544,9 +547,7 @@ def information_report_add(request, pk):
 @require_GET
 def information_report_list(request):
     _require_role(request.user)
-    queryset = selectors.information_report_list()
-    if not perms.is_leader(request.user):
-        queryset = queryset.filter(shift__officer=request.user) | queryset.filter(shift__leader=request.user)
+    queryset = visible_to(request.user, selectors.information_report_list())
     return render_list(
         request,
         "sentiment/informationreport_list.html",
@@ -624,7 +625,7 @@ def review_list(request):
 
 def review_create(request):
     if not perms.can_record_reviews(request.user):
-        raise Http404
+        raise PermissionDenied
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -649,7 +650,7 @@ def review_create(request):
 def review_update(request, pk):
     review = perms.access_review(request.user, pk)
     if not perms.can_change_review(request.user, review):
-        raise Http404
+        raise PermissionDenied
     form = ReviewForm(
         request.POST or None, instance=review, initial={"attendees": list(review.attendees.all())}
     )
@@ -694,7 +695,7 @@ def review_detail(request, pk):
 def review_carry_over(request, pk):
     review = perms.access_review(request.user, pk)
     if not perms.can_change_review(request.user, review):
-        raise Http404
+        raise PermissionDenied
     carried = services.risks_carry_over(review=review, user=request.user)
     messages.success(request, _("%(count)s open risks were carried over.") % {"count": len(carried)})
     return redirect(review)
@@ -703,7 +704,7 @@ def review_carry_over(request, pk):
 def risk_create(request, pk):
     review = perms.access_review(request.user, pk)
     if not perms.can_change_review(request.user, review):
-        raise Http404
+        raise PermissionDenied
     form = RiskForm(request.POST or None, matrix=review.matrix)
     if request.method == "POST" and form.is_valid():
         try:
@@ -732,7 +733,7 @@ def risk_create(request, pk):
 def risk_update(request, pk):
     risk = perms.access_risk(request.user, pk)
     if not perms.can_change_review(request.user, risk.review) or risk.is_voided:
-        raise Http404
+        raise PermissionDenied
     form = RiskForm(request.POST or None, instance=risk, matrix=risk.review.matrix)
     if request.method == "POST" and form.is_valid():
         try:

@@ -7,9 +7,9 @@ from io import BytesIO
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
+from ideology_office.common.policies import visible_to
 from ideology_office.common.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_response
 
 from . import imports, permissions, selectors, services
@@ -42,7 +43,7 @@ NAV = {"nav_active": "study"}
 
 def _require(allowed: bool) -> None:
     if not allowed:
-        raise Http404
+        raise PermissionDenied
 
 
 def _crumbs(*items):
@@ -315,7 +316,10 @@ def material_list(request):
 @require_GET
 def material_detail(request, pk):
     material = permissions.access_material(request.user, pk)
-    sessions = list(selectors.material_sessions(material=material))
+    # When it was first studied is an office-wide fact (its date and kind); which sessions studied
+    # it is listed only as far as the reader may see them.
+    first = selectors.material_sessions(material=material).first()
+    sessions = list(visible_to(request.user, selectors.material_sessions(material=material)))
     return render(
         request,
         "study/material_detail.html",
@@ -323,8 +327,8 @@ def material_detail(request, pk):
             **NAV,
             "material": material,
             "sessions": sessions,
-            "first": sessions[0] if sessions else None,
-            "days_to_first": (sessions[0].date - material.issued_on).days if sessions else None,
+            "first": first,
+            "days_to_first": (first.date - material.issued_on).days if first else None,
             "can_change": permissions.can_change_material(request.user, material),
             "crumbs": _crumbs((_("Study materials"), reverse("study:material_list")), (material.title, None)),
         },

@@ -50,8 +50,13 @@ class OrgUnit(AuditedModel):
 
 
 class UserQuerySet(AuditedQuerySet):
-    def with_role(self, role: Role):
-        return self.filter(groups__name=role)
+    def with_role(self, *role_names: str):
+        """The people holding any of ``role_names``, as ``accounts.roles`` counts them: active
+        accounts only, and a superuser holds 管理员."""
+        holds = models.Q(groups__name__in=role_names)
+        if Role.ADMIN in role_names:
+            holds |= models.Q(is_superuser=True)
+        return self.filter(holds, is_active=True).distinct()
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):

@@ -10,3 +10,7 @@ class CommonConfig(AppConfig):
     def ready(self):
         # Connect the audit trail's signal receivers.
         from . import audit  # noqa: F401
+        from .models import Attachment
+        from .policies import AttachmentPolicy, register_policy
+
+        register_policy(Attachment, AttachmentPolicy)

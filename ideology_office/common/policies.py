@@ -156,6 +156,37 @@ def has_own_grant(user, permission: str, record: models.Model) -> bool:
     return get_user_perms(user, record).filter(codename=codename).exists()
 
 
+class AttachmentPolicy(RecordPolicy):
+    """Evidence follows the record it belongs to: seen by whoever sees the record, voided by
+    whoever may change it. Never deleted."""
+
+    def visible(self, user, queryset):
+        from django.contrib.contenttypes.models import ContentType
+        from django.db.models import CharField, Q
+        from django.db.models.functions import Cast
+
+        query = Q(pk__in=[])
+        for policy in list(_policies.values()):
+            if policy is self:
+                continue
+            owners = visible_to(user, policy.model._base_manager.all()).annotate(
+                key=Cast("pk", output_field=CharField())
+            )
+            query |= Q(
+                content_type=ContentType.objects.get_for_model(policy.model),
+                object_id__in=owners.values("key"),
+            )
+        return queryset.filter(query)
+
+    def can_view(self, user, record):
+        owner = record.record
+        return owner is not None and can(user, Action.VIEW, owner)
+
+    def can_change(self, user, record):
+        owner = record.record
+        return not record.is_voided and owner is not None and can(user, Action.CHANGE, owner)
+
+
 # The names the evidence views and templates use.
 def can_view_record(user, record) -> bool:
     return can(user, Action.VIEW, record)

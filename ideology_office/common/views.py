@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .forms import AttachmentUploadForm, VoidForm
 from .models import Attachment
 from .navigation import WORK_AREAS_BY_KEY
-from .policies import can_change_record, can_view_record
+from .policies import Action, can, can_view_record, require
 from .services import attachment_add, record_void
 
 logger = logging.getLogger(__name__)
@@ -36,10 +36,10 @@ def _access_attachment(user, pk, *, change: bool) -> Attachment:
     """The attachment, if the person may see (or change) its record; 404 otherwise, so that a
     guessed id tells nothing about what exists."""
     attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
-    record = _record_or_404(attachment.content_type, attachment.object_id)
-    allowed = can_change_record(user, record) if change else can_view_record(user, record)
-    if not allowed:
+    if not can(user, Action.VIEW, attachment):
         raise Http404
+    if change:
+        require(user, Action.CHANGE, attachment)
     return attachment
 
 
@@ -86,8 +86,9 @@ def attachment_download(request, pk):
 def attachment_upload(request, content_type_id, object_id):
     content_type = get_object_or_404(ContentType, pk=content_type_id)
     record = _record_or_404(content_type, object_id)
-    if not can_change_record(request.user, record):
+    if not can_view_record(request.user, record):
         raise Http404
+    require(request.user, Action.CHANGE, record)
     form = AttachmentUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:

@@ -98,10 +98,9 @@ def role_user_ids(*roles: str) -> tuple[int, ...]:
 
     return tuple(
         get_user_model()
-        .objects.filter(groups__name__in=roles, is_active=True)
+        .objects.with_role(*roles)
         .order_by("pk")
         .values_list("pk", flat=True)
-        .distinct()
     )
 
 

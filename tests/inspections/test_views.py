@@ -482,7 +482,7 @@ def test_the_evidence_of_a_closed_out_task_is_frozen(client, inspector, staff):
         ),
         {"file": SimpleUploadedFile("迟到.pdf", PDF_BYTES)},
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 def test_the_inspection_filter_offers_open_inspections_and_still_takes_a_closed_one(

@@ -140,7 +140,7 @@ def test_guessed_ids_give_404(client, desk):
     assert client.get(reverse("positions:item_detail", args=[999999])).status_code == 404
     assert client.post(reverse("positions:item_submit", args=[item.pk])).status_code == 404
     board = PhysicalPlatformFactory()
-    assert client.get(reverse("positions:physical_update_create", args=[board.pk])).status_code == 404
+    assert client.get(reverse("positions:physical_update_create", args=[board.pk])).status_code == 403
     assert client.get(reverse("positions:platform_detail", args=[999999])).status_code == 404
 
 
@@ -242,7 +242,7 @@ def test_ledger_export_rejects_a_bad_period_and_non_managers(client, desk, leade
     assert response.status_code == 400
     login(client, staff)
     assert (
-        client.get(reverse("positions:ledger_export") + "?start=2025-01-01&end=2025-02-01").status_code == 404
+        client.get(reverse("positions:ledger_export") + "?start=2025-01-01&end=2025-02-01").status_code == 403
     )
 
 
@@ -299,7 +299,7 @@ def test_key_dates_page_and_task_planning(client, leader, staff):
     page = client.get(reverse("positions:key_date_list") + "?year=2025").content.decode()
     assert "国庆专栏" in page and "2025-10-01" in page
     login(client, staff)
-    assert client.get(reverse("positions:task_create")).status_code == 404
+    assert client.get(reverse("positions:task_create")).status_code == 403
     client.post(reverse("positions:task_complete", args=[task.pk]))
     task.refresh_from_db()
     assert task.status == "done"

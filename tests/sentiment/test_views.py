@@ -146,7 +146,7 @@ def test_incident_detail_and_guessed_ids(as_user, staff, inspector, django_asser
         assert client.get(recorded.get_absolute_url()).status_code == 200
     assert client.get(reverse("sentiment:incident_detail", args=[recorded.pk + 999])).status_code == 404
     # Only its recorder, section heads and leaders change it.
-    assert client.get(reverse("sentiment:incident_update", args=[recorded.pk])).status_code == 404
+    assert client.get(reverse("sentiment:incident_update", args=[recorded.pk])).status_code == 403
     assert as_user(staff).get(reverse("sentiment:incident_update", args=[recorded.pk])).status_code == 200
 
 
@@ -198,12 +198,12 @@ def test_generating_and_publishing_through_the_pages(as_user, leader, staff):
     assert roster.status == "published"
     # Staff can do neither.
     staff_client = as_user(staff)
-    assert staff_client.post(reverse("sentiment:roster_publish", args=[roster.pk])).status_code == 404
+    assert staff_client.post(reverse("sentiment:roster_publish", args=[roster.pk])).status_code == 403
     assert (
         staff_client.post(
             reverse("sentiment:roster_generate"), {"month": "2030-01", "pattern": pattern.pk}
         ).status_code
-        == 404
+        == 403
     )
 
 
@@ -256,7 +256,7 @@ def test_shift_log_is_seen_only_by_people_on_the_shift_and_leaders(as_user, duty
     other = as_user(officers[1]).get(shift.get_absolute_url())
     assert other.status_code == 200
     assert "机密巡查记录" not in other.content.decode()
-    assert as_user(officers[1]).get(reverse("sentiment:duty_log_add", args=[shift.pk])).status_code == 404
+    assert as_user(officers[1]).get(reverse("sentiment:duty_log_add", args=[shift.pk])).status_code == 403
     assert (
         as_user(officers[1]).get(reverse("sentiment:shift_detail", args=[shift.pk + 10_000])).status_code
         == 404
@@ -458,8 +458,8 @@ def test_risk_with_a_likelihood_outside_the_matrix_shows_a_chinese_error(as_user
 def test_staff_cannot_record_reviews_and_guessed_ids_give_404(as_user, staff, leader):
     review = review_in(year=2024, quarter=1, user=leader)
     client = as_user(staff)
-    assert client.get(reverse("sentiment:review_create")).status_code == 404
-    assert client.get(reverse("sentiment:risk_create", args=[review.pk])).status_code == 404
+    assert client.get(reverse("sentiment:review_create")).status_code == 403
+    assert client.get(reverse("sentiment:risk_create", args=[review.pk])).status_code == 403
     assert client.get(reverse("sentiment:review_detail", args=[review.pk + 100])).status_code == 404
     assert client.get(reverse("sentiment:risk_detail", args=[12345])).status_code == 404
 

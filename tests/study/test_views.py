@@ -161,7 +161,7 @@ def test_a_small_import_runs_inline_and_shows_every_error(client, clerk, section
 def test_staff_cannot_choose_points_and_cannot_download_the_points_template(client, clerk):
     client.force_login(clerk)
     assert "platform_points" not in client.get(reverse("study:import")).content.decode()
-    assert client.get(reverse("study:import_template", args=["platform_points"])).status_code == 404
+    assert client.get(reverse("study:import_template", args=["platform_points"])).status_code == 403
     assert client.get(reverse("study:import_template", args=["study_records"])).status_code == 200
 
 
@@ -212,5 +212,5 @@ def test_a_bulletin_is_prepared_published_and_exported_by_an_admin(client, admin
         client.post(
             reverse("study:bulletin_create"), {"month": "2024-04", "platform": platform.pk}
         ).status_code
-        == 404
+        == 403
     )
