@@ -211,9 +211,7 @@ def people_for_duty():
     """People who can be rostered: active users with any role, by section."""
     from ideology_office.accounts.models import User
 
-    return (
-        User.objects.with_role(*Role).select_related("section")
-    )
+    return User.objects.with_role(*Role).select_related("section")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,12 +96,7 @@ def role_user_ids(*roles: str) -> tuple[int, ...]:
     """The active people holding any of these roles (one query), for recipients and escalation."""
     from django.contrib.auth import get_user_model
 
-    return tuple(
-        get_user_model()
-        .objects.with_role(*roles)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    return tuple(get_user_model().objects.with_role(*roles).order_by("pk").values_list("pk", flat=True))
 
 
 def ids_no_longer_open(object_ids, still_open) -> set[str]:
