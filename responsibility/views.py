@@ -28,9 +28,10 @@ def _crumbs(*trail):
     return [(_("Responsibility"), reverse("responsibility:index")), *trail]
 
 
-def _require(allowed: bool) -> None:
+def _require(allowed: bool, reason: str = "") -> None:
+    """Refuse with 403 and, where given, the reason the page shows."""
     if not allowed:
-        raise PermissionDenied
+        raise PermissionDenied(reason)
 
 
 def _require_area(request) -> None:
@@ -134,7 +135,12 @@ def membership_detail(request, pk):
 
 
 def membership_create(request):
-    _require(permissions.can_manage_group(request.user))
+    _require(
+        permissions.can_manage_group(request.user),
+        _(
+            "Only the head (组长) of the leading group or an administrator changes the leading group and the dual-duty assignments."
+        ),
+    )
     form = forms.MembershipForm(request.POST or None)
     if saved := _save(request, form, lambda data: services.membership_create(user=request.user, **data)):
         return saved
@@ -149,7 +155,12 @@ def membership_create(request):
 
 def membership_edit(request, pk):
     membership = permissions.access_membership(request.user, pk)
-    _require(permissions.can_manage_group(request.user) and not membership.is_voided)
+    _require(
+        permissions.can_manage_group(request.user) and not membership.is_voided,
+        _(
+            "Only the head (组长) of the leading group or an administrator changes the leading group and the dual-duty assignments."
+        ),
+    )
     initial = {
         name: getattr(membership, name)
         for name in ("role", "start_date", "start_reason", "end_date", "end_reason")
@@ -177,7 +188,12 @@ def membership_edit(request, pk):
 
 def _membership_action(request, pk, form_class, action, template_key):
     membership = permissions.access_membership(request.user, pk)
-    _require(permissions.can_manage_group(request.user) and not membership.is_voided)
+    _require(
+        permissions.can_manage_group(request.user) and not membership.is_voided,
+        _(
+            "Only the head (组长) of the leading group or an administrator changes the leading group and the dual-duty assignments."
+        ),
+    )
     form = form_class(request.POST or None, initial={"on": timezone.localdate()})
     if saved := _save(request, form, lambda data: action(membership, data)):
         return saved
@@ -270,7 +286,12 @@ def assignment_detail(request, pk):
 
 
 def _assignment_form(request, assignment=None):
-    _require(permissions.can_manage_group(request.user))
+    _require(
+        permissions.can_manage_group(request.user),
+        _(
+            "Only the head (组长) of the leading group or an administrator changes the leading group and the dual-duty assignments."
+        ),
+    )
     initial = {}
     if assignment is not None:
         initial = {
@@ -307,7 +328,7 @@ def assignment_create(request):
 
 def assignment_edit(request, pk):
     assignment = permissions.access_assignment(request.user, pk)
-    _require(not assignment.is_voided)
+    _require(not assignment.is_voided, _("This record was voided and can no longer be changed."))
     return _assignment_form(request, assignment)
 
 
@@ -380,7 +401,12 @@ def meeting_detail(request, pk):
 
 
 def meeting_create(request):
-    _require(permissions.can_record_meeting(request.user))
+    _require(
+        permissions.can_record_meeting(request.user),
+        _(
+            "Office leaders and administrators record office meetings; a section head records those of their own section."
+        ),
+    )
     initial = {"date": timezone.localdate(), "section": request.user.section_id}
     form = forms.MeetingCreateForm(request.POST or None, user=request.user, initial=initial)
     if saved := _save(
@@ -402,7 +428,12 @@ def meeting_create(request):
 
 def meeting_edit(request, pk):
     meeting = permissions.access_meeting(request.user, pk)
-    _require(permissions.can_change_meeting(request.user, meeting))
+    _require(
+        permissions.can_change_meeting(request.user, meeting),
+        _(
+            "Office leaders and administrators change office meetings; a section head changes those of their own section. A voided meeting is not changed."
+        ),
+    )
     fields = ("date", "title", "place", "chair", "section", "on_ideology", "decisions")
     form = forms.MeetingForm(
         request.POST or None, user=request.user, initial={name: getattr(meeting, name) for name in fields}
@@ -431,7 +462,12 @@ def _meeting_part(request, pk, form_class, action):
     """A small form on the meeting page (agenda item, attendance, follow-up): saved, or its errors
     shown as messages on the same page."""
     meeting = permissions.access_meeting(request.user, pk)
-    _require(permissions.can_change_meeting(request.user, meeting))
+    _require(
+        permissions.can_change_meeting(request.user, meeting),
+        _(
+            "Office leaders and administrators change office meetings; a section head changes those of their own section. A voided meeting is not changed."
+        ),
+    )
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -461,7 +497,12 @@ def agenda_item_add(request, pk):
 @require_POST
 def agenda_item_link_study(request, pk, item_pk):
     meeting = permissions.access_meeting(request.user, pk)
-    _require(permissions.can_change_meeting(request.user, meeting))
+    _require(
+        permissions.can_change_meeting(request.user, meeting),
+        _(
+            "Office leaders and administrators change office meetings; a section head changes those of their own section. A voided meeting is not changed."
+        ),
+    )
     item = get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
     form = forms.AgendaStudyLinkForm(request.POST, candidates=services.study_sessions_for_meeting(meeting))
     if form.is_valid():
@@ -514,7 +555,10 @@ def follow_up_list(request):
 @require_POST
 def follow_up_complete(request, pk):
     action = permissions.access_follow_up(request.user, pk)
-    _require(permissions.can_complete_follow_up(request.user, action))
+    _require(
+        permissions.can_complete_follow_up(request.user, action),
+        _("Only the owner of the follow-up action, or whoever may change its meeting, marks it done."),
+    )
     form = forms.FollowUpCompleteForm(request.POST)
     if form.is_valid():
         try:
@@ -550,7 +594,10 @@ def priority_list(request):
 
 
 def _priority_form(request, priority=None):
-    _require(permissions.can_manage_priorities(request.user))
+    _require(
+        permissions.can_manage_priorities(request.user),
+        _("Only office leaders and administrators set the work priorities."),
+    )
     initial = {"year": timezone.localdate().year}
     if priority is not None:
         initial = {
@@ -577,7 +624,7 @@ def priority_create(request):
 
 def priority_edit(request, pk):
     priority = permissions.access_priority(request.user, pk)
-    _require(not priority.is_voided)
+    _require(not priority.is_voided, _("This record was voided and can no longer be changed."))
     return _priority_form(request, priority)
 
 
@@ -618,7 +665,9 @@ def scheme_detail(request, pk):
 
 
 def _scheme_form(request, scheme=None):
-    _require(permissions.can_manage_schemes(request.user))
+    _require(
+        permissions.can_manage_schemes(request.user), _("Only administrators keep the assessment schemes.")
+    )
     fields = ("year", "name", "excellent_from", "good_from", "fair_from", "bonus_cap")
     initial = {name: getattr(scheme, name) for name in fields} if scheme else {}
     form = forms.SchemeForm(request.POST or None, initial=initial)
@@ -642,14 +691,16 @@ def scheme_create(request):
 
 def scheme_edit(request, pk):
     scheme = permissions.access_scheme(request.user, pk)
-    _require(not scheme.is_voided)
+    _require(not scheme.is_voided, _("This record was voided and can no longer be changed."))
     return _scheme_form(request, scheme)
 
 
 @require_POST
 def scheme_copy(request, pk):
     scheme = permissions.access_scheme(request.user, pk)
-    _require(permissions.can_manage_schemes(request.user))
+    _require(
+        permissions.can_manage_schemes(request.user), _("Only administrators keep the assessment schemes.")
+    )
     form = forms.SchemeCopyForm(request.POST)
     if form.is_valid():
         try:
@@ -665,7 +716,10 @@ def scheme_copy(request, pk):
 
 
 def _scheme_item_form(request, scheme, item=None):
-    _require(permissions.can_manage_schemes(request.user) and not scheme.is_voided)
+    _require(
+        permissions.can_manage_schemes(request.user) and not scheme.is_voided,
+        _("Only administrators keep the assessment schemes."),
+    )
     names = (
         "position",
         "heading",
@@ -740,7 +794,9 @@ def assessment_list(request):
 
 
 def assessment_create(request):
-    _require(permissions.can_assess(request.user))
+    _require(
+        permissions.can_assess(request.user), _("Only inspectors and office leaders carry out assessments.")
+    )
     form = forms.AssessmentForm(request.POST or None)
     if saved := _save(
         request,
@@ -815,7 +871,10 @@ def assessment_line(request, pk, line_pk):
 @require_POST
 def score_save(request, pk, line_pk):
     assessment = permissions.access_assessment(request.user, pk)
-    _require(permissions.can_score(request.user, assessment))
+    _require(
+        permissions.can_score(request.user, assessment),
+        _("Only an assessor who is not the person assessed scores an assessment in progress."),
+    )
     line = AssessmentScore.objects.filter(assessment=assessment, pk=line_pk).first()
     if line is None:
         raise Http404
@@ -837,7 +896,10 @@ def score_save(request, pk, line_pk):
 @require_POST
 def assessment_refresh(request, pk):
     assessment = permissions.access_assessment(request.user, pk)
-    _require(permissions.can_score(request.user, assessment))
+    _require(
+        permissions.can_score(request.user, assessment),
+        _("Only an assessor who is not the person assessed scores an assessment in progress."),
+    )
     try:
         services.assessment_refresh(assessment=assessment, user=request.user)
     except ValidationError as error:
@@ -850,7 +912,10 @@ def assessment_refresh(request, pk):
 @require_POST
 def assessment_complete(request, pk):
     assessment = permissions.access_assessment(request.user, pk)
-    _require(permissions.can_score(request.user, assessment))
+    _require(
+        permissions.can_score(request.user, assessment),
+        _("Only an assessor who is not the person assessed scores an assessment in progress."),
+    )
     try:
         services.assessment_complete(assessment=assessment, user=request.user)
     except ValidationError as error:

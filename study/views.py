@@ -41,9 +41,10 @@ from .tasks import run_import_job
 NAV = {"nav_active": "study"}
 
 
-def _require(allowed: bool) -> None:
+def _require(allowed: bool, reason: str = "") -> None:
+    """Refuse with 403 and, where given, the reason the page shows."""
     if not allowed:
-        raise PermissionDenied
+        raise PermissionDenied(reason)
 
 
 def _crumbs(*items):
@@ -232,7 +233,12 @@ def _speaker_queryset():
 
 
 def session_create(request):
-    _require(permissions.can_create_session(request.user))
+    _require(
+        permissions.can_create_session(request.user),
+        _(
+            "Staff and section heads record the study of their own section; office leaders and administrators record any."
+        ),
+    )
     return _session_form_page(request)
 
 
@@ -258,7 +264,12 @@ def session_detail(request, pk):
 
 
 def reading_class_create(request):
-    _require(permissions.can_create_session(request.user))
+    _require(
+        permissions.can_create_session(request.user),
+        _(
+            "Staff and section heads record the study of their own section; office leaders and administrators record any."
+        ),
+    )
     form = ReadingClassForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -337,7 +348,10 @@ def material_detail(request, pk):
 
 def material_form(request, pk=None):
     material = permissions.access_material_for_change(request.user, pk) if pk else None
-    _require(permissions.can_manage_materials(request.user))
+    _require(
+        permissions.can_manage_materials(request.user),
+        _("Staff, section heads, office leaders and administrators keep the study materials."),
+    )
     form = MaterialForm(request.POST or None, instance=material)
     if request.method == "POST" and form.is_valid():
         try:
@@ -397,7 +411,7 @@ def points_ranking(request):
 
 
 def bulletin_create(request):
-    _require(permissions.is_admin(request.user))
+    _require(permissions.is_admin(request.user), _("Only administrators prepare the points bulletin."))
     form = BulletinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -444,7 +458,10 @@ def bulletin_detail(request, pk):
 @require_POST
 def bulletin_publish(request, pk):
     bulletin = permissions.access_bulletin(request.user, pk)
-    _require(permissions.can_change_bulletin(request.user, bulletin))
+    _require(
+        permissions.can_change_bulletin(request.user, bulletin),
+        _("Only administrators change a points bulletin, and not once it is voided."),
+    )
     try:
         services.bulletin_publish(bulletin=bulletin, user=request.user)
     except ValidationError as error:
@@ -542,7 +559,7 @@ def _import_kinds(user):
 
 def import_page(request):
     kinds = _import_kinds(request.user)
-    _require(bool(kinds))
+    _require(bool(kinds), _("You may not import spreadsheets."))
     form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -590,7 +607,7 @@ def import_page(request):
 
 @require_GET
 def import_template(request, kind):
-    _require(kind in dict(_import_kinds(request.user)))
+    _require(kind in dict(_import_kinds(request.user)), _("You may not import this kind of spreadsheet."))
     spec = imports.SPECS[kind]
     response = HttpResponse(spec.template(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(str(spec.title) + '模板.xlsx')}"
