@@ -326,3 +326,34 @@ def test_a_progress_post_ignores_the_owner_state_and_closer_fields(client, inspe
         client.post(reverse("inspections:task_progress", args=[task.pk]), {"note": "冒名"}).status_code == 404
     )
     assert task.events.count() == before
+
+
+@pytest.mark.django_db
+def test_evidence_is_listed_as_its_record_is(settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ideology_office.common.models import Attachment
+    from ideology_office.common.services import attachment_add
+
+    from .study.factories import SessionFactory
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    mine, theirs = OrgUnitFactory(), OrgUnitFactory()
+    clerk = UserFactory(roles=[Role.STAFF], section=mine)
+    leader = UserFactory(roles=[Role.LEADER])
+    own = attachment_add(
+        record=SessionFactory(section=mine), uploaded_file=SimpleUploadedFile("a.pdf", pdf), user=leader
+    )
+    other = attachment_add(
+        record=SessionFactory(section=theirs), uploaded_file=SimpleUploadedFile("b.pdf", pdf), user=leader
+    )
+    assert list(policies.visible_to(clerk, Attachment.objects.order_by("pk"))) == [own]
+    assert list(policies.visible_to(leader, Attachment.objects.order_by("pk"))) == [own, other]
+    assert policies.can(clerk, "view", own) and not policies.can(clerk, "view", other)

@@ -169,13 +169,14 @@ class AttachmentPolicy(RecordPolicy):
         for policy in list(_policies.values()):
             if policy is self:
                 continue
-            owners = visible_to(user, policy.model._base_manager.all()).annotate(
-                key=Cast("pk", output_field=CharField())
-            )
-            query |= Q(
-                content_type=ContentType.objects.get_for_model(policy.model),
-                object_id__in=owners.values("key"),
-            )
+            content_type = ContentType.objects.get_for_model(policy.model)
+            owners = visible_to(user, policy.model._base_manager.all())
+            if not owners.query.where and not owners.query.is_empty():
+                # The person sees every record of this kind: no need to list them.
+                query |= Q(content_type=content_type)
+                continue
+            owners = owners.annotate(key=Cast("pk", output_field=CharField()))
+            query |= Q(content_type=content_type, object_id__in=owners.values("key"))
         return queryset.filter(query)
 
     def can_view(self, user, record):
