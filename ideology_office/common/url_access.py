@@ -82,6 +82,7 @@ URL_ACCESS: dict[str, UrlAccess] = {
     "notifications:read_all": signed_in(POST),
     "notifications:preferences": signed_in(BOTH),
     "reports:annual_figures": overseer(),
+    "reports:figure_records": overseer(),
     "reports:annual_report_download": overseer(),
     "reports:default_template": overseer(),
     "reports:ledger_list": overseer(),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -45,6 +45,20 @@ class Figure:
     unit: str | Promise = ""
     url: str = ""
     section: str = ""
+    #: True when the value is the number of the figure's records: its list shows that many.
+    counts: bool = False
+
+
+@dataclass(frozen=True)
+class FigureRecords:
+    """The records behind one figure: the very queryset the figure counts (or is computed from)."""
+
+    queryset: QuerySet
+    #: The field shown as the record's date in the list ("" for none).
+    date_field: str = ""
+    #: A relation through which the reader's access is decided, for records without a policy of
+    #: their own (a sign-off is seen with its content item): "item".
+    via: str = ""
 
 
 @dataclass
@@ -56,9 +70,33 @@ class ReportFigures:
     office_name: str
     focus_tags: tuple[str, ...]
     figures: dict[str, Figure] = field(default_factory=dict)
+    records: dict[str, FigureRecords] = field(default_factory=dict)
 
-    def add(self, section: str, key: str, label, value, unit="", url="") -> None:
-        self.figures[key] = Figure(key=key, label=label, value=value, unit=unit, url=url, section=section)
+    def add(self, section: str, key: str, label, value, unit="", records=None, **options) -> None:
+        """A figure computed from ``records`` (a queryset), which its link lists."""
+        url = ""
+        if records is not None:
+            self.records[key] = FigureRecords(records, options.get("date_field", ""), options.get("via", ""))
+            url = self.records_url(key)
+        self.figures[key] = Figure(
+            key=key,
+            label=label,
+            value=value,
+            unit=unit,
+            url=url,
+            section=section,
+            counts=options.get("counts", False),
+        )
+
+    def count(self, section: str, key: str, label, records: QuerySet, unit="", **options) -> None:
+        """A figure that is the number of ``records``: counted from the same queryset its link lists."""
+        self.add(section, key, label, records.count(), unit, records, counts=True, **options)
+
+    def period_query(self) -> str:
+        return urlencode({"since": self.since, "until": self.until, "focus_tags": "、".join(self.focus_tags)})
+
+    def records_url(self, key: str) -> str:
+        return reverse("reports:figure_records", args=[key]) + "?" + self.period_query()
 
     def value(self, key: str):
         return self.figures[key].value
@@ -79,11 +117,6 @@ SECTION_STUDY = _("Theoretical study")
 SECTION_POSITIONS = _("Positions, opinion and rectification")
 
 
-def _link(name: str, **params) -> str:
-    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-    return reverse(name) + (f"?{query}" if query else "")
-
-
 def _whole(number):
     """6.0 -> 6: a median of whole days prints as a whole number."""
     return int(number) if float(number).is_integer() else number
@@ -94,10 +127,6 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     the moment's local date (``__date``) with the day, keeps the column as it is stored: no time
     zone conversion per row, and an index on it could be used."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def _count(key: str, start, end, **filters) -> int:
-    return countable_queryset(key, start=start, end=end, filters=filters or None).count()
 
 
 def office_name() -> str:
@@ -137,93 +166,97 @@ def _responsibility(report: ReportFigures) -> None:
     years = list(range(report.since, report.until + 1))
     group = leading_group_on(min(end, timezone.localdate()))
     leader = next((m for m in group if m.role == LeadingGroupMembership.Role.LEADER), None)
-    changes = (
-        LeadingGroupMembership.objects.active()
-        .filter(Q(start_date__range=(start, end)) | Q(end_date__range=(start, end)))
-        .aggregate(
-            joined=Count("pk", filter=Q(start_date__range=(start, end))),
-            left=Count("pk", filter=Q(end_date__range=(start, end))),
-        )
-    )
-    report.add(
+    memberships = LeadingGroupMembership.objects.active()
+    report.count(
         section,
         "leading_group_members",
         _("Members of the leading group now"),
-        len(group),
+        memberships.filter(pk__in=[member.pk for member in group]),
         UNIT_PEOPLE,
-        reverse("responsibility:membership_list"),
+        date_field="start_date",
     )
     report.add(
         section,
         "leading_group_leader",
         _("Group leader (first responsible person)"),
         leader.person.get_full_name() if leader else "",
+        records=memberships.filter(pk__in=[leader.pk] if leader else []),
+        date_field="start_date",
     )
-    report.add(
+    report.count(
         section,
         "leading_group_joined",
         _("People who joined the leading group"),
-        changes["joined"],
+        memberships.filter(start_date__range=(start, end)),
         UNIT_PEOPLE,
+        date_field="start_date",
     )
-    report.add(
-        section, "leading_group_left", _("People who left the leading group"), changes["left"], UNIT_PEOPLE
+    report.count(
+        section,
+        "leading_group_left",
+        _("People who left the leading group"),
+        memberships.filter(end_date__range=(start, end)),
+        UNIT_PEOPLE,
+        date_field="end_date",
     )
-    meeting_url = "responsibility:meeting_list"
-    report.add(
+    report.count(
         section,
         "office_meetings",
         _("Office meetings held"),
-        _count("responsibility.office_meeting", start, end),
+        countable_queryset("responsibility.office_meeting", start=start, end=end),
         UNIT_TIMES,
-        _link(meeting_url),
+        date_field="date",
     )
-    report.add(
+    report.count(
         section,
         "office_meetings_on_ideology",
         _("Office meetings dedicated to ideology work"),
-        _count("responsibility.office_meeting_on_ideology", start, end),
+        countable_queryset("responsibility.office_meeting_on_ideology", start=start, end=end),
         UNIT_TIMES,
-        _link(meeting_url, on_ideology="true"),
+        date_field="date",
     )
     assignments = DutyAssignment.objects.active().filter(year__in=years)
-    report.add(
+    report.count(
         section,
         "duty_assignments",
         _("Dual-duty assignments of leadership members"),
-        assignments.count(),
+        assignments,
         UNIT_ITEMS,
-        reverse("responsibility:assignment_list"),
     )
-    report.add(
+    report.count(
         section,
         "responsibility_letters",
         _("Responsibility letters signed"),
-        assignments.filter(letter_signed_on__isnull=False).count(),
+        assignments.filter(letter_signed_on__isnull=False),
         UNIT_ITEMS,
+        date_field="letter_signed_on",
     )
-    follow_ups = FollowUpAction.objects.active().filter(meeting__date__range=(start, end))
-    follow_up_counts = follow_ups.aggregate(
-        total=Count("pk"), done=Count("pk", filter=Q(status=FollowUpAction.Status.DONE))
+    # The actions of meetings held in the period and not voided: a voided meeting decided nothing.
+    follow_ups = FollowUpAction.objects.active().filter(
+        meeting__date__range=(start, end), meeting__voided_at__isnull=True
     )
-    report.add(
+    report.count(
         section,
         "follow_ups",
         _("Follow-up actions decided at office meetings"),
-        follow_up_counts["total"],
+        follow_ups,
         UNIT_ITEMS,
-        reverse("responsibility:follow_up_list"),
+        date_field="meeting__date",
     )
-    report.add(section, "follow_ups_done", _("Follow-up actions done"), follow_up_counts["done"], UNIT_ITEMS)
-    report.add(
+    report.count(
+        section,
+        "follow_ups_done",
+        _("Follow-up actions done"),
+        follow_ups.filter(status=FollowUpAction.Status.DONE),
+        UNIT_ITEMS,
+        date_field="meeting__date",
+    )
+    report.count(
         section,
         "assessments_completed",
         _("Responsibility assessments completed"),
-        Assessment.objects.active()
-        .filter(scheme__year__in=years, status=Assessment.Status.COMPLETED)
-        .count(),
+        Assessment.objects.active().filter(scheme__year__in=years, status=Assessment.Status.COMPLETED),
         UNIT_ITEMS,
-        reverse("responsibility:assessment_list"),
     )
 
 
@@ -235,28 +268,22 @@ def _study(report: ReportFigures) -> None:
     from study.selectors import materials_with_first_study
 
     start, end, section = report.start, report.end, SECTION_STUDY
-    sessions_url = "study:session_list"
-    period = {"date_from": start.isoformat(), "date_to": end.isoformat()}
     Kind = StudySession.Kind
-    by_kind = dict(
-        StudySession.objects.active()
-        .filter(date__range=(start, end))
-        .values_list("kind")
-        .annotate(total=Count("pk"))
-        .order_by()
+    sessions = StudySession.objects.active().filter(date__range=(start, end))
+
+    def by_kind(key, label, *kinds):
+        report.count(section, key, label, sessions.filter(kind__in=kinds), UNIT_TIMES, date_field="date")
+
+    by_kind("first_agenda_sessions", _("First agenda item studies"), Kind.FIRST_AGENDA)
+    studied = (
+        materials_with_first_study()
+        .active()
+        .filter(issued_on__range=(start, end))
+        .filter(first_studied_on__isnull=False)
     )
-    report.add(
-        section,
-        "first_agenda_sessions",
-        _("First agenda item studies"),
-        by_kind.get(Kind.FIRST_AGENDA, 0),
-        UNIT_TIMES,
-        _link(sessions_url, kind=Kind.FIRST_AGENDA, **period),
-    )
-    materials = materials_with_first_study().active().filter(issued_on__range=(start, end))
     delays = [
         (row["first_studied_on"] - row["issued_on"]).days
-        for row in materials.filter(first_studied_on__isnull=False).values("issued_on", "first_studied_on")
+        for row in studied.values("issued_on", "first_studied_on")
     ]
     report.add(
         section,
@@ -264,7 +291,9 @@ def _study(report: ReportFigures) -> None:
         _("Important speeches and documents issued in the period and studied"),
         len(delays),
         UNIT_ITEMS,
-        reverse("study:material_list"),
+        studied,
+        counts=True,
+        date_field="issued_on",
     )
     report.add(
         section,
@@ -272,48 +301,30 @@ def _study(report: ReportFigures) -> None:
         _("Median days from issue to first study"),
         _whole(statistics.median(delays)) if delays else None,
         UNIT_DAYS,
+        studied,
+        date_field="issued_on",
     )
-    report.add(
-        section,
-        "central_group_sessions",
-        _("Central group study sessions"),
-        by_kind.get(Kind.CENTRAL_GROUP, 0),
-        UNIT_TIMES,
-        _link(sessions_url, kind=Kind.CENTRAL_GROUP, **period),
-    )
-    report.add(
-        section,
-        "thematic_discussions",
-        _("Thematic discussions"),
-        by_kind.get(Kind.THEMATIC_DISCUSSION, 0),
-        UNIT_TIMES,
-        _link(sessions_url, kind=Kind.THEMATIC_DISCUSSION, **period),
-    )
-    report.add(
+    by_kind("central_group_sessions", _("Central group study sessions"), Kind.CENTRAL_GROUP)
+    by_kind("thematic_discussions", _("Thematic discussions"), Kind.THEMATIC_DISCUSSION)
+    focus = sessions.filter(kind=Kind.THEMATIC_DISCUSSION, tags__name__in=report.focus_tags)
+    report.count(
         section,
         "focus_discussions",
         _("Thematic discussions on the focus topics (%(tags)s)") % {"tags": "、".join(report.focus_tags)},
-        StudySession.objects.active()
-        .filter(date__range=(start, end), kind=Kind.THEMATIC_DISCUSSION, tags__name__in=report.focus_tags)
-        .values("pk")
-        .distinct()
-        .count(),
+        StudySession.objects.filter(pk__in=focus.values("pk")),
         UNIT_TIMES,
+        date_field="date",
     )
     classes = ReadingClass.objects.active().filter(start_date__range=(start, end))
     longest = (
         classes.annotate(days=F("end_date") - F("start_date"))
         .order_by("-days", "start_date")
-        .values("title", "start_date", "end_date")
+        .values("pk", "title", "start_date", "end_date")
         .first()
     )
-    report.add(
-        section,
-        "reading_classes",
-        _("Reading classes held"),
-        classes.count(),
-        UNIT_TIMES,
-        _link(sessions_url, kind=Kind.READING_CLASS, **period),
+    longest_class = classes.filter(pk__in=[longest["pk"]] if longest else [])
+    report.count(
+        section, "reading_classes", _("Reading classes held"), classes, UNIT_TIMES, date_field="start_date"
     )
     report.add(
         section,
@@ -321,46 +332,37 @@ def _study(report: ReportFigures) -> None:
         _("Length of the longest reading class"),
         (longest["end_date"] - longest["start_date"]).days + 1 if longest else 0,
         UNIT_DAYS,
+        longest_class,
+        date_field="start_date",
     )
-    report.add(
-        section, "reading_class_title", _("Longest reading class"), longest["title"] if longest else ""
-    )
-    branch = sum(by_kind.get(kind, 0) for kind in StudySession.BRANCH_MEETING_KINDS)
     report.add(
         section,
+        "reading_class_title",
+        _("Longest reading class"),
+        longest["title"] if longest else "",
+        records=longest_class,
+        date_field="start_date",
+    )
+    by_kind(
         "branch_meetings",
         _("Branch meetings and party lectures (三会一课)"),
-        branch,
-        UNIT_TIMES,
-        _link(sessions_url, **period),
+        *StudySession.BRANCH_MEETING_KINDS,
     )
-    report.add(
-        section,
-        "themed_party_days",
-        _("Themed party days"),
-        by_kind.get(Kind.THEMED_PARTY_DAY, 0),
-        UNIT_TIMES,
-        _link(sessions_url, kind=Kind.THEMED_PARTY_DAY, **period),
-    )
-    report.add(
-        section,
-        "other_activities",
-        _("Other activities (films, visits)"),
-        by_kind.get(Kind.OTHER, 0),
-        UNIT_TIMES,
-        _link(sessions_url, kind=Kind.OTHER, **period),
-    )
+    by_kind("themed_party_days", _("Themed party days"), Kind.THEMED_PARTY_DAY)
+    by_kind("other_activities", _("Other activities (films, visits)"), Kind.OTHER)
+    platforms = LearningPlatform.objects.order_by("pk")
     report.add(
         section,
         "learning_platforms",
         _("Learning platforms in use"),
-        "、".join(LearningPlatform.objects.order_by("pk").values_list("name", flat=True)),
+        "、".join(platforms.values_list("name", flat=True)),
+        records=platforms,
     )
     # Each person's sum first, then the sums added up: counting distinct people over every entry
     # of the period sorted them all (400,000 for 2021–2023 at county scale; bench/README-dashboard.md).
+    entries = PointsEntry.objects.filter(date__range=(start, end))
     points = (
-        PointsEntry.objects.filter(date__range=(start, end))
-        .values("person_id")
+        entries.values("person_id")
         .annotate(person_total=Sum("points"), person_first=Min("date"), person_last=Max("date"))
         .order_by()
         .aggregate(
@@ -381,13 +383,16 @@ def _study(report: ReportFigures) -> None:
         _("Average learning points per person per month"),
         round(points["total"] / points["people"] / months) if points["people"] and months else 0,
         UNIT_POINTS,
+        entries,
+        date_field="date",
     )
-    report.add(
+    report.count(
         section,
         "points_bulletins",
         _("Points bulletins published"),
-        PointsBulletin.objects.active().filter(month__range=(start, end), published_at__isnull=False).count(),
+        PointsBulletin.objects.active().filter(month__range=(start, end), published_at__isnull=False),
         UNIT_ISSUES,
+        date_field="month",
     )
 
 
@@ -398,22 +403,24 @@ def _positions(report: ReportFigures) -> None:
     from positions.models import PublicityTask, SignOff
 
     start, end, section = report.start, report.end, SECTION_POSITIONS
-    report.add(
+    report.count(
         section,
         "content_items_reviewed",
         _("Content items through the three reviews and three proofreads"),
-        _count("positions.content_item_reviewed", start, end),
+        countable_queryset("positions.content_item_reviewed", start=start, end=end),
         UNIT_ITEMS,
-        reverse("positions:item_list"),
+        date_field="final_approved_at",
     )
-    report.add(
+    report.count(
         section,
         "content_items_published",
         _("Content items published"),
-        _count("positions.content_item_published", start, end),
+        countable_queryset("positions.content_item_published", start=start, end=end),
         UNIT_ITEMS,
+        date_field="published_at",
+        via="item",
     )
-    report.add(
+    report.count(
         section,
         "signoffs",
         _("Review and proofread signatures recorded"),
@@ -421,26 +428,26 @@ def _positions(report: ReportFigures) -> None:
             signed_at__gte=_day_start(start),
             signed_at__lt=_day_start(end + datetime.timedelta(days=1)),
             decision=SignOff.Decision.APPROVE,
-        ).count(),
+        ),
         UNIT_ITEMS,
+        date_field="signed_at",
+        via="item",
     )
-    report.add(
+    report.count(
         section,
         "physical_updates",
         _("Content changes of boards and screens"),
-        _count("positions.physical_update", start, end),
+        countable_queryset("positions.physical_update", start=start, end=end),
         UNIT_TIMES,
-        reverse("positions:platform_list"),
+        date_field="start_date",
     )
-    report.add(
+    report.count(
         section,
         "publicity_tasks_done",
         _("Publicity tasks done at key dates"),
-        PublicityTask.objects.active()
-        .filter(deadline__range=(start, end), status=PublicityTask.Status.DONE)
-        .count(),
+        PublicityTask.objects.active().filter(deadline__range=(start, end), status=PublicityTask.Status.DONE),
         UNIT_ITEMS,
-        reverse("positions:key_date_list"),
+        date_field="deadline",
     )
 
 
@@ -448,53 +455,74 @@ def _sentiment(report: ReportFigures) -> None:
     from sentiment.models import OpinionIncident, RiskItem
 
     start, end, section = report.start, report.end, SECTION_POSITIONS
-    incidents = list(
-        OpinionIncident.objects.active()
-        .filter(found_at__date__range=(start, end))
-        .values_list("found_at", "reported_at", "handled_at", "report_limit_minutes", "handle_limit_minutes")
+    incidents = OpinionIncident.objects.active().filter(
+        found_at__gte=_day_start(start), found_at__lt=_day_start(end + datetime.timedelta(days=1))
+    )
+    rows = list(
+        incidents.values_list(
+            "pk", "found_at", "reported_at", "handled_at", "report_limit_minutes", "handle_limit_minutes"
+        )
     )
 
     def within(found, done, limit) -> bool:
         return done is not None and (done - found).total_seconds() <= limit * 60
 
-    incidents_url = _link("sentiment:incident_list", found_from=start.isoformat(), found_to=end.isoformat())
-    report.add(section, "incidents", _("Opinion incidents found"), len(incidents), UNIT_ITEMS, incidents_url)
+    reported = [pk for pk, found, reported, _h, limit, _l in rows if within(found, reported, limit)]
+    handled = [pk for pk, found, _r, handled, _l, limit in rows if within(found, handled, limit)]
+    report.add(
+        section,
+        "incidents",
+        _("Opinion incidents found"),
+        len(rows),
+        UNIT_ITEMS,
+        incidents,
+        counts=True,
+        date_field="found_at",
+    )
     report.add(
         section,
         "incidents_reported_in_time",
         _("Incidents reported within the time limit"),
-        sum(1 for found, reported, _h, limit, _l in incidents if within(found, reported, limit)),
+        len(reported),
         UNIT_ITEMS,
+        incidents.filter(pk__in=reported),
+        counts=True,
+        date_field="found_at",
     )
     report.add(
         section,
         "incidents_handled_in_time",
         _("Incidents handled within the time limit"),
-        sum(1 for found, _r, handled, _l, limit in incidents if within(found, handled, limit)),
+        len(handled),
         UNIT_ITEMS,
+        incidents.filter(pk__in=handled),
+        counts=True,
+        date_field="found_at",
     )
-    report.add(
+    report.count(
         section,
         "duty_shifts",
         _("Duty shifts kept"),
-        _count("sentiment.duty_shift", start, end),
+        countable_queryset("sentiment.duty_shift", start=start, end=end),
         UNIT_SHIFTS,
+        date_field="start",
     )
-    report.add(
+    report.count(
         section,
         "information_reports",
         _("Information reports sent"),
-        _count("sentiment.information_report", start, end),
+        countable_queryset("sentiment.information_report", start=start, end=end),
         UNIT_ITEMS,
-        _link("sentiment:information_report_list", sent_from=start.isoformat(), sent_to=end.isoformat()),
+        date_field="sent_at",
     )
-    report.add(
+    reviews = countable_queryset("sentiment.opinion_review", start=start, end=end)
+    report.count(
         section,
         "opinion_reviews",
         _("Quarterly opinion reviews held"),
-        _count("sentiment.opinion_review", start, end),
+        reviews,
         UNIT_TIMES,
-        reverse("sentiment:review_list"),
+        date_field="held_on",
     )
     report.add(
         section,
@@ -502,16 +530,19 @@ def _sentiment(report: ReportFigures) -> None:
         _("Quarters in the period"),
         (report.until - report.since + 1) * 4,
         UNIT_QUARTERS,
+        reviews,
+        date_field="held_on",
     )
     risks = RiskItem.objects.active().filter(
         review__voided_at__isnull=True, review__held_on__range=(start, end)
     )
-    report.add(
+    report.count(
         section,
         "risks_assessed",
         _("Sensitive issues assessed, each with a response plan"),
-        risks.exclude(response_plan="").count(),
+        risks.exclude(response_plan=""),
         UNIT_ITEMS,
+        date_field="review__held_on",
     )
 
 
@@ -520,46 +551,42 @@ def _inspections(report: ReportFigures) -> None:
     from inspections.selectors import active_tasks
 
     start, end, section = report.start, report.end, SECTION_POSITIONS
-    report.add(
+    report.count(
         section,
         "findings",
         _("Inspection findings"),
-        _count("inspections.finding", start, end),
+        countable_queryset("inspections.finding", start=start, end=end),
         UNIT_ITEMS,
-        reverse("inspections:inspection_list"),
+        date_field="inspection__date",
     )
     tasks = active_tasks().filter(finding__inspection__date__range=(start, end))
-    counts = tasks.aggregate(
-        total=Count("pk"), closed=Count("pk", filter=Q(state=RectificationTask.State.CLOSED))
+    closed = tasks.filter(state=RectificationTask.State.CLOSED)
+    report.count(
+        section, "rectification_tasks", _("Rectification tasks"), tasks, UNIT_ITEMS, date_field="deadline"
     )
-    report.add(
-        section,
-        "rectification_tasks",
-        _("Rectification tasks"),
-        counts["total"],
-        UNIT_ITEMS,
-        _link("inspections:task_list"),
-    )
-    report.add(
+    report.count(
         section,
         "rectification_tasks_closed",
         _("Rectification tasks closed out"),
-        counts["closed"],
+        closed,
         UNIT_ITEMS,
-        _link("inspections:task_list", state=RectificationTask.State.CLOSED),
+        date_field="deadline",
     )
+    total, done = report.value("rectification_tasks"), report.value("rectification_tasks_closed")
     report.add(
         section,
         "rectification_rate",
         _("Rectification completion rate"),
-        round(100 * counts["closed"] / counts["total"], 1) if counts["total"] else None,
+        round(100 * done / total, 1) if total else None,
         "%",
+        tasks,
+        date_field="deadline",
     )
-    report.add(
+    report.count(
         section,
         "mechanisms",
         _("Long-term mechanisms adopted"),
-        Mechanism.objects.active().filter(adopted_on__range=(start, end)).count(),
+        Mechanism.objects.active().filter(adopted_on__range=(start, end)),
         UNIT_ITEMS,
-        reverse("inspections:mechanism_list"),
+        date_field="adopted_on",
     )

@@ -2,13 +2,15 @@
 download, both for the period chosen in the same small form."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .document import ReportTemplateError, default_template_bytes
+from .drilldown import page_of_rows
 from .figures import DEFAULT_FOCUS_TAGS, annual_figures
 from .forms import ReportPeriodForm
 from .permissions import can_manage_report_templates, can_read_reports
@@ -57,6 +59,41 @@ def annual_figures_view(request):
             since=form.cleaned_data["since"], until=form.cleaned_data["until"], focus_tags=tags
         )
     return _figures_page(request, form, report=report)
+
+
+@require_GET
+def figure_records_view(request, key):
+    """The records one figure of the report counts (or is computed from), for the same period and
+    focus topics: as many rows as the figure says, for a reader who may see them all."""
+    _require_reader(request.user)
+    form = _period_form(request)
+    if not form.is_valid():
+        return _figures_page(request, form, status=400)
+    tags = form.focus_tag_list() or DEFAULT_FOCUS_TAGS
+    report = annual_figures(
+        since=form.cleaned_data["since"], until=form.cleaned_data["until"], focus_tags=tags
+    )
+    if key not in report.records:
+        raise Http404
+    figure, records = report.figures[key], report.records[key]
+    total, page_obj = page_of_rows(
+        request.user,
+        records.queryset,
+        date_field=records.date_field,
+        via=records.via,
+        page=request.GET.get("page", 1),
+    )
+    back = reverse("reports:annual_figures") + "?" + report.period_query()
+    context = {
+        "figure": figure,
+        "report": report,
+        "total": total,
+        "hidden": figure.value - total if figure.counts and figure.value > total else 0,
+        "page_obj": page_obj,
+        "period": _("%(since)d–%(until)d") % {"since": report.since, "until": report.until},
+        "crumbs": [(_("Annual work report"), back), (str(figure.label), None)],
+    }
+    return render(request, "reports/figure_records.html", context)
 
 
 @require_GET
