@@ -66,7 +66,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
-    fields = ["at", "channel", "status", "attempt", "detail"]
+    fields = ["at", "channel", "status", "attempt", "possible_duplicate", "key", "worker", "detail"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -93,13 +93,19 @@ class OutboxItemAdmin(ReadOnlyAdmin):
     list_select_related = ["recipient", "rule"]
     date_hierarchy = "send_at"
     inlines = [DeliveryInline]
-    actions = ["resend"]
+    actions = ["resend", "confirm_delivered"]
 
-    @admin.action(description=_("Send again (failed or cancelled ones)"))
+    @admin.action(description=_("Send again (failed, cancelled or held ones; held ones may arrive twice)"))
     def resend(self, request, queryset):
         for item in queryset:
             services.reminder_resend(item=item)
         self.message_user(request, _("Queued to be sent again."), messages.SUCCESS)
+
+    @admin.action(description=_("Mark held ones as delivered (the recipient has the message)"))
+    def confirm_delivered(self, request, queryset):
+        for item in queryset:
+            services.reminder_confirm_delivered(item=item, user=request.user)
+        self.message_user(request, _("Held reminders marked delivered."), messages.SUCCESS)
 
     def has_change_permission(self, request, obj=None):
         # Needed for the action to show; the change form itself has only read-only fields.
@@ -111,9 +117,9 @@ class OutboxItemAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "item", "channel", "status", "attempt", "detail"]
-    list_filter = ["channel", "status", ("at", admin.DateFieldListFilter)]
-    search_fields = ["item__title", "item__dedup_key", "detail"]
+    list_display = ["at", "item", "channel", "status", "attempt", "possible_duplicate", "worker", "detail"]
+    list_filter = ["channel", "status", "possible_duplicate", ("at", admin.DateFieldListFilter)]
+    search_fields = ["item__title", "item__dedup_key", "key", "detail"]
     list_select_related = ["item"]
     date_hierarchy = "at"
 

@@ -149,6 +149,9 @@ class OutboxStatus(models.TextChoices):
     RETRY = "retry", _("failed, will retry")
     FAILED = "failed", _("failed, gave up")
     CANCELLED = "cancelled", _("cancelled")
+    # A channel's earlier send may have arrived (its process died before recording the outcome)
+    # and the channel is set to wait for an administrator rather than risk a second copy.
+    HELD = "held", _("held: outcome unknown")
 
 
 class ReminderKind(models.TextChoices):
@@ -189,6 +192,11 @@ class OutboxItem(models.Model):
     claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    allow_duplicate = models.BooleanField(
+        _("resend allowed"),
+        default=False,
+        help_text=_("An administrator asked to send held channels again, accepting a possible duplicate."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -204,22 +212,45 @@ class OutboxItem(models.Model):
         return self.title
 
     @property
-    def message_id(self) -> str:
-        """The e-mail Message-ID: the same for every attempt, so a resend is recognisable."""
+    def _key_digest(self) -> str:
         import hashlib
 
-        digest = hashlib.sha256(self.dedup_key.encode()).hexdigest()[:32]
-        return f"<reminder.{digest}@{settings.REMINDER_MESSAGE_ID_DOMAIN}>"
+        return hashlib.sha256(self.dedup_key.encode()).hexdigest()[:32]
+
+    def channel_key(self, channel: str) -> str:
+        """The key of this reminder on one channel, the same for every attempt: a copy sent again
+        after a crash carries it too, so the receiving side (and a person) can recognise it."""
+        return f"reminder.{self._key_digest}.{channel}"
+
+    @property
+    def message_id(self) -> str:
+        """The e-mail Message-ID: one per reminder and channel, the same for every attempt (short
+        enough not to be folded)."""
+        return f"<{self._key_digest}.{Channel.EMAIL}@{settings.REMINDER_MESSAGE_ID_DOMAIN}>"
+
+    @property
+    def webhook_key(self) -> str:
+        return self.channel_key(Channel.WEBHOOK)
 
 
 class DeliveryStatus(models.TextChoices):
+    # Committed before the network call: a row still "attempting" after its process died is a send
+    # whose outcome nobody recorded; the next attempt turns it into "unknown".
+    ATTEMPTING = "attempting", _("sending")
     SENT = "sent", _("sent")
+    UNKNOWN = "unknown", _("outcome unknown")
     FAILED = "failed", _("failed")
     SKIPPED = "skipped", _("skipped")
 
 
+# Delivery statuses of a send that may have reached the recipient (counted as sends).
+MAYBE_SENT = (DeliveryStatus.ATTEMPTING, DeliveryStatus.SENT, DeliveryStatus.UNKNOWN)
+
+
 class Delivery(models.Model):
-    """One attempt of one channel for one reminder."""
+    """One attempt of one channel for one reminder: written ("attempting", committed) before the
+    network call and updated with its outcome after it, so every send is in the log, including
+    one whose process died before it could record the outcome."""
 
     item = models.ForeignKey(
         OutboxItem, verbose_name=_("reminder"), on_delete=models.CASCADE, related_name="deliveries"
@@ -227,8 +258,18 @@ class Delivery(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("result"), max_length=10, choices=DeliveryStatus.choices)
     attempt = models.PositiveSmallIntegerField(_("attempt"))
+    key = models.CharField(
+        _("message key"), max_length=255, blank=True, help_text=_("E-mail Message-ID or robot message key.")
+    )
+    possible_duplicate = models.BooleanField(
+        _("possible duplicate"),
+        default=False,
+        help_text=_("Sent again after an attempt whose outcome is unknown: it may have arrived twice."),
+    )
+    worker = models.CharField(_("sent by"), max_length=100, blank=True)
     detail = models.TextField(_("detail"), blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")

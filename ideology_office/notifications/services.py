@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import logging
 import socket
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -267,18 +268,61 @@ def reminders_plan_for(*, source_key: str, object_ids: list, now: datetime.datet
     return result.created
 
 
-def _enqueue_sending() -> None:
+# A web request never waits on the broker longer than this (connect + publish, in seconds): a
+# frozen Redis accepts the TCP connection and then never answers.
+BROKER_CONNECT_TIMEOUT = 0.4
+BROKER_PUBLISH_TIMEOUT = 0.4
+BROKER_TOTAL_TIMEOUT = 1.0
+
+
+def _publish_send_request() -> None:
     from ideology_office.celery import app
 
     from .tasks import send_due_reminders
 
-    try:
+    options = {
         # One connection attempt, no retry loop: kombu's default would hold the request for
         # seconds while the broker is down.
-        with app.connection_for_write(transport_options={"max_retries": 0}) as broker:
-            send_due_reminders.apply_async(queue=settings.REMINDER_QUEUE, retry=False, connection=broker)
-    except Exception:  # noqa: BLE001 - any broker failure is logged and left to the sweep
-        logger.warning("reminders: broker unavailable, the next sweep will send", exc_info=True)
+        "max_retries": 0,
+        # Redis transport: bounded connect and socket reads/writes (other transports ignore them).
+        "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+        "socket_timeout": BROKER_PUBLISH_TIMEOUT,
+        "retry_on_timeout": False,
+    }
+    with app.connection_for_write(
+        connect_timeout=BROKER_CONNECT_TIMEOUT, transport_options=options
+    ) as broker:
+        # ignore_result: no subscription to the result backend (the same Redis) on the way.
+        send_due_reminders.apply_async(
+            queue=settings.REMINDER_QUEUE, retry=False, connection=broker, ignore_result=True
+        )
+
+
+def _enqueue_sending() -> None:
+    """Publish one send request, waiting at most BROKER_TOTAL_TIMEOUT; any failure is logged only.
+    The publish runs in a daemon thread so that the bound holds whatever the client library does
+    (its own socket timeouts end the thread soon after)."""
+    failure = []
+
+    def publish():
+        try:
+            _publish_send_request()
+        except Exception as error:  # noqa: BLE001 - any broker failure is logged and left to the sweep
+            failure.append(error)
+
+    thread = threading.Thread(target=publish, name="reminders-enqueue", daemon=True)
+    thread.start()
+    thread.join(BROKER_TOTAL_TIMEOUT)
+    if thread.is_alive():
+        logger.warning(
+            "reminders: broker unavailable (no answer within %ss), the next sweep will send",
+            BROKER_TOTAL_TIMEOUT,
+        )
+    elif failure:
+        logger.warning(
+            "reminders: broker unavailable, the next sweep will send",
+            exc_info=(type(failure[0]), failure[0], failure[0].__traceback__),
+        )
 
 
 def request_sending() -> None:
@@ -384,35 +428,84 @@ def _retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
 
 
+def _on_unknown(channel: str) -> str:
+    """What to do with a channel whose earlier send has an unknown outcome: "retry" or "hold"."""
+    policy = getattr(settings, "REMINDER_ON_UNKNOWN_OUTCOME", {}).get(channel, "retry")
+    return "hold" if policy == "hold" else "retry"
+
+
+def _send_channel(item: OutboxItem, channel: str, *, worker: str, duplicate: bool, connection) -> str | None:
+    """One send of one channel: the log row is committed as "attempting" before the network call
+    and updated with the outcome after it. Returns an error text, or None when done."""
+    row = Delivery.objects.create(
+        item=item,
+        channel=channel,
+        status=DeliveryStatus.ATTEMPTING,
+        attempt=item.attempts,
+        key=item.message_id if channel == Channel.EMAIL else item.channel_key(channel),
+        possible_duplicate=duplicate,
+        worker=worker[:100],
+    )
+    error = None
+    try:
+        status, detail = channel_senders.SENDERS[channel](item, connection=connection, duplicate=duplicate)
+    except Exception as failure:  # noqa: BLE001 - every failure of a channel is recorded, then retried
+        unknown = channel_senders.outcome_unknown(failure)
+        status = DeliveryStatus.UNKNOWN if unknown else DeliveryStatus.FAILED
+        detail = f"{type(failure).__name__}: {failure}"[:2000]
+        error = f"{channel}: {detail}"
+    # The row may meanwhile be "unknown" (the watchdog took the reminder from this slow process):
+    # the outcome is known now, so it is recorded all the same.
+    Delivery.objects.filter(pk=row.pk, status__in=[DeliveryStatus.ATTEMPTING, DeliveryStatus.UNKNOWN]).update(
+        status=status, detail=detail, finished_at=timezone.now()
+    )
+    return error
+
+
+def _mark_unknown(rows) -> int:
+    """Sends left "attempting" by a process that stopped: their outcome is unknown."""
+    return rows.filter(status=DeliveryStatus.ATTEMPTING).update(
+        status=DeliveryStatus.UNKNOWN,
+        detail=_("The process sending it stopped before recording the outcome."),
+        finished_at=timezone.now(),
+    )
+
+
 def reminder_deliver(item_id: int, *, worker: str, connection=None) -> str:
     """Send one claimed reminder through each of its channels not yet delivered, then (in one
-    transaction) put it in the inbox and mark it sent, or schedule a retry."""
+    transaction) put it in the inbox and mark it sent, held or to be retried.
+
+    A channel whose earlier send has an unknown outcome (its process died between the send and
+    recording it, or the connection dropped after the message was written) is either sent again,
+    the new log row marked possible duplicate, or held for an administrator
+    (``REMINDER_ON_UNKNOWN_OUTCOME``). Must run outside a transaction: each log row commits
+    before its network call."""
     item = OutboxItem.objects.select_related("recipient").get(pk=item_id)
     if item.status != OutboxStatus.SENDING or item.claimed_by != worker:
         return "lost-claim"
-    done = set(
-        item.deliveries.filter(status__in=[DeliveryStatus.SENT, DeliveryStatus.SKIPPED]).values_list(
-            "channel", flat=True
-        )
-    )
-    errors = []
+    # This process holds the claim and has sent nothing yet: a row still "attempting" belongs to an
+    # earlier claim whose process stopped (or lost the claim to the watchdog while it hung).
+    _mark_unknown(item.deliveries.all())
+    outcomes = defaultdict(set)
+    for channel, status in item.deliveries.values_list("channel", "status"):
+        outcomes[channel].add(status)
+    errors, held = [], []
     for channel in parse_channels(item.channels):
-        if channel == Channel.INBOX or channel in done:
+        if channel == Channel.INBOX or outcomes[channel] & {DeliveryStatus.SENT, DeliveryStatus.SKIPPED}:
             continue
-        try:
-            status, detail = channel_senders.SENDERS[channel](item, connection=connection)
-        except Exception as error:  # noqa: BLE001 - every failure of a channel is recorded, then retried
-            status, detail = DeliveryStatus.FAILED, f"{type(error).__name__}: {error}"[:2000]
-            errors.append(f"{channel}: {detail}")
-        Delivery.objects.create(
-            item=item, channel=channel, status=status, attempt=item.attempts, detail=detail
-        )
+        duplicate = DeliveryStatus.UNKNOWN in outcomes[channel]
+        if duplicate and _on_unknown(channel) == "hold" and not item.allow_duplicate:
+            held.append(channel)
+            continue
+        error = _send_channel(item, channel, worker=worker, duplicate=duplicate, connection=connection)
+        if error:
+            errors.append(error)
     now = timezone.now()
     with transaction.atomic():
         locked = OutboxItem.objects.select_for_update().get(pk=item.pk)
         if locked.status != OutboxStatus.SENDING or locked.claimed_by != worker:
             return "lost-claim"
-        _, created = InboxMessage.objects.get_or_create(
+        _message, created = InboxMessage.objects.get_or_create(
             item=locked,
             defaults={
                 "recipient_id": locked.recipient_id,
@@ -425,17 +518,28 @@ def reminder_deliver(item_id: int, *, worker: str, connection=None) -> str:
         )
         if created:
             Delivery.objects.create(
-                item=locked, channel=Channel.INBOX, status=DeliveryStatus.SENT, attempt=locked.attempts
+                item=locked,
+                channel=Channel.INBOX,
+                status=DeliveryStatus.SENT,
+                attempt=locked.attempts,
+                worker=worker[:100],
+                finished_at=now,
             )
         locked.claimed_at = None
         locked.claimed_by = ""
-        if not errors:
-            locked.status, locked.sent_at, locked.last_error = OutboxStatus.SENT, now, ""
-        elif locked.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        if errors and locked.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             locked.status, locked.last_error = OutboxStatus.FAILED, "\n".join(errors)
-        else:
+        elif errors:
             locked.status, locked.last_error = OutboxStatus.RETRY, "\n".join(errors)
             locked.next_attempt_at = now + _retry_delay(locked.attempts)
+        elif held:
+            locked.status = OutboxStatus.HELD
+            locked.last_error = _(
+                "An earlier send through %(channels)s may have arrived (its outcome is unknown): "
+                "held for an administrator to send again or mark delivered."
+            ) % {"channels": ", ".join(held)}
+        else:
+            locked.status, locked.sent_at, locked.last_error = OutboxStatus.SENT, now, ""
         locked.save(
             update_fields=["status", "sent_at", "last_error", "next_attempt_at", "claimed_at", "claimed_by"]
         )
@@ -448,10 +552,11 @@ class SendResult:
     retry: int = 0
     failed: int = 0
     lost: int = 0
+    held: int = 0
 
     @property
     def total(self) -> int:
-        return self.sent + self.retry + self.failed + self.lost
+        return self.sent + self.retry + self.failed + self.lost + self.held
 
 
 def reminders_send_due(*, worker: str | None = None, max_batches: int | None = None) -> SendResult:
@@ -478,6 +583,8 @@ def reminders_send_due(*, worker: str | None = None, max_batches: int | None = N
                     connection.close()
                 elif outcome == OutboxStatus.FAILED:
                     result.failed += 1
+                elif outcome == OutboxStatus.HELD:
+                    result.held += 1
                 else:
                     result.lost += 1
     finally:
@@ -487,10 +594,12 @@ def reminders_send_due(*, worker: str | None = None, max_batches: int | None = N
 
 def reminders_reclaim_stuck(*, now: datetime.datetime | None = None) -> int:
     """Watchdog: rows left in "sending" by a worker that died are put back to be sent again (or
-    given up once they used all attempts)."""
+    given up once they used all attempts). Their channel sends left "attempting" become "unknown":
+    the next attempt sends them again marked possible duplicate, or holds them (per channel)."""
     now = now or timezone.now()
     limit = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     stuck = OutboxItem.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=limit)
+    _mark_unknown(Delivery.objects.filter(item__in=stuck))
     note = _("The worker sending it stopped; sent again.")
     given_up = stuck.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
         status=OutboxStatus.FAILED, claimed_at=None, claimed_by="", last_error=note
@@ -503,13 +612,38 @@ def reminders_reclaim_stuck(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def reminder_resend(*, item: OutboxItem) -> OutboxItem:
-    """Admin action: send a given-up or cancelled reminder again (channels already delivered are
-    not repeated)."""
+    """Admin action: send a given-up, cancelled or held reminder again (channels already delivered
+    are not repeated; a held channel is sent again, marked possible duplicate)."""
     locked = OutboxItem.objects.select_for_update().get(pk=item.pk)
-    if locked.status in (OutboxStatus.FAILED, OutboxStatus.CANCELLED):
+    if locked.status in (OutboxStatus.FAILED, OutboxStatus.CANCELLED, OutboxStatus.HELD):
+        if locked.status == OutboxStatus.HELD:
+            locked.allow_duplicate = True
         locked.status, locked.attempts, locked.next_attempt_at = OutboxStatus.RETRY, 0, timezone.now()
-        locked.save(update_fields=["status", "attempts", "next_attempt_at"])
+        locked.save(update_fields=["status", "attempts", "next_attempt_at", "allow_duplicate"])
         request_sending()
+    return locked
+
+
+@transaction.atomic
+def reminder_confirm_delivered(*, item: OutboxItem, user) -> OutboxItem:
+    """Admin action: a held reminder's unknown sends did arrive (the recipient confirmed it): their
+    log rows become "sent" and the reminder is done, without sending anything again."""
+    locked = OutboxItem.objects.select_for_update().get(pk=item.pk)
+    if locked.status != OutboxStatus.HELD:
+        return locked
+    now = timezone.now()
+    note = _("Confirmed delivered by %(user)s.") % {"user": user.get_username()}
+    for channel in parse_channels(locked.channels):
+        rows = locked.deliveries.filter(channel=channel)
+        if rows.filter(status__in=[DeliveryStatus.SENT, DeliveryStatus.SKIPPED]).exists():
+            continue
+        last = rows.filter(status=DeliveryStatus.UNKNOWN).order_by("-pk").first()
+        if last is not None:
+            Delivery.objects.filter(pk=last.pk).update(
+                status=DeliveryStatus.SENT, detail=f"{last.detail}\n{note}".strip(), finished_at=now
+            )
+    locked.status, locked.sent_at, locked.last_error = OutboxStatus.SENT, now, note
+    locked.save(update_fields=["status", "sent_at", "last_error"])
     return locked
 
 

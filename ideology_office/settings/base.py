@@ -244,6 +244,12 @@ REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("REMINDER_CLAIM_TIMEOUT_SECONDS", defau
 REMINDER_CATCHUP_HOURS = env.int("REMINDER_CATCHUP_HOURS", default=24)
 REMINDER_DIGEST_HOUR = env.int("REMINDER_DIGEST_HOUR", default=8)
 REMINDER_QUEUE = env("REMINDER_QUEUE", default="celery")
+# A channel send whose outcome is unknown (its process died between the send and recording it):
+# "retry" sends it again marked possible duplicate, "hold" waits for an administrator.
+REMINDER_ON_UNKNOWN_OUTCOME = {
+    "email": env("REMINDER_EMAIL_ON_UNKNOWN", default="retry"),
+    "webhook": env("REMINDER_WEBHOOK_ON_UNKNOWN", default="retry"),
+}
 # Links in e-mails and robot messages.
 REMINDER_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 REMINDER_MESSAGE_ID_DOMAIN = env("REMINDER_MESSAGE_ID_DOMAIN", default="ideology-office.local")

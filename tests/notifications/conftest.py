@@ -1,8 +1,10 @@
 import datetime
+import json
 import socket
 import threading
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -49,6 +51,40 @@ def smtp_server(settings):
     recorder.port = settings.EMAIL_PORT
     yield recorder
     controller.stop()
+
+
+@pytest.fixture
+def robot():
+    """A local HTTP server standing in for the group robot; answers like WeCom/DingTalk."""
+    received, headers = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        answer = {"errcode": 0, "errmsg": "ok"}
+
+        def do_POST(self):
+            length = int(self.headers["Content-Length"])
+            received.append((self.path, json.loads(self.rfile.read(length))))
+            headers.append(dict(self.headers))
+            body = json.dumps(Handler.answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {
+        "url": f"http://127.0.0.1:{server.server_port}/robot/send?access_token=t",
+        "received": received,
+        "headers": headers,
+        "handler": Handler,
+    }
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

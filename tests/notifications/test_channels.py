@@ -2,10 +2,7 @@ import base64
 import datetime
 import hashlib
 import hmac
-import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -18,38 +15,6 @@ from .conftest import local
 from .factories import dossier
 
 DUE = datetime.date(2025, 3, 10)
-
-
-@pytest.fixture
-def robot():
-    """A local HTTP server standing in for the group robot; answers like WeCom/DingTalk."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        answer = {"errcode": 0, "errmsg": "ok"}
-
-        def do_POST(self):
-            length = int(self.headers["Content-Length"])
-            received.append((self.path, json.loads(self.rfile.read(length))))
-            body = json.dumps(Handler.answer).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {
-        "url": f"http://127.0.0.1:{server.server_port}/robot/send?access_token=t",
-        "received": received,
-        "handler": Handler,
-    }
-    server.shutdown()
-    server.server_close()
 
 
 def test_dingtalk_signature_is_hmac_sha256_of_timestamp_and_secret():
