@@ -66,10 +66,14 @@ def record(model: str, action: str | None = "view", methods=GET) -> UrlAccess:
 URL_ACCESS: dict[str, UrlAccess] = {
     # --- shared floor -----------------------------------------------------------------------------
     "dashboard:home": signed_in(),
+    "dashboard:records": overseer(),
     "accounts:login": public(BOTH),
     "accounts:logout": signed_in(POST),
     "accounts:password_change": signed_in(BOTH),
     "accounts:password_change_done": signed_in(),
+    "accounts:otp_setup": signed_in(BOTH),
+    "accounts:otp_verify": signed_in(BOTH),
+    "accounts:keepalive": signed_in(POST),
     "favicon": public(),
     "common:attachment_download": record("common.Attachment"),
     "common:attachment_void": record("common.Attachment", "change", POST),

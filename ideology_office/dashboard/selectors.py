@@ -45,8 +45,10 @@ def sections_in_charge(user, year: int) -> list[int]:
 
 
 def _link(name: str, **params) -> str:
+    figure = params.pop("figure", None)
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-    return reverse(name) + (f"?{query}" if query else "")
+    url = reverse(name, args=[figure]) if figure else reverse(name)
+    return url + (f"?{query}" if query else "")
 
 
 @dataclass
@@ -69,6 +71,16 @@ class Scope:
     def single_section(self) -> int | None:
         return self.sections[0] if self.sections and len(self.sections) == 1 else None
 
+    def params(self) -> dict:
+        """The scope in a drill-down link: the year and, when narrowed, the sections."""
+        sections = ",".join(str(pk) for pk in self.sections) if self.sections is not None else None
+        return {"year": self.year, "sections": sections}
+
+
+def records_link(figure: str, scope: Scope, **params) -> str:
+    """The link of a dashboard number: the list of the very records it counts (see drill_records)."""
+    return _link("dashboard:records", **scope.params(), figure=figure, **params)
+
 
 # Study ---------------------------------------------------------------------------------------
 
@@ -87,11 +99,7 @@ STUDY_GROUPS = [
 def study_by_month(scope: Scope) -> dict:
     """Sessions per month of the year by kind group, as stacked-bar chart data with a link to the
     records behind every bar: one query."""
-    from study.models import StudySession
-
-    sessions = StudySession.objects.active().filter(date__gte=scope.start, date__lte=scope.end)
-    if scope.sections is not None:
-        sessions = sessions.filter(section_id__in=scope.sections)
+    sessions = study_sessions(scope)
     counts = {
         (row["month"], row["kind"]): row["total"]
         for row in sessions.annotate(month=ExtractMonth("date"))
@@ -104,33 +112,30 @@ def study_by_month(scope: Scope) -> dict:
         values = [sum(counts.get((month, kind), 0) for kind in kinds) for month in range(1, 13)]
         totals[key] = sum(values)
         series.append({"key": key, "name": str(label), "values": values, "total": totals[key]})
-        row_links = []
-        for month in range(1, 13):
-            first = datetime.date(scope.year, month, 1)
-            last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-            row_links.append(
-                _link(
-                    "study:session_list",
-                    kind=kinds[0] if len(kinds) == 1 else "",
-                    section=scope.single_section or "",
-                    date_from=first.isoformat(),
-                    date_to=last.isoformat(),
-                )
-            )
-        links.append(row_links)
+        series[-1]["url"] = records_link("study", scope, group=key)
+        links.append([records_link("study", scope, group=key, month=month) for month in range(1, 13)])
     return {
         "categories": [f"{month}月" for month in range(1, 13)],
         "series": series,
         "links": links,
         "totals": totals,
         "total": sum(totals.values()),
-        "url": _link(
-            "study:session_list",
-            section=scope.single_section or "",
-            date_from=scope.start.isoformat(),
-            date_to=scope.end.isoformat(),
-        ),
+        "url": records_link("study", scope),
     }
+
+
+def study_sessions(scope: Scope, group: str = "", month: int | None = None):
+    """The sessions the study chart counts: of the year (and month), the sections, the group's kinds."""
+    from study.models import StudySession
+
+    sessions = StudySession.objects.active().filter(date__gte=scope.start, date__lte=scope.end)
+    if scope.sections is not None:
+        sessions = sessions.filter(section_id__in=scope.sections)
+    if group:
+        sessions = sessions.filter(kind__in=dict((key, kinds) for key, _label, kinds in STUDY_GROUPS)[group])
+    if month:
+        sessions = sessions.filter(date__month=month)
+    return sessions
 
 
 def first_agenda_timeliness(scope: Scope):
@@ -138,6 +143,16 @@ def first_agenda_timeliness(scope: Scope):
     from study.selectors import first_agenda_timeliness as by_year
 
     return by_year(years=[scope.year], today=scope.today)[0]
+
+
+def study_materials(scope: Scope, studied: bool):
+    from study.selectors import materials_with_first_study
+
+    return (
+        materials_with_first_study()
+        .active()
+        .filter(issued_on__gte=scope.start, issued_on__lte=scope.end, first_studied_on__isnull=not studied)
+    )
 
 
 def points_by_section(scope: Scope) -> dict:
@@ -210,9 +225,23 @@ def review_waiting(scope: Scope) -> list[dict]:
         items = items.filter(author__section_id__in=scope.sections)
     counts = dict(items.values_list("current_step").annotate(total=Count("pk")).order_by())
     return [
-        {"step": step, "label": step.label, "count": counts.get(step.value, 0)}
+        {
+            "step": step,
+            "label": step.label,
+            "count": counts.get(step.value, 0),
+            "url": records_link("waiting", scope, step=step.value),
+        }
         for step in SignOff.REVIEW_STEPS
     ]
+
+
+def items_waiting(scope: Scope, step: str):
+    from positions.models import ContentItem
+
+    items = ContentItem.objects.filter(status=ContentItem.Status.IN_REVIEW, current_step=step)
+    if scope.sections is not None:
+        items = items.filter(author__section_id__in=scope.sections)
+    return items
 
 
 # Inspections ---------------------------------------------------------------------------------
@@ -233,6 +262,7 @@ def rectification(scope: Scope) -> dict:
         closed=Count("pk", filter=Q(state=State.CLOSED)),
         overdue=Count("pk", filter=~Q(state=State.CLOSED) & Q(deadline__lt=scope.today)),
     )
+    counts["overdue_now"] = rectification_tasks(scope, "overdue_now").count()
     open_tasks = tasks.exclude(state=State.CLOSED).select_related(*TASK_RELATED)
     overdue = list(open_tasks.filter(deadline__lt=scope.today).order_by("deadline", "pk")[:ATTENTION_LIMIT])
     due_soon = list(
@@ -246,9 +276,27 @@ def rectification(scope: Scope) -> dict:
         "rate": round(100 * counts["closed"] / counts["total"], 1) if counts["total"] else None,
         "overdue_tasks": overdue,
         "due_soon_tasks": due_soon,
-        "url": _link("inspections:task_list", responsible_unit=section),
-        "overdue_url": _link("inspections:task_list", overdue="true", responsible_unit=section),
+        "url": records_link("tasks", scope),
+        "closed_url": records_link("tasks", scope, which="closed"),
+        "overdue_url": records_link("tasks", scope, which="overdue_now"),
+        "list_url": _link("inspections:task_list", responsible_unit=section),
     }
+
+
+def rectification_tasks(scope: Scope, which: str = ""):
+    """The tasks the rectification figures count: due in the year (all, or closed), or open and
+    past their deadline now whatever the year ("overdue_now")."""
+    from inspections.models import RectificationTask
+    from inspections.selectors import active_tasks
+
+    State = RectificationTask.State
+    tasks = active_tasks()
+    if scope.sections is not None:
+        tasks = tasks.filter(responsible_unit_id__in=scope.sections)
+    if which == "overdue_now":
+        return tasks.exclude(state=State.CLOSED).filter(deadline__lt=scope.today)
+    tasks = tasks.filter(deadline__gte=scope.start, deadline__lte=scope.end)
+    return tasks.filter(state=State.CLOSED) if which == "closed" else tasks
 
 
 # Sentiment -----------------------------------------------------------------------------------
@@ -265,11 +313,8 @@ def opinion_quarter(scope: Scope) -> dict:
 def incidents_by_quarter(scope: Scope) -> list[dict]:
     """Per quarter of the year: incidents found, and how many were reported and handled within
     their limits. One query; the comparison with each incident's own limits is done here."""
-    from sentiment.models import OpinionIncident
 
-    rows = OpinionIncident.objects.active().filter(
-        found_at__date__gte=scope.start, found_at__date__lte=scope.end
-    )
+    rows = incidents_of(scope)
     quarters = [
         {"quarter": number, "found": 0, "reported_in_time": 0, "handled_in_time": 0, "open": 0}
         for number in range(1, 5)
@@ -286,16 +331,41 @@ def incidents_by_quarter(scope: Scope) -> list[dict]:
         if handled is None:
             quarter["open"] += 1
     for quarter in quarters:
-        first = datetime.date(scope.year, quarter["quarter"] * 3 - 2, 1)
-        last = (
-            datetime.date(scope.year, 12, 31)
-            if quarter["quarter"] == 4
-            else datetime.date(scope.year, quarter["quarter"] * 3 + 1, 1) - datetime.timedelta(days=1)
-        )
-        quarter["url"] = _link(
-            "sentiment:incident_list", found_from=first.isoformat(), found_to=last.isoformat()
-        )
+        for which in ("found", "reported_in_time", "handled_in_time"):
+            quarter[f"{which}_url"] = records_link(
+                "incidents", scope, quarter=quarter["quarter"], which=which
+            )
+        quarter["url"] = quarter["found_url"]
     return quarters
+
+
+def _quarter_start(year: int, quarter: int) -> datetime.datetime:
+    day = datetime.date(year + 1, 1, 1) if quarter > 4 else datetime.date(year, quarter * 3 - 2, 1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def incidents_of(scope: Scope, quarter: int | None = None, which: str = "found"):
+    """The incidents the quarter table counts (found in the year or quarter, local time), and of
+    them those reported or handled within their limits."""
+    from sentiment.models import OpinionIncident
+
+    first, after = (quarter, quarter + 1) if quarter else (1, 5)
+    rows = OpinionIncident.objects.active().filter(
+        found_at__gte=_quarter_start(scope.year, first), found_at__lt=_quarter_start(scope.year, after)
+    )
+    if which == "found":
+        return rows
+    done, limit = (
+        ("reported_at", "report_limit_minutes")
+        if which == "reported_in_time"
+        else ("handled_at", "handle_limit_minutes")
+    )
+    within = [
+        pk
+        for pk, found, done_at, minutes in rows.values_list("pk", "found_at", done, limit)
+        if done_at is not None and (done_at - found).total_seconds() <= minutes * 60
+    ]
+    return rows.filter(pk__in=within)
 
 
 def duty_today(scope: Scope, now: datetime.datetime | None = None) -> dict:
@@ -324,10 +394,62 @@ def key_dates_ahead(scope: Scope) -> list:
     return upcoming_key_dates(scope.today, days=30)[:ATTENTION_LIMIT]
 
 
+def drill_records(figure: str, scope: Scope, params) -> tuple | None:
+    """(label, queryset, date field, counts) behind the dashboard number ``figure`` with the
+    link's ``params``; None when the figure or a parameter is unknown."""
+    from positions.models import SignOff
+
+    def integer(name, low, high):
+        try:
+            value = int(params.get(name) or 0)
+        except ValueError:
+            return None
+        return value if low <= value <= high else None
+
+    groups = {key: label for key, label, _kinds in STUDY_GROUPS}
+    if figure == "study":
+        group, month = params.get("group", ""), integer("month", 0, 12)
+        if (group and group not in groups) or month is None:
+            return None
+        label = _("Study sessions") if not group else groups[group]
+        return label, study_sessions(scope, group, month), "date", True
+    if figure in ("materials_studied", "materials_waiting"):
+        studied = figure == "materials_studied"
+        label = _("Materials issued and studied") if studied else _("Materials issued and not yet studied")
+        return label, study_materials(scope, studied), "issued_on", not studied
+    if figure == "waiting":
+        steps = {step.value: step.label for step in SignOff.REVIEW_STEPS}
+        step = params.get("step", "")
+        return (steps[step], items_waiting(scope, step), "step_entered_at", True) if step in steps else None
+    if figure == "tasks":
+        which = params.get("which", "")
+        labels = {
+            "": _("Rectification tasks due in the year"),
+            "closed": _("Rectification tasks due in the year and closed out"),
+            "overdue_now": _("Overdue tasks"),
+        }
+        return (
+            (labels[which], rectification_tasks(scope, which), "deadline", True) if which in labels else None
+        )
+    if figure == "incidents":
+        which, quarter = params.get("which", "found"), integer("quarter", 1, 4)
+        labels = {
+            "found": _("Opinion incidents found"),
+            "reported_in_time": _("Incidents reported within the time limit"),
+            "handled_in_time": _("Incidents handled within the time limit"),
+        }
+        if which not in labels or quarter is None:
+            return None
+        return labels[which], incidents_of(scope, quarter, which), "found_at", True
+    return None
+
+
 def leader_dashboard(scope: Scope) -> dict:
     return {
         "study": study_by_month(scope),
         "timeliness": first_agenda_timeliness(scope),
+        "timeliness_url": records_link("materials_studied", scope),
+        "timeliness_waiting_url": records_link("materials_waiting", scope),
         "points": points_by_section(scope),
         "review_waiting": review_waiting(scope),
         "rectification": rectification(scope),

@@ -1,12 +1,20 @@
 """The home page: the leaders' dashboard for a year (figures and what needs attention, each
 linking to its records) and, for everyone with a role, their own work."""
 
+from types import SimpleNamespace
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ideology_office.accounts import roles
 from ideology_office.common.navigation import WORK_AREAS
+from ideology_office.common.query_params import year_param
+from ideology_office.reports.drilldown import page_of_rows
 from ideology_office.reports.permissions import can_read_reports
 
 from . import selectors
@@ -51,3 +59,41 @@ def home(request):
     }
     context["headcount_total"] = sum(context["headcount_chart"]["values"])
     return render(request, "dashboard/home.html", context)
+
+
+def _drill_scope(request) -> selectors.Scope:
+    """The year and sections of a dashboard link (see ``Scope.params``)."""
+    year = year_param(request, "year", timezone.localdate().year)
+    text = request.GET.get("sections")
+    if text is None or text == "":
+        return selectors.Scope(year=year)
+    try:
+        sections = sorted({int(part) for part in text.split(",")})
+    except ValueError as error:
+        raise Http404 from error
+    return selectors.Scope(year=year, sections=sections)
+
+
+@require_GET
+def records(request, figure):
+    """The records one number of the dashboard counts, for the same year and sections."""
+    if not can_read_reports(request.user):
+        raise PermissionDenied
+    scope = _drill_scope(request)
+    found = selectors.drill_records(figure, scope, request.GET)
+    if found is None:
+        raise Http404
+    label, queryset, date_field, counts = found
+    value = queryset.count() if counts else None
+    total, page_obj = page_of_rows(
+        request.user, queryset, date_field=date_field, page=request.GET.get("page", 1)
+    )
+    context = {
+        "figure": SimpleNamespace(label=label, value=value, unit="", counts=counts),
+        "total": total,
+        "hidden": value - total if counts and value > total else 0,
+        "page_obj": page_obj,
+        "period": str(scope.year),
+        "crumbs": [(_("Home"), reverse("dashboard:home")), (str(label), None)],
+    }
+    return render(request, "reports/figure_records.html", context)
