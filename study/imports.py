@@ -16,28 +16,30 @@ import codecs
 import contextlib
 import csv
 import datetime
+import difflib
 import functools
 import gc
 import io
+import itertools
+import posixpath
 import re
+import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.parsers import expat
-from xml.sax import xmlreader
 
-from defusedxml import DefusedXmlException
-from defusedxml.expatreader import DefusedExpatParser
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles.stylesheet import apply_stylesheet
-from openpyxl.utils import column_index_from_string
-from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common import policies
@@ -64,6 +66,18 @@ MAX_ROWS = getattr(settings, "STUDY_IMPORT_MAX_ROWS", 200_000)
 MAX_UNPACKED_BYTES = getattr(settings, "STUDY_IMPORT_MAX_UNPACKED_BYTES", 400 * 1024 * 1024)
 # Files with more rows than this run in the background with a progress bar.
 INLINE_MAX_ROWS = getattr(settings, "STUDY_IMPORT_INLINE_MAX_ROWS", 2_000)
+# Caps enforced while streaming, before anything large is held: one cell (Excel's own limit), all
+# shared strings together (a 1 MB zip can unpack to hundreds of MB of them), the columns.
+MAX_CELL_CHARS = 32_767
+MAX_SHARED_CHARS = getattr(settings, "STUDY_IMPORT_MAX_SHARED_CHARS", 40_000_000)
+MAX_SHARED_STRINGS = getattr(settings, "STUDY_IMPORT_MAX_SHARED_STRINGS", 1_000_000)
+MAX_COLUMNS = 100
+# The header row is looked for among the first rows (a title row may stand above it).
+HEADER_SEARCH_ROWS = 10
+# Columns an office's ledger often has that the import reads past without a word.
+# The ledger export's own columns (counts and status) are read past too, so that an exported
+# ledger, corrected, can be imported again.
+IGNORED_HEADERS = ("序号", "备注", "出席人数", "应到人数", "状态")
 BATCH_SIZE = 2_000
 ACCEPTED_EXTENSIONS = (".xlsx", ".csv")
 LIST_SEPARATORS = re.compile(r"[、,，;；\n]+")
@@ -110,6 +124,12 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    header_row: int = 1
+    sheet: str = ""
+    # The visible sheets to choose from, when the workbook has more than one with data.
+    sheets: list[str] = field(default_factory=list)
+    # What the importer should know though nothing is wrong (a new record beside a near twin).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -123,6 +143,10 @@ class ImportResult:
             "unchanged": self.unchanged,
             "written": self.written,
             "errors": [[error.row, error.column, error.message] for error in self.errors],
+            "header_row": self.header_row,
+            "sheet": self.sheet,
+            "sheets": self.sheets,
+            "notes": self.notes,
         }
 
     @classmethod
@@ -134,13 +158,26 @@ class ImportResult:
             unchanged=data.get("unchanged", 0),
             written=data.get("written", False),
             errors=[RowError(*item) for item in data.get("errors", [])],
+            header_row=data.get("header_row", 1),
+            sheet=data.get("sheet", ""),
+            sheets=data.get("sheets", []),
+            notes=data.get("notes", []),
         )
 
 
-Progress = Callable[[int, int], None]
+# progress(phase, rows done, rows in all or 0 when not known)
+Progress = Callable[[str, int, int], None]
 
 
 # Reading ------------------------------------------------------------------------------------
+#
+# An .xlsx is read part by part with pyexpat, guarded like defusedxml (no DTD, no entity, nothing
+# external): the package's relationships, the workbook (sheet names, hidden or not, the 1904
+# epoch), the styles (which cell styles are dates, with the zh-CN built-in date formats that
+# openpyxl does not know), the shared strings and one worksheet. Every part is streamed and every
+# cap (characters of one cell, of all shared strings, rows, columns) is enforced while reading,
+# before anything large is held. Only openpyxl's public helpers are used (from_excel,
+# from_ISO8601, is_date_format, column letters).
 
 
 @dataclass
@@ -149,6 +186,8 @@ class Table:
     source: Iterator[tuple[int, tuple]]
     estimated_rows: int
     rows_read: int = 0
+    header_row: int = 1
+    sheet: str = ""
 
     @property
     def rows(self) -> Iterator[tuple[int, tuple]]:
@@ -158,26 +197,73 @@ class Table:
             yield item
 
 
+class ExcelError(str):
+    """An Excel error value (#NAME?, #VALUE!, ...) saved in a cell: never data."""
+
+    __slots__ = ()
+
+
+# The error values Excel and WPS write (also as text, in a CSV saved from a sheet with errors).
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
+# Control characters (C0 but tab, line feed and carriage return; DEL; C1), which include NUL and
+# the ESC of ANSI escape sequences. A cell holding one is refused, never stored.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Built-in number formats that are dates or times: the international ones and the ones Chinese,
+# Japanese and Korean Excel and WPS write without a format code (27–36 and 50–58: 31 is
+# yyyy"年"m"月"d"日", 57 is yyyy"年"m"月", 58 is m"月"d"日", 32–35 and 55–56 are times).
+DATE_FORMAT_IDS = frozenset(range(14, 23)) | frozenset(range(27, 37)) | frozenset(range(45, 48))
+DATE_FORMAT_IDS |= frozenset(range(50, 59))
+XML_PART_MAX_BYTES = 16 * 1024 * 1024  # workbook, relationships, styles
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _extension(filename: str) -> str:
     return PurePosixPath(filename or "").suffix.lower()
 
 
-def check_caps(data: bytes, filename: str) -> int:
-    """Refuse a file that is too big, of the wrong type, or unpacks too large; return the number
-    of data rows it declares. Nothing is parsed yet."""
+def check_size(size: int) -> None:
+    """Refuse a file by its size alone: call before reading it (upload size, file size)."""
+    if size > MAX_BYTES:
+        raise ImportRefused(
+            _("The file is %(size)s MB; at most %(limit)s MB can be imported at once.")
+            % {"size": round(size / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024}
+        )
+
+
+def check_caps(data: bytes, filename: str, sheet: str | None = None) -> int:
+    """Refuse a file that is too big, of the wrong type, damaged, unpacks too large or has too
+    many rows; return roughly how many data rows it has (to choose the background). Only the
+    workbook's small parts are parsed."""
     if _extension(filename) not in ACCEPTED_EXTENSIONS:
         raise ImportRefused(_("Only .xlsx and .csv files can be imported."))
     if not data:
         raise ImportRefused(_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise ImportRefused(
-            _("The file is %(size)s MB; at most %(limit)s MB can be imported at once.")
-            % {"size": round(len(data) / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024}
-        )
+    check_size(len(data))
     if _extension(filename) == ".csv":
-        rows = max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))
+        rows = _csv_line_count(data)
     else:
-        rows = _xlsx_declared_rows(data)
+        with _Workbook(data, sheet) as workbook:
+            rows = workbook.declared_rows
+            if rows is None:
+                rows = min(MAX_ROWS, workbook.sheet_size // 200)
     if rows > MAX_ROWS:
         raise ImportRefused(
             _("The file has %(rows)s rows; at most %(limit)s rows can be imported at once.")
@@ -186,36 +272,40 @@ def check_caps(data: bytes, filename: str) -> int:
     return rows
 
 
-def _xlsx_declared_rows(data: bytes) -> int:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        unpacked = sum(item.file_size for item in archive.infolist())
-    except (zipfile.BadZipFile, ValueError) as error:
-        raise ImportRefused(_("The file is not a valid .xlsx workbook.")) from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportRefused(_("The workbook unpacks to more than the allowed size and is refused."))
-    # The sheet's <dimension ref="A1:N100001"> is near the top of its XML: read only that much.
-    sheet_names = [name for name in archive.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", name)]
-    if not sheet_names:
-        raise ImportRefused(_("The file is not a valid .xlsx workbook."))
-    with archive.open(sorted(sheet_names)[0]) as handle:
-        head = handle.read(4096).decode("utf-8", "replace")
-    match = re.search(r'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
-    if match:
-        return max(0, int(match.group(1)) - 1)
-    # No <dimension> (some programs omit it): a rough count from the sheet's size decides only
-    # whether the import runs in the background; the row cap is then enforced while reading.
-    return min(MAX_ROWS, archive.getinfo(sorted(sheet_names)[0]).file_size // 200)
+def _csv_line_count(data: bytes) -> int:
+    return max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))
 
 
-def _defused_expat():
-    """A pyexpat parser with defusedxml's guards installed (no DTD, no entities, nothing external).
-    Its element handlers are then set directly: the sheet XML of a 100,000-row file is read about
-    three times faster than through ElementTree objects."""
-    reader = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    reader._source = xmlreader.InputSource()
-    reader.reset()
-    return reader._parser
+def _refuse_unsafe(*_args):
+    raise ImportRefused(_("The workbook contains unsafe XML and is refused."))
+
+
+def _guarded_expat():
+    """A pyexpat parser that refuses any DTD, entity declaration or external reference (the
+    guards of defusedxml, set through pyexpat's own handlers)."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse_unsafe
+    parser.EntityDeclHandler = _refuse_unsafe
+    parser.UnparsedEntityDeclHandler = _refuse_unsafe
+    parser.ExternalEntityRefHandler = _refuse_unsafe
+    return parser
+
+
+def _parse(handle, start=None, end=None, characters=None) -> None:
+    parser = _guarded_expat()
+    if start:
+        parser.StartElementHandler = start
+    if end:
+        parser.EndElementHandler = end
+    if characters:
+        parser.CharacterDataHandler = characters
+        parser.buffer_text = True
+    while True:
+        chunk = handle.read(1 << 16)
+        parser.Parse(chunk, not chunk)
+        if not chunk:
+            return
 
 
 _COLUMN_CACHE: dict[str, int] = {}
@@ -241,33 +331,281 @@ def _local_name(name: str) -> str:
     return local
 
 
+def _unescape(text: str) -> str:
+    # OOXML writes characters XML cannot hold as _xHHHH_ (a control character is then refused).
+    return _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), text) if "_x" in text else text
+
+
+def _too_long_cell(where: str = "") -> ImportRefused:
+    return ImportRefused(
+        _("A cell%(where)s holds more than %(limit)s characters (Excel's own limit); the file is refused.")
+        % {"where": where, "limit": MAX_CELL_CHARS}
+    )
+
+
+class _Found(Exception):
+    pass
+
+
+class _Workbook:
+    """The parts of one .xlsx needed to read one visible worksheet, found through the package's
+    relationships. Refuses damaged, unsafe or ambiguous workbooks (ImportRefused)."""
+
+    def __init__(self, data: bytes, sheet: str | None = None):
+        try:
+            self.archive = zipfile.ZipFile(io.BytesIO(data))
+        except Exception as error:
+            raise ImportRefused(_("The file is not a valid .xlsx workbook.")) from error
+        try:
+            self._open(sheet)
+        except BaseException as error:
+            self.archive.close()
+            if isinstance(error, Exception) and not isinstance(error, ImportRefused):
+                raise _broken(error) from error
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.archive.close()
+
+    def close(self):
+        self.archive.close()
+
+    def _open(self, sheet: str | None) -> None:
+        try:
+            infos = self.archive.infolist()
+            self.names = {info.filename for info in infos}
+            if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+                raise ImportRefused(_("The workbook unpacks to more than the allowed size and is refused."))
+            package = self._relationships("")
+            workbook_path = next(
+                (target for kind, target in package.values() if kind.endswith("/officeDocument")),
+                "xl/workbook.xml",
+            )
+            sheets, self.epoch = self._sheets(workbook_path)
+            parts = self._relationships(workbook_path)
+            self.shared_path = next(
+                (target for kind, target in parts.values() if kind.endswith("/sharedStrings")), None
+            )
+            self.styles_path = next(
+                (target for kind, target in parts.values() if kind.endswith("/styles")), None
+            )
+            visible = []
+            for name, state, rid in sheets:
+                kind, target = parts.get(rid, ("", ""))
+                if kind.endswith("/worksheet") and target in self.names and state in ("", "visible"):
+                    visible.append((name, target))
+        except ImportRefused:
+            raise
+        except Exception as error:
+            raise ImportRefused(_("The file is not a valid .xlsx workbook.")) from error
+        if not visible:
+            raise ImportRefused(_("The workbook has no visible worksheet."))
+        self.sheet_names = [name for name, _target in visible]
+        if sheet:
+            chosen = [(name, target) for name, target in visible if name == sheet]
+            if not chosen:
+                raise SheetChoiceNeeded(
+                    _("The workbook has no visible sheet called “%(sheet)s”; its sheets are: %(names)s.")
+                    % {"sheet": sheet, "names": "、".join(self.sheet_names)},
+                    self.sheet_names,
+                )
+        else:
+            chosen = visible if len(visible) == 1 else [item for item in visible if self._has_values(item[1])]
+            if len(chosen) > 1:
+                raise SheetChoiceNeeded(
+                    _("The workbook has %(count)s sheets with data (%(names)s); choose the sheet to import.")
+                    % {"count": len(chosen), "names": "、".join(name for name, _target in chosen)},
+                    self.sheet_names,
+                )
+            chosen = chosen or visible[:1]
+        self.sheet_name, self.sheet_path = chosen[0]
+        self.sheet_size = self.archive.getinfo(self.sheet_path).file_size
+        self.declared_rows = self._declared_rows()
+
+    def _read_part(self, path: str) -> bytes:
+        info = self.archive.getinfo(path)
+        if info.file_size > XML_PART_MAX_BYTES:
+            raise ImportRefused(_("The file is not a valid .xlsx workbook."))
+        return self.archive.read(path)
+
+    def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
+        folder, _slash, name = part.rpartition("/")
+        path = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+        if path not in self.names:
+            return {}
+        found = {}
+
+        def start(tag, attrs):
+            if _local_name(tag) == "Relationship" and attrs.get("TargetMode") != "External":
+                target = attrs.get("Target", "")
+                if target.startswith("/"):
+                    target = target[1:]
+                else:
+                    target = posixpath.normpath(posixpath.join(folder, target))
+                found[attrs.get("Id", "")] = (attrs.get("Type", ""), target)
+
+        _parse(io.BytesIO(self._read_part(path)), start)
+        return found
+
+    def _sheets(self, path: str):
+        sheets, epoch = [], WINDOWS_EPOCH
+
+        def start(tag, attrs):
+            nonlocal epoch
+            local = _local_name(tag)
+            if local == "sheet":
+                rid = next((value for key, value in attrs.items() if key.endswith(":id")), "")
+                sheets.append((attrs.get("name", ""), attrs.get("state", ""), rid))
+            elif local == "workbookPr" and attrs.get("date1904") in ("1", "true"):
+                epoch = MAC_EPOCH
+
+        _parse(io.BytesIO(self._read_part(path)), start)
+        return sheets, epoch
+
+    def _has_values(self, path: str) -> bool:
+        """Whether a sheet holds any value: read up to its first value only."""
+
+        def start(tag, _attrs):
+            if _local_name(tag) in ("v", "is"):
+                raise _Found
+
+        try:
+            with self.archive.open(path) as handle:
+                _parse(handle, start)
+        except _Found:
+            return True
+        return False
+
+    def _declared_rows(self) -> int | None:
+        # The sheet's <dimension ref="A1:N100001"> is near the top of its XML: read only that much.
+        with self.archive.open(self.sheet_path) as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+        match = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+        return max(0, int(match.group(1)) - 1) if match else None
+
+    def date_styles(self) -> set[int]:
+        """Indexes of the cell styles (cellXfs) whose number format is a date or a time."""
+        if not self.styles_path or self.styles_path not in self.names:
+            return set()
+        custom: dict[int, str] = {}
+        formats: list[int] = []
+        depth = {"cellXfs": False}
+
+        def start(tag, attrs):
+            local = _local_name(tag)
+            if local == "numFmt":
+                with contextlib.suppress(ValueError):
+                    custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
+            elif local == "cellXfs":
+                depth["cellXfs"] = True
+            elif local == "xf" and depth["cellXfs"]:
+                try:
+                    formats.append(int(attrs.get("numFmtId", "0")))
+                except ValueError:
+                    formats.append(0)
+
+        def end(tag):
+            if _local_name(tag) == "cellXfs":
+                depth["cellXfs"] = False
+
+        _parse(io.BytesIO(self._read_part(self.styles_path)), start, end)
+        return {
+            index
+            for index, number in enumerate(formats)
+            if (number in custom and is_date_format(custom[number]))
+            or (number not in custom and number in DATE_FORMAT_IDS)
+        }
+
+    def shared_strings(self) -> list[str]:
+        """The shared strings, streamed: refused as soon as one is longer than a cell may be or
+        all together pass MAX_SHARED_CHARS (a small zip can hold hundreds of megabytes of them)."""
+        if not self.shared_path or self.shared_path not in self.names:
+            return []
+        strings: list[str] = []
+        text: list[str] = []
+        state = {"size": 0, "total": 0, "collect": False, "phonetic": 0}
+
+        def start(tag, _attrs):
+            local = _local_name(tag)
+            if local == "t":
+                state["collect"] = not state["phonetic"]
+            elif local == "si":
+                text.clear()
+                state["size"] = 0
+            elif local == "rPh":
+                state["phonetic"] += 1
+
+        def end(tag):
+            local = _local_name(tag)
+            if local == "t":
+                state["collect"] = False
+            elif local == "si":
+                strings.append(_unescape("".join(text)))
+                if len(strings) > MAX_SHARED_STRINGS:
+                    raise ImportRefused(
+                        _("The workbook holds more than %(limit)s different texts; the file is refused.")
+                        % {"limit": MAX_SHARED_STRINGS}
+                    )
+            elif local == "rPh":
+                state["phonetic"] -= 1
+
+        def characters(data):
+            if state["collect"]:
+                state["size"] += len(data)
+                state["total"] += len(data)
+                if state["size"] > MAX_CELL_CHARS:
+                    raise _too_long_cell()
+                if state["total"] > MAX_SHARED_CHARS:
+                    raise ImportRefused(
+                        _("The workbook's texts come to more than %(limit)s characters; the file is refused.")
+                        % {"limit": MAX_SHARED_CHARS}
+                    )
+                text.append(data)
+
+        with self.archive.open(self.shared_path) as handle:
+            _parse(handle, start, end, characters)
+        return strings
+
+
+class SheetChoiceNeeded(ImportRefused):
+    """The workbook has more than one sheet that could be meant: the importer must choose."""
+
+    def __init__(self, message: str, sheets: list[str]):
+        super().__init__(message)
+        self.sheets = sheets
+
+
 class _SheetReader:
     """Streams the rows of one worksheet's XML as (row number, values): shared strings resolved,
-    date-formatted numbers as dates, formulas as their saved value, and a formula without a
-    saved value as :data:`UNCALCULATED`.
+    date-formatted numbers as dates, formulas as their saved value, a formula without a saved
+    value as :data:`UNCALCULATED`, an error value as :class:`ExcelError`.
 
     The element handlers run some seven million times for 100,000 rows: they are closures over
     local state (cheaper than attributes of ``self``) and test the most frequent elements
     first."""
 
-    def __init__(self, shared_strings, workbook):
+    def __init__(self, shared_strings, date_styles, epoch):
         self.shared = shared_strings
-        self.date_styles = workbook._date_formats
-        self.epoch = workbook.epoch
+        self.date_styles = date_styles
+        self.epoch = epoch
 
     def rows(self, source) -> Iterator[tuple[int, tuple]]:
         shared, date_styles, epoch = self.shared, self.date_styles, self.epoch
         local_names = _LOCAL_NAMES
+        max_columns, max_cell = MAX_COLUMNS, MAX_CELL_CHARS
         dates: dict[float, object] = {}  # a ledger's dates repeat: each serial is converted once
         ready: list[tuple[int, tuple]] = []
-        row_number = column = style = 0
+        row_number = column = style = size = 0
         values: dict[int, object] = {}
         kind = "n"
         text: list[str] = []
         collecting = in_cell = has_formula = has_value = False
 
         def start(name, attrs):
-            nonlocal row_number, values, column, kind, style, text
+            nonlocal row_number, values, column, kind, style, text, size
             nonlocal collecting, in_cell, has_formula, has_value
             name = local_names.get(name) or _local_name(name)
             if name == "c":
@@ -277,6 +615,7 @@ class _SheetReader:
                 number = attrs.get("s")
                 style = int(number) if number else 0
                 text = []
+                size = 0
                 in_cell = True
                 has_formula = has_value = False
             elif name == "t":
@@ -289,8 +628,12 @@ class _SheetReader:
             elif name == "row":
                 number = attrs.get("r")
                 row_number = int(number) if number else row_number + 1
+                if row_number - 1 > MAX_ROWS:
+                    raise _too_many_rows()
                 values = {}
                 column = 0
+            elif name == "rPh":
+                collecting = False
 
         def end(name):
             nonlocal collecting, in_cell
@@ -299,6 +642,8 @@ class _SheetReader:
                 in_cell = False
                 value = cell_value()
                 if value is not None:
+                    if column > max_columns:
+                        raise _too_many_columns()
                     values[column] = value
             elif name == "t" or name == "v":
                 collecting = False
@@ -307,7 +652,11 @@ class _SheetReader:
                 ready.append((row_number, tuple([values.get(i) for i in range(1, width + 1)])))
 
         def characters(data):
+            nonlocal size
             if collecting:
+                size += len(data)
+                if size > max_cell:
+                    raise _too_long_cell(_(" (row %(row)s)") % {"row": row_number})
                 text.append(data)
 
         def cell_value():
@@ -319,15 +668,23 @@ class _SheetReader:
                 return None
             if kind == "s":
                 return shared[int(content)]
-            if kind == "inlineStr" or kind == "str" or kind == "e":
-                return content
+            if kind == "inlineStr" or kind == "str":
+                return _unescape(content)
+            if kind == "e":
+                return ExcelError(content)
             if kind == "b":
                 return content == "1"
             if kind == "d":
-                return from_ISO8601(content)
+                try:
+                    return from_ISO8601(content)
+                except ValueError:
+                    return content
             if not content:
                 return None
-            number = float(content)
+            try:
+                number = float(content)
+            except ValueError:
+                return content
             if number.is_integer() and "." not in content and "E" not in content.upper():
                 number = int(content)
             if style in date_styles:
@@ -335,12 +692,12 @@ class _SheetReader:
                 if day is None:
                     try:
                         day = dates[number] = from_excel(number, epoch)
-                    except (OverflowError, ValueError):
-                        return content
+                    except (OverflowError, ValueError, TypeError):
+                        return number
                 return day
             return number
 
-        parser = _defused_expat()
+        parser = _guarded_expat()
         parser.StartElementHandler = start
         parser.EndElementHandler = end
         parser.CharacterDataHandler = characters
@@ -354,73 +711,148 @@ class _SheetReader:
                 return
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
-    # openpyxl's reader gives the shared strings, date styles and the first sheet's path; its
-    # worksheet objects are skipped because, for a sheet without a <dimension>, opening one
-    # parses the whole sheet once more just to size it.
+def _too_many_rows() -> ImportRefused:
+    return ImportRefused(
+        _("The file has more than %(limit)s rows; at most %(limit)s rows can be imported at once.")
+        % {"limit": MAX_ROWS}
+    )
+
+
+def _too_many_columns() -> ImportRefused:
+    return ImportRefused(
+        _("The file has data beyond column %(limit)s; the template has far fewer columns.")
+        % {"limit": MAX_COLUMNS}
+    )
+
+
+def _broken(error: BaseException) -> ImportRefused:
+    """Any failure while unpacking or parsing (a damaged zip member, a bad CRC, truncated XML,
+    a bad shared-string index, ...) is the file's fault: the whole file is refused."""
+    if isinstance(error, ImportRefused):
+        return error
+    if isinstance(error, MemoryError):
+        return ImportRefused(_("The file is too large to be read."))
+    return ImportRefused(
+        _("The file is damaged or not a valid .xlsx workbook (%(reason)s).") % {"reason": _reason(error)}
+    )
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError):
+        return _("the zip archive is damaged")
+    if isinstance(error, expat.ExpatError):
+        return _("the XML is malformed")
+    return _("unreadable content")
+
+
+def _xlsx_rows(workbook: _Workbook) -> Iterator[tuple[int, tuple]]:
     try:
-        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
-        reader.read_manifest()
-        reader.read_strings()
-        reader.read_workbook()
-        apply_stylesheet(reader.archive, reader.wb)
-        sheets = [
-            rel.target
-            for _sheet, rel in reader.parser.find_sheets()
-            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
-        ]
-    except DefusedXmlException as error:
-        raise ImportRefused(_("The workbook contains unsafe XML and is refused.")) from error
+        shared = workbook.shared_strings()
+        date_styles = workbook.date_styles()
+        with workbook.archive.open(workbook.sheet_path) as source:
+            yield from _SheetReader(shared, date_styles, workbook.epoch).rows(source)
     except Exception as error:
-        raise ImportRefused(_("The file is not a valid .xlsx workbook.")) from error
-    if not sheets:
-        raise ImportRefused(_("The file is not a valid .xlsx workbook."))
-    try:
-        with reader.archive.open(sheets[0]) as source:
-            yield from _SheetReader(reader.shared_strings, reader.wb).rows(source)
-    except DefusedXmlException as error:
-        raise ImportRefused(_("The workbook contains unsafe XML and is refused.")) from error
-    except expat.ExpatError as error:
-        raise ImportRefused(_("The file is not a valid .xlsx workbook.")) from error
+        raise _broken(error) from error
     finally:
-        reader.archive.close()
+        workbook.close()
+
+
+def _csv_encoding(data: bytes) -> str:
+    """UTF-8 (with or without a BOM), else GB18030 (Chinese Excel saves CSV as GBK): checked in
+    pieces, so that no second copy of the file is made to find out."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig",)
+    else:
+        candidates = ("utf-8", "gb18030")
+    view = memoryview(data)
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(view), 1 << 20):
+                decoder.decode(view[start : start + (1 << 20)])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportRefused(_("The CSV file is neither UTF-8 nor GBK text."))
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
-    if data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8) :].decode("utf-8", "strict")
+    encoding = _csv_encoding(data)
+    handle = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    try:
+        for number, values in enumerate(csv.reader(handle), start=1):
+            if number - 1 > MAX_ROWS:
+                raise _too_many_rows()
+            if len(values) > MAX_COLUMNS and any(value.strip() for value in values[MAX_COLUMNS:]):
+                raise _too_many_columns()
+            for value in values:
+                if len(value) > MAX_CELL_CHARS:
+                    raise _too_long_cell(_(" (row %(row)s)") % {"row": number})
+            yield number, tuple(value.strip() if value.strip() else None for value in values)
+    except ImportRefused:
+        raise
+    except (csv.Error, UnicodeError, ValueError) as error:
+        if "field larger than field limit" in str(error):
+            raise _too_long_cell() from error
+        raise ImportRefused(_("The CSV file cannot be read: %(reason)s.") % {"reason": error}) from error
+
+
+def _header_text(value) -> str:
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", "", CONTROL_CHARACTERS.sub("", text))
+
+
+def _known_headers() -> set[str]:
+    return {column.header for spec in SPECS.values() for column in spec.columns} | set(IGNORED_HEADERS)
+
+
+def read_table(data: bytes, filename: str, sheet: str | None = None) -> Table:
+    estimated = check_caps(data, filename, sheet)
+    sheet_name = ""
+    if _extension(filename) == ".csv":
+        rows = _csv_rows(data)
     else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            # Excel in Chinese saves CSV in GB18030 (GBK) unless told otherwise.
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError as error:
-                raise ImportRefused(_("The CSV file is neither UTF-8 nor GBK text.")) from error
-    for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
-        yield number, tuple(value.strip() if value.strip() else None for value in values)
-
-
-def read_table(data: bytes, filename: str) -> Table:
-    estimated = check_caps(data, filename)
-    rows = _csv_rows(data) if _extension(filename) == ".csv" else _xlsx_rows(data)
-    for _number, values in rows:
-        if any(_blank(value) is False for value in values):
-            headers = [str(value).strip() if value is not None else "" for value in values]
+        workbook = _Workbook(data, sheet)
+        sheet_name = workbook.sheet_name
+        # Only a stated dimension is a true count for the progress bar; otherwise rows are counted.
+        estimated = workbook.declared_rows or 0
+        rows = _xlsx_rows(workbook)
+    # The header row is the first of the first rows holding two or more known column headers:
+    # a title row above it ("2025年学习台账") is skipped. Otherwise the first non-empty row.
+    known = _known_headers()
+    looked: list[tuple[int, tuple]] = []
+    header_at = None
+    for number, values in rows:
+        if not any(not _blank(value) for value in values):
+            continue
+        looked.append((number, values))
+        if sum(1 for value in values if _header_text(value) in known) >= 2:
+            header_at = len(looked) - 1
             break
-    else:
-        raise ImportRefused(_("The file has no header row."))
-    return Table(headers=headers, source=_non_empty(rows), estimated_rows=estimated)
+        if len(looked) >= HEADER_SEARCH_ROWS:
+            break
+    if not looked:
+        raise ImportRefused(_("The file is empty: it has no header row and no data."))
+    if header_at is None:
+        header_at = 0
+    header_row, values = looked[header_at]
+    headers = [_header_text(value) for value in values]
+    source = itertools.chain(looked[header_at + 1 :], rows)
+    estimated = max(0, estimated - (header_row - 1))
+    return Table(
+        headers=headers,
+        source=_non_empty(source),
+        estimated_rows=estimated,
+        header_row=header_row,
+        sheet=sheet_name,
+    )
 
 
 def _non_empty(rows):
     for number, values in rows:
-        if number - 1 > MAX_ROWS:
-            raise ImportRefused(
-                _("The file has more than %(limit)s rows; at most %(limit)s rows can be imported at once.")
-                % {"limit": MAX_ROWS}
-            )
         if any(not _blank(value) for value in values):
             yield number, values
 
@@ -444,23 +876,47 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _normalised(value) -> str:
+    """Full-width digits, letters and punctuation (２０２５－１０－２５, １０：００) as ASCII."""
+    return unicodedata.normalize("NFKC", _text(value)).strip()
+
+
 def _strptime(text: str, pattern: str) -> datetime.datetime:
     # Cells hold calendar days and wall-clock times, not moments: no time zone applies.
     return datetime.datetime.strptime(text, pattern)  # noqa: DTZ007
 
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+# Dates an office records: from 2000 to the end of next year (1066, 1900, 9999 are typing slips).
+FIRST_YEAR = 2000
+# Serial numbers Excel may leave as the date of its epoch under a time (1899-12-30 / 1900-01-01).
+_EPOCH_DAYS = {datetime.date(1899, 12, 30), datetime.date(1899, 12, 31), datetime.date(1900, 1, 1)}
+
+
+def _in_range(day: datetime.date) -> datetime.date:
+    last = timezone.localdate().year + 1
+    if not FIRST_YEAR <= day.year <= last:
+        raise CellError(
+            _("Give a date between the years %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": last}
+        )
+    return day
 
 
 def parse_date(value) -> datetime.date:
     if isinstance(value, datetime.datetime):
-        return value.date()
+        return _in_range(value.date())
     if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        day = _date_from_text(value.strip())
+        return _in_range(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # 20250207 typed as a number: eight digits are unambiguous.
+        if float(value).is_integer() and 19000101 <= value <= 29991231:
+            day = _date_from_text(str(int(value)))
+            if day is not None:
+                return _in_range(day)
+    elif isinstance(value, str):
+        day = _date_from_text(unicodedata.normalize("NFKC", value).strip())
         if day is not None:
-            return day
+            return _in_range(day)
     raise CellError(_("“%(value)s” is not a date (write it as 2024-03-01).") % {"value": _text(value)})
 
 
@@ -473,12 +929,20 @@ def _date_from_text(text: str) -> datetime.date | None:
             return _strptime(text, pattern).date()
         except ValueError:
             continue
+    # A text date-time ("2025-02-07 09:00", "2025-02-07T09:00:00"): the day, if the rest is a time.
+    head, _sep, tail = text.replace("T", " ", 1).partition(" ")
+    if tail and _time_from_text(tail.strip()) is not None:
+        for pattern in DATE_FORMATS[:4]:
+            try:
+                return _strptime(head, pattern).date()
+            except ValueError:
+                continue
     return None
 
 
 @functools.lru_cache(maxsize=4096)
 def _time_from_text(text: str) -> datetime.time | None:
-    for pattern in ("%H:%M", "%H:%M:%S"):
+    for pattern in ("%H:%M", "%H:%M:%S", "%H时%M分", "%H点%M分", "%H时", "%H点"):
         try:
             return _strptime(text, pattern).time()
         except ValueError:
@@ -488,26 +952,50 @@ def _time_from_text(text: str) -> datetime.time | None:
 
 def parse_month(value) -> datetime.date:
     if isinstance(value, datetime.date):
-        return (value.date() if isinstance(value, datetime.datetime) else value).replace(day=1)
-    text = _text(value)
+        return _in_range((value.date() if isinstance(value, datetime.datetime) else value).replace(day=1))
+    text = _normalised(value)
     for pattern in ("%Y-%m", "%Y/%m", "%Y年%m月", "%Y%m", "%Y.%m"):
         try:
-            return _strptime(text, pattern).date()
+            return _in_range(_strptime(text, pattern).date())
         except ValueError:
             continue
     raise CellError(_("“%(value)s” is not a month (write it as 2024-03).") % {"value": text})
 
 
+def _not_a_time(value) -> CellError:
+    return CellError(
+        _("“%(value)s” is a date, not a time (write the time as 09:30).") % {"value": _text(value)}
+    )
+
+
 def parse_time(value) -> datetime.time:
     if isinstance(value, datetime.datetime):
+        # A date typed into a time column reads as midnight: refused, never stored as 00:00.
+        if value.time() == datetime.time(0) and value.date() not in _EPOCH_DAYS:
+            raise _not_a_time(value.date())
         return value.time()
     if isinstance(value, datetime.time):
         return value
-    text = _text(value).replace("：", ":")
+    if isinstance(value, datetime.date):
+        raise _not_a_time(value)
+    text = _normalised(value)
     time = _time_from_text(text)
+    if time is None:
+        head, _sep, tail = text.replace("T", " ", 1).partition(" ")
+        if tail and _date_from_text(head) is not None:
+            time = _time_from_text(tail.strip())
+        elif _date_from_text(text) is not None:
+            raise _not_a_time(text)
     if time is None:
         raise CellError(_("“%(value)s” is not a time (write it as 09:30).") % {"value": text})
     return time
+
+
+def parse_record_number(value) -> int:
+    text = _normalised(value).lstrip("#")
+    if not re.fullmatch(r"\d{1,12}", text) or int(text) == 0:
+        raise CellError(_("“%(value)s” is not a record number.") % {"value": _text(value)})
+    return int(text)
 
 
 def parse_points(value) -> int:
@@ -518,8 +1006,8 @@ def parse_points(value) -> int:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     else:
-        text = _text(value)
-        if not re.fullmatch(r"\d+", text):
+        text = _normalised(value)
+        if not re.fullmatch(r"\d{1,9}", text):
             raise CellError(_("“%(value)s” is not a whole number.") % {"value": text})
         number = int(text)
     if number < 0 or number > 100_000:
@@ -558,6 +1046,11 @@ class People:
         pk = self.by_username.get(text.lower())
         if pk is not None:
             return pk
+        if text not in self.by_name:
+            text = self._generous(text)
+            pk = self.by_username.get(text)
+            if pk is not None:
+                return pk
         if text in self.by_name:
             pk = self.by_name[text]
             if pk is None:
@@ -567,6 +1060,18 @@ class People:
                 )
             return pk
         raise CellError(_("No person called “%(name)s”.") % {"name": text})
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one People per import)
+    def _generous(self, text: str) -> str:
+        """Full-width letters as ASCII, and a two-character name padded with spaces (周　海, 周 海)
+        as the name, when that is exactly one person."""
+        text = unicodedata.normalize("NFKC", text).strip()
+        if text.lower() in self.by_username:
+            return text.lower()
+        compact = re.sub(r"\s+", "", text)
+        if compact != text and len(compact) == 2 and self.by_name.get(compact) is not None:
+            return compact
+        return text
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -616,20 +1121,43 @@ class Spec:
     def header_of(self) -> dict[str, str]:
         return {column.key: column.header for column in self.columns}
 
-    def header_index(self, headers: list[str], errors: list[RowError]) -> dict[str, int]:
+    def header_index(self, headers: list[str], errors: list[RowError], header_row: int = 1) -> dict[str, int]:
+        """Column positions by key. A header that is not the template's (nor an ignored column
+        such as 序号 or 备注) is refused, with the nearest template header suggested: a misspelt
+        optional column would otherwise be dropped without a word."""
         index = {}
         names = {column.header: column for column in self.columns}
+        missing = [column.header for column in self.columns if column.header not in headers]
         for position, header in enumerate(headers):
             column = names.get(header)
             if column is None:
+                if header and header not in IGNORED_HEADERS:
+                    errors.append(RowError(header_row, header, self._unknown_header(header, missing)))
                 continue
             if column.key in index:
-                errors.append(RowError(1, header, _("This column appears twice.")))
+                errors.append(RowError(header_row, header, _("This column appears twice.")))
             index[column.key] = position
         for column in self.columns:
             if column.required and column.key not in index:
-                errors.append(RowError(1, column.header, _("The required column is missing.")))
+                errors.append(RowError(header_row, column.header, _("The required column is missing.")))
         return index
+
+    def _unknown_header(self, header: str, missing: list[str]) -> str:
+        known = [column.header for column in self.columns]
+        # The template's columns the file lacks are the likelier meaning of a misspelt header.
+        close = _closest(header, missing) or _closest(header, known)
+        if close:
+            return _("“%(header)s” is not a column of the template; did you mean “%(suggestion)s”?") % {
+                "header": header,
+                "suggestion": close[0],
+            }
+        return _(
+            "“%(header)s” is not a column of the template (its columns are: %(columns)s; 序号 and 备注 are ignored)."
+        ) % {"header": header, "columns": "、".join(known)}
+
+    def notes(self, rows: list) -> list[str]:
+        """Remarks for the report about rows that are not wrong (none by default)."""
+        return []
 
     def template(self) -> bytes:
         headers = [column.header for column in self.columns]
@@ -639,8 +1167,23 @@ class Spec:
         return [column.example for column in self.columns]
 
 
+def _closest(header: str, candidates: list[str]) -> list[str]:
+    """The most similar candidate (difflib's ratio, at least 0.4); ties go to the template's order."""
+    best, best_score = [], 0.4
+    for candidate in candidates:
+        score = difflib.SequenceMatcher(None, header, candidate).ratio()
+        if score > best_score or (score == best_score and not best):
+            best, best_score = [candidate], score
+    return best
+
+
+def _cell_name(position: int, row: int) -> str:
+    return f"{get_column_letter(position + 1)}{row}"
+
+
 class _RowReader:
-    """Reads one row's cells by column key, recording each problem and going on."""
+    """Reads one row's cells by column key, recording each problem and going on. A cell holding
+    an Excel error value or a control character is refused once, naming the cell."""
 
     def __init__(self, spec: Spec, index: dict[str, int], number: int, values: tuple, errors: list[RowError]):
         self.spec = spec
@@ -650,6 +1193,31 @@ class _RowReader:
         self.errors = errors
         self.failed = False
         self.headers = spec.header_of
+        # One search over the row's texts; the cells are looked at one by one only on a hit.
+        joined = "\n".join([value for value in values if isinstance(value, str)])
+        if joined and ("#" in joined or CONTROL_CHARACTERS.search(joined)):
+            self._refuse_bad_cells()
+
+    def _refuse_bad_cells(self) -> None:
+        values = list(self.values)
+        for key, position in self.index.items():
+            value = values[position] if position < len(values) else None
+            if not isinstance(value, str):
+                continue
+            if value.__class__ is ExcelError or value.strip() in EXCEL_ERRORS:
+                message = _(
+                    "“%(value)s” in cell %(cell)s is an Excel error value, not data: correct the formula or the cell."
+                ) % {"value": value.strip(), "cell": _cell_name(position, self.number)}
+            elif CONTROL_CHARACTERS.search(value):
+                message = _(
+                    "Cell %(cell)s holds a control character (such as NUL or an escape code): remove it."
+                ) % {"cell": _cell_name(position, self.number)}
+            else:
+                continue
+            self.error(key, message)
+            values[position] = None
+            self.bad = getattr(self, "bad", set()) | {key}
+        self.values = tuple(values)
 
     def raw(self, key: str):
         position = self.index.get(key)
@@ -661,13 +1229,23 @@ class _RowReader:
         self.failed = True
         self.errors.append(RowError(self.number, self.headers[key], message))
 
-    def get(self, key: str, parse=None, *, required: bool = False):
+    def too_long(self, key: str, text: str, limit: int) -> bool:
+        if len(text) <= limit:
+            return False
+        self.error(
+            key,
+            _("At most %(limit)s characters; this cell has %(length)s.")
+            % {"limit": limit, "length": len(text)},
+        )
+        return True
+
+    def get(self, key: str, parse=None, *, required: bool = False, limit: int | None = None):
         # raw() and _blank() inlined: this runs for every cell of every row.
         position = self.index.get(key)
         values = self.values
         value = values[position] if position is not None and position < len(values) else None
         if value is None or (value.__class__ is str and not value.strip()):
-            if required:
+            if required and key not in getattr(self, "bad", ()):
                 self.error(key, _("This cell is required."))
             return None
         if value is UNCALCULATED:
@@ -677,7 +1255,10 @@ class _RowReader:
             )
             return None
         if parse is None:
-            return _text(value)
+            text = _text(value)
+            if limit is not None and self.too_long(key, text, limit):
+                return None
+            return text
         try:
             return parse(value)
         except CellError as problem:
@@ -705,11 +1286,21 @@ class SessionRow:
     tag_names: tuple[str, ...]
     material_ids: tuple[int, ...]
     attendance: tuple[tuple[int, str, str], ...]
+    # The record's number (编号) when the row names the record it corrects.
+    pk: int | None = None
+    # The column keys the file has (one set shared by every row): an update changes only what
+    # the file gives, so a file without 会议记录 or 出席人员 (the ledger export) leaves them as they are.
+    given: frozenset = frozenset()
 
     @property
     def key(self):
         return (self.kind, self.date, self.topic)
 
+
+# The lengths of the columns the text goes to: longer text is refused, never cut.
+TOPIC_LIMIT = StudySession._meta.get_field("topic").max_length
+PLACE_LIMIT = StudySession._meta.get_field("place").max_length
+REASON_LIMIT = Attendance._meta.get_field("absence_reason").max_length
 
 SESSION_SCALARS = (
     "first_agenda_venue",
@@ -721,6 +1312,23 @@ SESSION_SCALARS = (
     "recorder_id",
     "minutes",
 )
+# What an update compares: a row with a record number may correct the natural key too.
+COMPARED_FIELDS = ("kind", "date", "topic", *SESSION_SCALARS)
+# The column that gives each compared field.
+FIELD_COLUMNS = {
+    "kind": "kind",
+    "date": "date",
+    "topic": "topic",
+    "first_agenda_venue": "venue",
+    "start_time": "start_time",
+    "end_time": "end_time",
+    "place": "place",
+    "section_id": "section",
+    "host_id": "host",
+    "recorder_id": "recorder",
+    "minutes": "minutes",
+}
+ATTENDANCE_COLUMNS = frozenset({"present", "absent", "observers"})
 # What a new session's row gives, in this order (StudyRecordsSpec.write).
 SESSION_INSERT_FIELDS = (
     "kind",
@@ -758,12 +1366,15 @@ class StudyRecordsSpec(Spec):
         Column("absent", "缺席人员", False, "赵志强（公务出差）"),
         Column("observers", "列席人员", False, ""),
         Column("minutes", "会议记录", False, ""),
+        # The record's number, as the ledger export gives it: a row carrying it corrects that
+        # record, its date, kind and topic included; a row without it is matched on those three.
+        Column("record", "编号", False, ""),
     )
 
     def validate(
         self, table: Table, *, user, errors: list[RowError], progress: Progress | None
     ) -> list[SessionRow]:
-        index = self.header_index(table.headers, errors)
+        index = self.header_index(table.headers, errors, table.header_row)
         if errors:
             return []
         kinds = {**_choice_lookup(StudySession.Kind.choices), **KIND_ALIASES}
@@ -779,6 +1390,8 @@ class StudyRecordsSpec(Spec):
         for pk, title in StudyMaterial.objects.active().values_list("pk", "title"):
             materials[title] = None if title in materials else pk
         seen: dict[tuple, int] = {}
+        numbered: dict[int, int] = {}
+        given = frozenset(index)
         rows = []
         for count, (number, values) in enumerate(table.rows, start=1):
             reader = _RowReader(self, index, number, values, errors)
@@ -790,9 +1403,7 @@ class StudyRecordsSpec(Spec):
             elif kind == StudySession.Kind.READING_CLASS:
                 reader.error("kind", _("Reading classes are recorded on their own page, not imported."))
                 kind = None
-            topic = reader.get("topic", required=True) or ""
-            if len(topic) > 200:
-                reader.error("topic", _("At most 200 characters."))
+            topic = reader.get("topic", required=True, limit=TOPIC_LIMIT) or ""
             section_text = reader.get("section", required=True)
             section_id = sections.get(section_text) if section_text else None
             if section_text and section_id is None:
@@ -815,7 +1426,7 @@ class StudyRecordsSpec(Spec):
             end_time = reader.get("end_time", parse_time)
             if start_time and end_time and end_time <= start_time:
                 reader.error("end_time", _("The end time must be after the start time."))
-            place = reader.get("place") or ""
+            place = reader.get("place", limit=PLACE_LIMIT) or ""
             host_id = self._person(reader, people, "host")
             recorder_id = self._person(reader, people, "recorder")
             tag_names = tuple(dict.fromkeys(split_list(reader.raw("tags"))))
@@ -836,6 +1447,16 @@ class StudyRecordsSpec(Spec):
                     material_ids.append(materials[title])
             attendance = self._attendance(reader, people)
             minutes = reader.get("minutes") or ""
+            record = reader.get("record", parse_record_number)
+            if record is not None:
+                if record in numbered:
+                    reader.error(
+                        "record",
+                        _("Record %(number)s is already corrected by row %(row)s.")
+                        % {"number": record, "row": numbered[record]},
+                    )
+                else:
+                    numbered[record] = number
             if not reader.failed and date and kind:
                 key = (kind, date, topic)
                 if key in seen:
@@ -857,20 +1478,98 @@ class StudyRecordsSpec(Spec):
                         venue=venue,
                         start_time=start_time,
                         end_time=end_time,
-                        place=place[:100],
+                        place=place,
                         host_id=host_id,
                         recorder_id=recorder_id,
                         minutes=minutes,
                         tag_names=tag_names,
                         material_ids=tuple(dict.fromkeys(material_ids)),
                         attendance=attendance,
+                        pk=record,
+                        given=given,
                     )
                 )
             if progress and count % BATCH_SIZE == 0:
-                progress(count, 0)
+                progress(CHECKING, count, table.estimated_rows)
+        self._check_records(rows, user, errors)
         if user is not None:
-            self._check_may_change(rows, user, errors)
+            self._check_may_change([row for row in rows if row.pk is None], user, errors)
+        errors.sort(key=lambda error: error.row)
         return rows
+
+    def _check_records(self, rows: list[SessionRow], user, errors: list[RowError]) -> None:
+        """Rows carrying a record number: the record must exist and not be voided, the importer
+        must be allowed to change it, and its corrected date, kind and topic must not be those of
+        another record."""
+        numbered = [row for row in rows if row.pk is not None]
+        if not numbered:
+            return
+        active = StudySession.objects.active()
+        header = self.header_of["record"]
+        for batch in _batches(numbered):
+            sessions = active.select_related("section").in_bulk([row.pk for row in batch])
+            others = {
+                (kind, date, topic): pk
+                for pk, kind, date, topic in active.filter(
+                    date__in={row.date for row in batch}, topic__in={row.topic for row in batch}
+                ).values_list("pk", "kind", "date", "topic")
+            }
+            for row in batch:
+                session = sessions.get(row.pk)
+                if session is None:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            header,
+                            _("There is no study record numbered %(number)s (or it has been voided).")
+                            % {"number": row.pk},
+                        )
+                    )
+                elif user is not None and not policies.can(user, Action.CHANGE, session):
+                    errors.append(
+                        RowError(
+                            row.number,
+                            "",
+                            _("This study record belongs to %(section)s; you may not change it.")
+                            % {"section": session.section.name if session.section_id else "—"},
+                        )
+                    )
+                elif others.get(row.key, row.pk) != row.pk:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            header,
+                            _("Record %(other)s already has this kind, date and topic.")
+                            % {"other": others[row.key]},
+                        )
+                    )
+
+    def notes(self, rows: list[SessionRow]) -> list[str]:
+        """A row without a record number that makes a new record beside an existing one of the
+        same date, section and kind (only the topic differs) may have meant to correct it: the
+        report says so, naming the record's number."""
+        notes = []
+        active = StudySession.objects.active()
+        for batch in _batches([row for row in rows if row.pk is None]):
+            existing = set()
+            near: dict[tuple, tuple[int, str]] = {}
+            for pk, kind, date, section_id, topic in active.filter(
+                date__in={row.date for row in batch}
+            ).values_list("pk", "kind", "date", "section_id", "topic"):
+                existing.add((kind, date, topic))
+                near.setdefault((kind, date, section_id), (pk, topic))
+            for row in batch:
+                twin = near.get((row.kind, row.date, row.section_id))
+                if twin and row.key not in existing:
+                    notes.append(
+                        _(
+                            "Row %(row)s: a new record was made beside record %(number)s “%(topic)s” "
+                            "(same date, section and kind). If the row corrects it, add the column 编号 "
+                            "with %(number)s and import again."
+                        )
+                        % {"row": row.number, "number": twin[0], "topic": twin[1]}
+                    )
+        return notes
 
     def _check_may_change(self, rows: list[SessionRow], user, errors: list[RowError]) -> None:
         """A row whose natural key names a session already in the ledger updates that session:
@@ -937,12 +1636,10 @@ class StudyRecordsSpec(Spec):
             if not match or not match.group("reason").strip():
                 reader.error("absent", _("Write an absence as 姓名（原因）: “%(entry)s”.") % {"entry": entry})
                 continue
-            add(
-                "absent",
-                match.group("name").strip(),
-                Attendance.Status.ABSENT,
-                match.group("reason").strip()[:100],
-            )
+            reason = match.group("reason").strip()
+            if reader.too_long("absent", reason, REASON_LIMIT):
+                continue
+            add("absent", match.group("name").strip(), Attendance.Status.ABSENT, reason)
         for name in split_list(reader.raw("observers")):
             add("observers", name, Attendance.Status.OBSERVER)
         return tuple(lines.values())
@@ -962,13 +1659,13 @@ class StudyRecordsSpec(Spec):
             and StudySession.objects.active()
             .filter(date__gte=min(row.date for row in rows), date__lte=max(row.date for row in rows))
             .exists()
-        )
+        ) or any(row.pk is not None for row in rows)
         new_rows = []
         for batch in _batches(rows):
             existing = self._existing(batch) if known_period else {}
             changed = []
             for row in batch:
-                current = existing.get(row.key)
+                current = existing.get(("pk", row.pk) if row.pk is not None else row.key)
                 if current is None:
                     new_rows.append(row)
                 elif self._differs(current, row, tag_ids):
@@ -980,7 +1677,7 @@ class StudyRecordsSpec(Spec):
                 self._update(changed, tag_ids, user)
                 result.updated += len(changed)
             if progress and known_period:
-                progress(result.updated + result.unchanged, len(rows))
+                progress(WRITING, result.updated + result.unchanged, len(rows))
         done = result.updated + result.unchanged
         for batch in _batches(new_rows):
             pks = insert_rows(
@@ -1009,7 +1706,7 @@ class StudyRecordsSpec(Spec):
             result.created += len(batch)
             done += len(batch)
             if progress:
-                progress(done, len(rows))
+                progress(WRITING, done, len(rows))
 
     def _update(self, changed: list[tuple[dict, SessionRow]], tag_ids: dict[str, int], user) -> None:
         """Change only what differs, so that the audit trail shows what the corrected file
@@ -1032,8 +1729,12 @@ class StudyRecordsSpec(Spec):
                 (tag_through, current["tags"], {tag_ids[name] for name in row.tag_names}),
                 (material_through, current["materials"], set(row.material_ids)),
             ):
+                if ("tags" if through is tag_through else "materials") not in row.given:
+                    continue
                 stale_links.setdefault(through, []).extend(have[other] for other in have.keys() - want)
                 new_links.setdefault(through, []).extend((pk, other) for other in want - have.keys())
+            if row.given.isdisjoint(ATTENDANCE_COLUMNS):
+                continue
             have = current["attendance"]
             want = {person: (status, reason) for person, status, reason in row.attendance}
             for person, (line_pk, status, reason) in have.items():
@@ -1121,16 +1822,19 @@ class StudyRecordsSpec(Spec):
         Children come as {tag or material id: link id} and {person id: (line id, status, reason)}."""
         if not rows:
             return {}
-        wanted = {row.key for row in rows}
+        wanted = {row.key for row in rows if row.pk is None}
+        numbers = {row.pk for row in rows if row.pk is not None}
         found = {}
         query = StudySession.objects.active().filter(
-            date__in={row.date for row in rows}, topic__in={row.topic for row in rows}
+            Q(date__in={row.date for row in rows}, topic__in={row.topic for row in rows}) | Q(pk__in=numbers)
         )
         for values in query.order_by().values("pk", "kind", "date", "topic", *SESSION_SCALARS):
             key = (values["kind"], values["date"], values["topic"])
+            values.update(tags={}, materials={}, attendance={})
             if key in wanted:
-                values.update(tags={}, materials={}, attendance={})
                 found[key] = values
+            if values["pk"] in numbers:
+                found[("pk", values["pk"])] = values
         if not found:
             return found
         by_pk = {values["pk"]: values for values in found.values()}
@@ -1153,6 +1857,9 @@ class StudyRecordsSpec(Spec):
 
     def _changed_scalars(self, current: dict, row: SessionRow) -> tuple[str, ...]:
         wanted = (
+            row.kind,
+            row.date,
+            row.topic,
             row.venue,
             row.start_time,
             row.end_time,
@@ -1162,17 +1869,27 @@ class StudyRecordsSpec(Spec):
             row.recorder_id,
             row.minutes,
         )
+        given = row.given
         return tuple(
-            name for name, value in zip(SESSION_SCALARS, wanted, strict=True) if current[name] != value
+            name
+            for name, value in zip(COMPARED_FIELDS, wanted, strict=True)
+            if current[name] != value and FIELD_COLUMNS[name] in given
         )
 
     def _differs(self, current: dict, row: SessionRow, tag_ids: dict[str, int]) -> bool:
+        given = row.given
         return (
             bool(self._changed_scalars(current, row))
-            or current["tags"].keys() != {tag_ids[name] for name in row.tag_names}
-            or current["materials"].keys() != set(row.material_ids)
-            or {person: (status, reason) for person, (_line, status, reason) in current["attendance"].items()}
-            != {person: (status, reason) for person, status, reason in row.attendance}
+            or ("tags" in given and current["tags"].keys() != {tag_ids[name] for name in row.tag_names})
+            or ("materials" in given and current["materials"].keys() != set(row.material_ids))
+            or (
+                not given.isdisjoint(ATTENDANCE_COLUMNS)
+                and {
+                    person: (status, reason)
+                    for person, (_line, status, reason) in current["attendance"].items()
+                }
+                != {person: (status, reason) for person, status, reason in row.attendance}
+            )
         )
 
 
@@ -1207,9 +1924,11 @@ class PlatformPointsSpec(Spec):
     def validate(
         self, table: Table, *, user, errors: list[RowError], progress: Progress | None
     ) -> list[PointsRow]:
-        index = self.header_index(table.headers, errors)
+        index = self.header_index(table.headers, errors, table.header_row)
         if "date" not in index and "month" not in index and not errors:
-            errors.append(RowError(1, "日期", _("Give a 日期 (day) or a 月份 (month) column.")))
+            errors.append(
+                RowError(table.header_row, "日期", _("Give a 日期 (day) or a 月份 (month) column."))
+            )
         if errors:
             return []
         platforms = {}
@@ -1235,6 +1954,15 @@ class PlatformPointsSpec(Spec):
                     reader.error("person", str(problem))
             day = reader.get("date", parse_date)
             month = reader.get("month", parse_month)
+            if day and month:
+                # Both given: they must agree, or the month would be silently ignored.
+                if day.replace(day=1) != month:
+                    reader.error(
+                        "month",
+                        _("The month %(month)s does not agree with the date %(date)s; give one of them.")
+                        % {"month": month.strftime("%Y-%m"), "date": day.isoformat()},
+                    )
+                month = None
             if day is None and month is None and not reader.failed:
                 reader.error(
                     "date" if "date" in index else "month", _("Give the day or the month of the points.")
@@ -1255,7 +1983,7 @@ class PlatformPointsSpec(Spec):
                     seen[row.key] = number
                     rows.append(row)
             if progress and count % BATCH_SIZE == 0:
-                progress(count, 0)
+                progress(CHECKING, count, table.estimated_rows)
         return rows
 
     def write(self, rows: list[PointsRow], *, user, result: ImportResult, progress: Progress | None) -> None:
@@ -1293,12 +2021,12 @@ class PlatformPointsSpec(Spec):
             PointsEntry.objects.bulk_create(batch)
             result.created += len(batch)
             if progress:
-                progress(result.created + result.unchanged, len(rows))
+                progress(WRITING, result.created + result.unchanged, len(rows))
         for batch in _batches(changed):
             PointsEntry.objects.bulk_update(batch, ["points"])
             result.updated += len(batch)
             if progress:
-                progress(result.created + result.updated + result.unchanged, len(rows))
+                progress(WRITING, result.created + result.updated + result.unchanged, len(rows))
 
 
 SPECS: dict[str, Spec] = {
@@ -1332,9 +2060,11 @@ def import_table(
     source: str = "",
 ) -> ImportResult:
     """Validate every row of ``table``; write them only if none is wrong (and not ``dry_run``).
-    ``source`` (the file's name) is what the audit trail's summarising entries name."""
+    ``source`` (the file's name) is what the audit trail's summarising entries name. Never
+    raises for what a file holds: reading, decoding and database failures come back as errors,
+    with nothing written."""
     spec = SPECS[kind]
-    result = ImportResult()
+    result = ImportResult(header_row=table.header_row, sheet=table.sheet)
     # Every door (the page, the admin, the commands, the background job) comes through here.
     if user is not None and not may_import(user, kind):
         result.errors.append(RowError(0, "", _("You may not import this kind of file.")))
@@ -1344,14 +2074,44 @@ def import_table(
             rows = spec.validate(table, user=user, errors=result.errors, progress=progress)
         except ImportRefused as refused:
             result.errors.insert(0, RowError(0, "", str(refused)))
+            result.sheets = list(getattr(refused, "sheets", []))
             return result
         result.total_rows = table.rows_read
+        if not result.errors and not table.rows_read:
+            result.errors.append(
+                RowError(
+                    0,
+                    "",
+                    _("The file has no data rows below its header row (row %(row)s); nothing to import.")
+                    % {"row": table.header_row},
+                )
+            )
         if result.errors or dry_run:
             return result
+        result.notes.extend(spec.notes(rows))
+        if progress:
+            progress(WRITING, 0, len(rows))
         # One transaction; each batch of created rows leaves one summarising audit entry naming
         # the file and every row's id and natural key (README, "审计日志").
-        with transaction.atomic(), summarised_audit(source=source):
-            spec.write(rows, user=user, result=result, progress=progress)
+        try:
+            with transaction.atomic(), summarised_audit(source=source):
+                spec.write(rows, user=user, result=result, progress=progress)
+        except DatabaseError as error:
+            result.created = result.updated = result.unchanged = 0
+            result.notes.clear()
+            result.errors.append(
+                RowError(
+                    0,
+                    "",
+                    _("The database refused the data (%(reason)s); nothing was written.")
+                    % {
+                        "reason": str(error).strip().splitlines()[0][:200]
+                        if str(error).strip()
+                        else type(error).__name__
+                    },
+                )
+            )
+            return result
     result.written = True
     return result
 
@@ -1371,62 +2131,141 @@ def _without_cyclic_gc():
 
 
 def import_file(
-    kind: str, data: bytes, filename: str, *, user, dry_run: bool = False, progress: Progress | None = None
+    kind: str,
+    data: bytes,
+    filename: str,
+    *,
+    user,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> ImportResult:
-    """The whole pipeline for one uploaded file: caps, parsing, validation, writing."""
+    """The whole pipeline for one uploaded file: caps, parsing, validation, writing. ``sheet``
+    names the worksheet to read when the workbook has more than one."""
     if user is not None and not may_import(user, kind):
         return ImportResult(errors=[RowError(0, "", _("You may not import this kind of file."))])
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, sheet=sheet or None)
     except ImportRefused as refused:
-        return ImportResult(errors=[RowError(0, "", str(refused))])
+        return ImportResult(
+            errors=[RowError(0, "", str(refused))], sheets=list(getattr(refused, "sheets", []))
+        )
+    except Exception as error:  # a reader failure not foreseen: still the file's fault, never a 500
+        return ImportResult(errors=[RowError(0, "", str(_broken(error)))])
     name = PurePosixPath(filename or "").name
     return import_table(kind, table, user=user, dry_run=dry_run, progress=progress, source=name)
 
 
-def should_run_in_background(data: bytes, filename: str) -> bool:
-    """Large files go to the worker; call after :func:`check_caps` has accepted the file."""
-    return check_caps(data, filename) > INLINE_MAX_ROWS
+def should_run_in_background(data: bytes, filename: str, sheet: str | None = None) -> bool:
+    """Large files go to the worker. Raises ImportRefused for a file refused outright."""
+    return check_caps(data, filename, sheet or None) > INLINE_MAX_ROWS
+
+
+# Progress ----------------------------------------------------------------------------------------
+#
+# A background import publishes its progress where the page that polls it can see it at once,
+# never in the import's own transaction (whose writes nobody sees before the commit): in the
+# Django cache when the cache is shared between processes (Redis: CI and production), otherwise in
+# a file-based cache under var/ (the web server and the worker of `make run` share the disk, not a
+# local-memory cache; a second database connection would wait behind SQLite's write lock).
+
+CHECKING, WRITING = "checking", "writing"
+PROGRESS_TIMEOUT = 24 * 60 * 60
+
+
+def progress_store():
+    from django.core.cache import caches
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache | DummyCache):
+        return _file_progress_store()
+    return cache
+
+
+@functools.cache
+def _file_progress_store():
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    location = PurePosixPath(str(settings.VAR_DIR)) / "import-progress"
+    return FileBasedCache(str(location), {"TIMEOUT": PROGRESS_TIMEOUT})
+
+
+def _progress_key(job_id: int) -> str:
+    return f"study-import-progress:{job_id}"
+
+
+def publish_progress(job_id: int, phase: str, done: int, total: int) -> None:
+    progress_store().set(
+        _progress_key(job_id), {"phase": phase, "done": done, "total": total}, PROGRESS_TIMEOUT
+    )
+
+
+def job_progress(job: ImportJob) -> dict:
+    """What a job's page shows: the phase, rows done, the total if known (a stated dimension,
+    or after checking) and a percentage only then: checking is the first half, writing the
+    second."""
+    if job.is_finished:
+        return {"phase": "", "done": job.processed_rows, "total": job.total_rows, "percent": 100}
+    stored = progress_store().get(_progress_key(job.pk)) or {}
+    phase = stored.get("phase", "")
+    done = stored.get("done", 0)
+    total = stored.get("total", 0)
+    percent = None
+    if total:
+        share = min(100, done * 100 // total)
+        percent = share // 2 if phase == CHECKING else 50 + share // 2 if phase == WRITING else 0
+    return {"phase": phase, "done": done, "total": total, "percent": percent}
 
 
 # Background jobs ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def import_job_create(*, kind: str, uploaded_file, user) -> ImportJob:
+def import_job_create(*, kind: str, uploaded_file, user, sheet: str = "") -> ImportJob:
     job = ImportJob(kind=kind, original_name=PurePosixPath(uploaded_file.name).name[:255], created_by=user)
+    # The chosen sheet travels in the result until the job runs (it is then replaced).
+    job.result = {"sheet": sheet} if sheet else {}
     job.file.save(job.original_name, uploaded_file, save=False)
     job.save()
     return job
 
 
 def import_job_run(job_id: int) -> ImportJob:
-    """Run a waiting job (called by the Celery task). Progress is written as it goes."""
+    """Run a waiting job (called by the Celery task). Progress is published as it goes."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != ImportJob.Status.PENDING:
         return job
+    sheet = (job.result or {}).get("sheet") or None
     base = ImportJob._base_manager.filter(pk=job.pk)
-    # Progress ticks say nothing about the record: they bypass the audit trail on purpose.
+    # Status changes say nothing about the record: they bypass the audit trail on purpose.
     base.update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
-    with job.file.open("rb") as handle:
-        data = handle.read()
+    publish_progress(job.pk, CHECKING, 0, 0)
     try:
-        estimated = check_caps(data, job.original_name)
-    except ImportRefused:
-        estimated = 0
-    base.update(total_rows=estimated)
+        check_size(job.file.size)
+        with job.file.open("rb") as handle:
+            data = handle.read()
+    except ImportRefused as refused:
+        result = ImportResult(errors=[RowError(0, "", str(refused))])
+    except OSError:
+        result = ImportResult(errors=[RowError(0, "", _("The uploaded file could not be read."))])
+    else:
 
-    def progress(done: int, total: int) -> None:
-        base.update(processed_rows=done, **({"total_rows": total} if total else {}))
+        def progress(phase: str, done: int, total: int) -> None:
+            publish_progress(job.pk, phase, done, total)
 
-    result = import_file(job.kind, data, job.original_name, user=job.created_by, progress=progress)
+        result = import_file(
+            job.kind, data, job.original_name, user=job.created_by, progress=progress, sheet=sheet
+        )
     job.refresh_from_db()
     job.status = ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
     job.result = result.as_dict()
-    job.processed_rows = result.total_rows if result.ok else job.processed_rows
-    job.total_rows = result.total_rows or job.total_rows
+    job.processed_rows = result.total_rows
+    job.total_rows = result.total_rows
     job.finished_at = timezone.now()
     # The uploaded file is not evidence: it is dropped once imported (the rows are the record).
     job.file.delete(save=False)
     job.save()
+    progress_store().delete(_progress_key(job.pk))
     return job

@@ -103,8 +103,10 @@ def _session_export(request):
         request.GET, queryset=selectors.session_list(user=request.user), request=request
     )
     filterset.is_valid()
+    # 编号 first: a corrected export imported again corrects these very records (study/imports.py).
     rows = (
         [
+            session.pk,
             session.date,
             session.get_kind_display(),
             session.get_first_agenda_venue_display(),
@@ -120,6 +122,7 @@ def _session_export(request):
         for session in filterset.qs
     )
     headers = [
+        "编号",
         "日期",
         "类型",
         "第一议题会议",
@@ -559,37 +562,36 @@ def _import_kinds(user):
 
 def import_page(request):
     kinds = _import_kinds(request.user)
-    _require(bool(kinds), _("You may not import spreadsheets."))
+    _require(bool(kinds))
     form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
     result = None
+    # The sheet to read, chosen on this page when a workbook has more than one with data.
+    sheet = (request.POST.get("sheet") or "").strip()[:100] if request.method == "POST" else ""
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         uploaded = form.cleaned_data["file"]
-        data = uploaded.read()
         try:
-            background = imports.should_run_in_background(data, uploaded.name)
+            # The size is checked before the upload is read into memory.
+            imports.check_size(uploaded.size)
+            data = uploaded.read()
+            background = imports.should_run_in_background(data, uploaded.name, sheet)
         except imports.ImportRefused as refused:
-            result = imports.ImportResult(errors=[imports.RowError(0, "", str(refused))])
+            result = imports.ImportResult(
+                errors=[imports.RowError(0, "", str(refused))], sheets=list(getattr(refused, "sheets", []))
+            )
         else:
             if background:
                 uploaded.seek(0)
-                job = imports.import_job_create(kind=kind, uploaded_file=uploaded, user=request.user)
+                job = imports.import_job_create(
+                    kind=kind, uploaded_file=uploaded, user=request.user, sheet=sheet
+                )
                 transaction.on_commit(lambda: run_import_job.delay(job.pk))
                 return redirect(job)
-            result = imports.import_file(kind, data, uploaded.name, user=request.user)
+            result = imports.import_file(kind, data, uploaded.name, user=request.user, sheet=sheet)
             if result.ok:
-                messages.success(
-                    request,
-                    _(
-                        "Imported %(total)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged."
-                    )
-                    % {
-                        "total": result.total_rows,
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                    },
-                )
+                messages.success(request, _import_summary(result))
+                for note in result.notes:
+                    messages.info(request, note)
                 return redirect("study:import")
     return render(
         request,
@@ -598,11 +600,26 @@ def import_page(request):
             **NAV,
             "form": form,
             "result": result,
+            "sheet": sheet,
             "kinds": kinds,
             "jobs": selectors.recent_import_jobs(user=request.user),
             "crumbs": _crumbs((_("Spreadsheet import"), None)),
         },
     )
+
+
+def _import_summary(result) -> str:
+    summary = _("Imported %(total)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % {
+        "total": result.total_rows,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+    }
+    if result.header_row > 1:
+        summary += _(" The headers were read from row %(row)s; the title rows above were skipped.") % {
+            "row": result.header_row
+        }
+    return summary
 
 
 @require_GET
@@ -620,6 +637,7 @@ def import_job(request, pk):
     context = {
         **NAV,
         "job": job,
+        "progress": imports.job_progress(job),
         "result": imports.ImportResult.from_dict(job.result) if job.is_finished else None,
         "crumbs": _crumbs((_("Spreadsheet import"), reverse("study:import")), (str(job), None)),
     }
