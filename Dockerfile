@@ -20,6 +20,12 @@ RUN groupadd --system app \
 
 WORKDIR /app
 
+# pg_dump / pg_restore for `manage.py backup` and `restore` (Debian bookworm's client is 15, the
+# same major version as the postgres service).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
+
 # The same uv as the Makefile uses.
 RUN pip install "uv==0.13.9"
 
@@ -41,8 +47,8 @@ RUN SECRET_KEY=collectstatic-only-not-a-real-key \
     REDIS_URL=redis://localhost:6379/1 \
     python manage.py collectstatic --noinput \
  && chmod 0755 docker/entrypoint-web.sh \
- && mkdir -p /app/var/media \
- && chown app:app /app/var /app/var/media
+ && mkdir -p /app/var/media /backups \
+ && chown app:app /app/var /app/var/media /backups
 # /app/var is writable by app for the celery beat schedule (/app/var/celerybeat-schedule);
 # /app/var/media is the mount point of the private uploads volume (a new named volume copies
 # this directory's ownership, so uploads are writable by app). Never serve MEDIA_ROOT publicly.
