@@ -18,6 +18,7 @@ from ideology_office.accounts import roles
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import visible_to
+from ideology_office.common.privacy import phone_for
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import permissions as perms
@@ -252,9 +253,9 @@ def roster_export(request, year, month):
             timezone.localtime(shift.start),
             timezone.localtime(shift.end),
             shift.officer.get_full_name(),
-            shift.phone,
+            phone_for(shift.phone, request.user),
             shift.leader.get_full_name(),
-            shift.leader.phone,
+            phone_for(shift.leader.phone, request.user),
         )
         for shift in view.shifts
     ]
