@@ -43,7 +43,7 @@ from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_I
 
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common import policies
-from ideology_office.common.audit import summarised_audit
+from ideology_office.common.audit import audit_context, current_actor, current_batch, summarised_audit
 from ideology_office.common.bulk import insert_rows
 from ideology_office.common.policies import Action
 from ideology_office.common.spreadsheets import Sheet, workbook_bytes
@@ -1674,7 +1674,8 @@ class StudyRecordsSpec(Spec):
                     result.unchanged += 1
             if changed:
                 # Updated right away: only one batch of what the ledger holds is kept in memory.
-                self._update(changed, tag_ids, user)
+                with _naming_the_file(user):
+                    self._update(changed, tag_ids, user)
                 result.updated += len(changed)
             if progress and known_period:
                 progress(WRITING, result.updated + result.unchanged, len(rows))
@@ -2023,7 +2024,8 @@ class PlatformPointsSpec(Spec):
             if progress:
                 progress(WRITING, result.created + result.unchanged, len(rows))
         for batch in _batches(changed):
-            PointsEntry.objects.bulk_update(batch, ["points"])
+            with _naming_the_file(user):
+                PointsEntry.objects.bulk_update(batch, ["points"])
             result.updated += len(batch)
             if progress:
                 progress(WRITING, result.created + result.updated + result.unchanged, len(rows))
@@ -2114,6 +2116,27 @@ def import_table(
             return result
     result.written = True
     return result
+
+
+@contextlib.contextmanager
+def _naming_the_file(user):
+    """Around updates and deletions: their row-by-row audit entries name the file, their actor
+    label reading “zhang（导入“台账.xlsx”）” (created rows are named in their summarising entry)."""
+    actor = current_actor()
+    batch = current_batch()
+    source = batch.source if batch is not None else ""
+    if not source:
+        yield
+        return
+    label = (_("%(actor)s (import of “%(source)s”)") % {"actor": actor.label, "source": source})[:150]
+    if actor.user_id is None:
+        with audit_context(label=label, remote_addr=actor.remote_addr):
+            yield
+    elif user is not None and user.pk == actor.user_id:
+        with audit_context(user=user, label=label, remote_addr=actor.remote_addr):
+            yield
+    else:
+        yield
 
 
 @contextlib.contextmanager

@@ -498,3 +498,27 @@ def test_a_file_without_a_dimension_shows_rows_done_not_a_percentage(office, adm
     assert 'data-testid="job-rows-done"' in content and "1200" in content
     imports.publish_progress(job.pk, imports.WRITING, 50, 100)
     assert imports.job_progress(job)["percent"] == 75
+
+
+def test_update_audit_entries_name_the_file(office):
+    from ideology_office.common.audit import audit_context
+    from ideology_office.common.models import AuditEntry
+
+    section, people = office
+    session = SessionFactory(date=DAY, topic="原主题", kind="thematic_discussion", section=section)
+    headers = ["编号", "日期", "类型", "主题", "组织股室"]
+    data = xlsx_bytes(headers, [[session.pk, DAY, "专题研讨", "新主题", "综合股"]])
+    with audit_context(user=people["张三"]):
+        result = imports.import_file(STUDY, data, "更正.xlsx", user=people["张三"])
+    assert result.ok, result.errors
+    entry = AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE, object_pk=str(session.pk)).latest("pk")
+    assert entry.changes["topic"] == ["原主题", "新主题"]
+    assert "更正.xlsx" in entry.actor_label and entry.actor_id == people["张三"].pk
+
+
+def test_the_template_has_the_record_number_column(office):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(imports.SPECS[STUDY].template()))
+    headers = [cell.value for cell in next(workbook.active.iter_rows(max_row=1))]
+    assert headers[-1] == "编号"
