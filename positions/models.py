@@ -367,29 +367,35 @@ class SignOff(BaseModel):
     def is_review(self) -> bool:
         return self.step in self.REVIEW_STEPS
 
-    def payload(self) -> str:
-        """The row's fields as the chain hash covers them, in a fixed order and format."""
-        signed_at = self.signed_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return "|".join(
-            str(value)
-            for value in (
-                self.sequence,
-                self.item_id,
-                self.revision_id,
-                self.content_sha256,
-                self.review_round,
-                self.step,
-                self.decision,
-                self.opinion,
-                self.signer_id,
-                self.signer_name,
-                self.signer_title,
-                signed_at,
-            )
+    def payload_values(self) -> tuple:
+        """The row's fields as the chain hash covers them (``positions.chain.PAYLOAD_COLUMNS``)."""
+        return (
+            self.sequence,
+            self.item_id,
+            self.item.platform_id,
+            self.revision_id,
+            self.revision.title,
+            self.content_sha256,
+            self.review_round,
+            self.step,
+            self.decision,
+            self.opinion,
+            self.signer_id,
+            self.signer_name,
+            self.signer_title,
+            self.signed_at,
         )
 
+    def payload(self) -> str:
+        from .chain import payload
+
+        return payload(self.payload_values())
+
     def compute_chain_hash(self, previous_hash: str) -> str:
-        return hashlib.sha256(f"{previous_hash}\n{self.payload()}".encode()).hexdigest()
+        """HMAC-SHA256 under the chain key (never in the database) of the previous hash and the payload."""
+        from .chain import link_hash
+
+        return link_hash(previous_hash, self.payload_values())
 
 
 GENESIS_HASH = "0" * 64
@@ -448,6 +454,8 @@ class Publication(BaseModel):
     )
     url = models.URLField(_("URL"), blank=True)
     post_id = models.CharField(_("post id"), max_length=100, blank=True)
+    content_sha256 = models.CharField(_("SHA-256 of the published text"), max_length=64, blank=True)
+    seal = models.CharField(_("seal"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("publication")
@@ -456,6 +464,25 @@ class Publication(BaseModel):
 
     def __str__(self):
         return str(self.item)
+
+    def seal_values(self) -> tuple:
+        """The fields the seal binds (``positions.chain.PUBLICATION_COLUMNS``)."""
+        return (
+            self.item_id,
+            self.item.platform_id,
+            self.revision_id,
+            self.revision.title,
+            self.content_sha256,
+            self.published_by_id,
+            self.url,
+            self.post_id,
+            self.published_at,
+        )
+
+    def compute_seal(self) -> str:
+        from .chain import publication_seal
+
+        return publication_seal(self.seal_values())
 
 
 class PublicationAction(BaseModel):

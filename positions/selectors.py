@@ -13,12 +13,12 @@ from django.utils import timezone
 from ideology_office.common.filters import filter_void_state
 
 from .models import (
-    GENESIS_HASH,
     ContentItem,
     ContentRevision,
     KeyDate,
     PhysicalUpdate,
     Platform,
+    Publication,
     PublicityTask,
     SignOff,
     SignOffChainHead,
@@ -183,37 +183,154 @@ def review_ledger_rows(signoffs: QuerySet[SignOff]) -> Iterator[list]:
         yield [sequence, platform, title, steps.get(step, step), decisions.get(decision, decision), *rest]
 
 
+def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_size: int = 5000):
+    """The whole chain verified in one streamed pass (see ``positions.chain``): a Verification
+    whose problems name the first bad row first. ``anchors_dir``: also check the anchors there;
+    ``digest``: also check that an anchor with this digest (or its first characters) is there."""
+    from ideology_office.common import anchors
+
+    from .chain import CHAIN_NAME, PUBLICATION_COLUMNS, ROW_COLUMNS, item_problems, verify_rows
+
+    key = anchors.chain_key()
+    head = SignOffChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
+    items = list(
+        ContentItem.objects.values_list(
+            "pk",
+            "title",
+            "status",
+            "review_round",
+            "sensitivity",
+            "current_revision_id",
+            "approved_revision_id",
+            "current_revision__title",
+        ).order_by()
+    )
+    rounds = {row[0]: row[3] for row in items}
+    rows = SignOff.objects.order_by("sequence").values_list(*ROW_COLUMNS).iterator(chunk_size=chunk_size)
+    result = verify_rows(rows, head, key=key, rounds=rounds)
+    # Each signed revision's text still has the hash the sign-offs bind.
+    for pk, title, body, sha in (
+        ContentRevision.objects.filter(pk__in=SignOff.objects.values("revision_id"))
+        .values_list("pk", "title", "body", "sha256")
+        .order_by()
+        .iterator(chunk_size=chunk_size)
+    ):
+        if content_digest(title, body) != sha:
+            result.problems.append(f"内容条目的版本 #{pk} 的正文或标题被改动（与签批时的哈希不符）。")
+    bad_bindings = (
+        SignOff.objects.exclude(content_sha256=F("revision__sha256"))
+        .order_by("sequence")
+        .values_list("sequence")
+    )
+    for (sequence,) in bad_bindings[:20]:
+        result.problems.append(f"签批记录 #{sequence} 所签版本的哈希与版本记录不符：版本被替换。")
+    publications = {
+        row[0]: row
+        for row in Publication.objects.values_list(*PUBLICATION_COLUMNS, "seal")
+        .order_by()
+        .iterator(chunk_size=chunk_size)
+    }
+    result.problems.extend(item_problems(items, result.rounds, publications, key=key))
+    if anchors_dir is not None or digest:
+        taken, problems = anchors.read_anchors(CHAIN_NAME, anchors_dir)
+        result.problems.extend(problems)
+        if digest and not any(anchor.digest.startswith(digest.lower()) for anchor in taken):
+            result.problems.append(
+                f"锚点文件中没有摘要为 {digest} 的锚点（锚点被删除，或不是这个库的摘要）。"
+            )
+        taken = [
+            anchor for anchor in taken if not digest or anchor.digest.startswith(digest.lower())
+        ] or taken
+        wanted = {anchor.sequence for anchor in taken}
+        stored = dict(SignOff.objects.filter(sequence__in=wanted).values_list("sequence", "chain_hash"))
+        result.problems.extend(anchors.check_anchors(CHAIN_NAME, taken, stored.get))
+    return result
+
+
 def signoff_chain_problems() -> list[str]:
-    """Recompute the chain; every row changed, removed or out of place since it was written."""
+    """Every problem of the chain (empty when intact); see ``verify_signoff_chain``."""
+    return verify_signoff_chain().problems
+
+
+@dataclass(frozen=True)
+class ItemChainState:
+    ok: bool
+    checked_at: datetime.datetime
+    problems: tuple[str, ...] = ()
+
+
+def item_chain_state(item: ContentItem) -> ItemChainState:
+    """The item's own sign-offs and publication checked against the key and its state: one query."""
+    from ideology_office.common.anchors import chain_key
+
+    from .chain import ItemRound, item_problems, link_hash
+
+    key = chain_key()
+    rows = list(
+        ContentItem.objects.filter(pk=item.pk).values_list(
+            "signoffs__sequence",
+            "platform_id",
+            "signoffs__revision_id",
+            "signoffs__revision__title",
+            "signoffs__content_sha256",
+            "signoffs__review_round",
+            "signoffs__step",
+            "signoffs__decision",
+            "signoffs__opinion",
+            "signoffs__signer_id",
+            "signoffs__signer_name",
+            "signoffs__signer_title",
+            "signoffs__signed_at",
+            "signoffs__previous_hash",
+            "signoffs__chain_hash",
+            "signoffs__revision__body",
+            "signoffs__revision__sha256",
+            "current_revision__title",
+            "publication__revision_id",
+            "publication__revision__title",
+            "publication__content_sha256",
+            "publication__published_by_id",
+            "publication__url",
+            "publication__post_id",
+            "publication__published_at",
+            "publication__seal",
+        )
+    )
     problems = []
-    previous_hash = GENESIS_HASH
-    expected = 1
-    revisions = {row["pk"]: row for row in ContentRevision.objects.values("pk", "title", "body", "sha256")}
-    for row in SignOff.objects.order_by("sequence").iterator(chunk_size=1000):
-        while expected < row.sequence:
-            problems.append(f"签批记录 #{expected} 已被删除。")
-            expected += 1
-        if row.previous_hash != previous_hash:
-            problems.append(f"签批记录 #{row.sequence} 的前一记录哈希不符（其前的记录被改动或删除）。")
-        if row.compute_chain_hash(row.previous_hash) != row.chain_hash:
-            problems.append(f"签批记录 #{row.sequence} 的内容被改动。")
-        revision = revisions.get(row.revision_id)
-        if (
-            revision is None
-            or row.content_sha256 != revision["sha256"]
-            or content_digest(revision["title"], revision["body"]) != revision["sha256"]
-        ):
-            problems.append(f"签批记录 #{row.sequence} 所批准的稿件内容被改动。")
-        previous_hash = row.chain_hash
-        expected = row.sequence + 1
-    head = SignOffChainHead.objects.filter(pk=1).first()
-    if head is not None:
-        while expected <= head.last_sequence:
-            problems.append(f"签批记录 #{expected} 已被删除。")
-            expected += 1
-        if head.last_sequence == expected - 1 and head.last_hash != previous_hash and expected > 1:
-            problems.append(f"签批记录 #{head.last_sequence} 与链尾记录不符。")
-    return problems
+    state = ItemRound()
+    publication = None
+    current_title = None
+    for row in rows:
+        current_title = row[17]
+        if row[18] is not None:
+            publication = (item.pk, row[1], *row[18:25], row[25])
+        if row[0] is None:
+            continue
+        sequence = row[0]
+        values = (sequence, item.pk, *row[1:13])
+        if link_hash(row[13], values, key) != row[14]:
+            problems.append(f"签批记录 #{sequence} 的链哈希无效：该记录被伪造或改动。")
+        if row[4] != row[16] or content_digest(row[3], row[15]) != row[16]:
+            problems.append(f"签批记录 #{sequence} 所签版本的内容被改动。")
+        if row[5] == item.review_round:
+            if row[7] == "approve":
+                state.approved[row[6]] = (row[2], row[4])
+            else:
+                state.returned = True
+    items = [
+        (
+            item.pk,
+            item.title,
+            item.status,
+            item.review_round,
+            item.sensitivity,
+            item.current_revision_id,
+            item.approved_revision_id,
+            current_title,
+        )
+    ]
+    problems += item_problems(items, {item.pk: state}, {item.pk: publication} if publication else {}, key=key)
+    return ItemChainState(ok=not problems, checked_at=timezone.now(), problems=tuple(problems))
 
 
 # Physical positions and key dates -------------------------------------------------------------

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from ideology_office.common.services import attachment_add, evidence_file_validate
@@ -303,9 +304,45 @@ def content_item_assign_reviewers(
     return created
 
 
+ALREADY_SIGNED = gettext_lazy("This step has already been signed by someone else.")
+CHAIN_BROKEN = gettext_lazy("The sign-off chain is broken: ask an administrator to check it.")
+
+
+def _chain_broken() -> ValidationError:
+    return ValidationError(CHAIN_BROKEN, code="chain_broken")
+
+
+def _locked_head() -> SignOffChainHead:
+    """The chain head, locked; refused when the chain's tail does not match it (a row past the
+    head, the head's row gone or changed, or the head itself gone while rows remain): nobody signs
+    onto a chain that was tampered with, and the next row never collides with a forged one."""
+    from .chain import ROW_COLUMNS, link_hash
+
+    head = SignOffChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        if SignOff.objects.exists():
+            raise _chain_broken()
+        head, _created = SignOffChainHead.objects.select_for_update().get_or_create(pk=1)
+    tail = list(
+        SignOff.objects.filter(sequence__gte=head.last_sequence)
+        .order_by("sequence")
+        .values_list(*ROW_COLUMNS)[:2]
+    )
+    if head.last_sequence == 0:
+        if tail:
+            raise _chain_broken()
+        return head
+    if len(tail) != 1 or tail[0][0] != head.last_sequence:
+        raise _chain_broken()
+    row = tail[0]
+    if row[15] != head.last_hash or link_hash(row[14], row[:14]) != row[15]:
+        raise _chain_broken()
+    return head
+
+
 def _append_signoff(*, item, revision, step, decision, opinion, signer, at=None) -> SignOff:
     """Append one row to the chain under the lock of its head, so rows never fork."""
-    head, _created = SignOffChainHead.objects.select_for_update().get_or_create(pk=1)
+    head = _locked_head()
     signed_at = _moment(at)
     last = SignOff.objects.filter(sequence=head.last_sequence).values_list("signed_at", flat=True).first()
     if last is not None and signed_at < last:
@@ -329,12 +366,32 @@ def _append_signoff(*, item, revision, step, decision, opinion, signer, at=None)
         created_by=signer,
     )
     row.chain_hash = row.compute_chain_hash(row.previous_hash)
-    row.full_clean()
-    row.save()
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        if "sequence" in getattr(error, "error_dict", {}):
+            raise _chain_broken() from error
+        raise
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as error:
+        raise _chain_broken() from error
     head.last_sequence = row.sequence
     head.last_hash = row.chain_hash
     head.save()
     return row
+
+
+def _already_signed(user, item: ContentItem) -> bool:
+    """Whether a step this person was to sign is already signed in the item's current round: the
+    other reviewer of the step came first."""
+    signed = set(
+        item.signoffs.filter(
+            review_round=item.review_round, decision=SignOff.Decision.APPROVE, step__in=REVIEW_STEP_VALUES
+        ).values_list("step", flat=True)
+    )
+    return any(has_step_grant(user, item, step) for step in signed)
 
 
 @transaction.atomic
@@ -348,6 +405,9 @@ def content_item_sign(
     approved text they have not seen, and nothing is signed."""
     item = _lock(item)
     opinion = (opinion or "").strip()
+    if (item.status != Status.IN_REVIEW or not item.current_step) and item.status != Status.DRAFT:
+        if item.review_round and _already_signed(user, item):
+            raise ValidationError(ALREADY_SIGNED, code="already_signed")
     if item.status != Status.IN_REVIEW or not item.current_step:
         raise ValidationError(_("This item is not waiting for review."), code="bad_state")
     step = item.current_step
@@ -356,6 +416,8 @@ def content_item_sign(
             _("You wrote or edited this item: you cannot review or proofread it."), code="own_item"
         )
     if not has_step_grant(user, item, step):
+        if _already_signed(user, item):
+            raise ValidationError(ALREADY_SIGNED, code="already_signed")
         raise ValidationError(
             _("You are not a reviewer of the %(step)s of this item.") % {"step": Step(step).label},
             code="forbidden",
@@ -486,11 +548,13 @@ def content_item_publish(
         published_by=user,
         url=(url or "").strip(),
         post_id=(post_id or "").strip(),
+        content_sha256=item.approved_revision.sha256,
         created_by=user,
     )
     if item.final_approved_at and publication.published_at < item.final_approved_at:
         raise ValidationError({"published_at": _("An item cannot be published before its final review.")})
     publication.full_clean()
+    publication.seal = publication.compute_seal()
     publication.save()
     item.status = Status.PUBLISHED
     item.save(update_fields=["status", "updated_at"])

@@ -24,7 +24,6 @@ data is there. Values come from a seeded random generator: the same sizes give t
 from __future__ import annotations
 
 import datetime
-import hashlib
 import itertools
 import random
 import time
@@ -819,14 +818,17 @@ class _Chain:
 
     sequence: int
     last_hash: str
+    key: bytes = b""
 
-    def append(self, row: list) -> None:
+    def append(self, row: list, platform_id: int, title: str) -> None:
         """``row`` without sequence and hashes: item, revision, sha, round, step, decision, opinion,
-        signer, name, title, signed_at (UTC). Adds them in place."""
+        signer, name, title, signed_at (UTC); ``platform_id`` and ``title`` of the item and its
+        revision, which the keyed hash also binds (positions.chain). Adds them in place."""
+        from positions.chain import link_hash
+
         self.sequence += 1
-        signed = row[10].strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        payload = "|".join(map(str, (self.sequence, *row[:10], signed)))
-        chain_hash = hashlib.sha256(f"{self.last_hash}\n{payload}".encode()).hexdigest()
+        values = (self.sequence, row[0], platform_id, row[1], title, *row[2:11])
+        chain_hash = link_hash(self.last_hash, values, self.key)
         row[0:0] = [self.sequence]
         row.extend((self.last_hash, chain_hash))
         self.last_hash = chain_hash
@@ -876,7 +878,11 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
         specs.append((created.replace(microsecond=0), status, number))
     specs.sort(key=lambda spec: spec[0])
     head, _created = SignOffChainHead.objects.select_for_update().get_or_create(pk=1)
-    chain = _Chain(sequence=head.last_sequence, last_hash=head.last_hash)
+    from ideology_office.common.anchors import chain_key
+    from positions.chain import publication_seal
+
+    chain = _Chain(sequence=head.last_sequence, last_hash=head.last_hash, key=chain_key())
+    bound: dict[int, tuple[int, str]] = {}
     item_type = ContentType.objects.get_for_model(ContentItem)
     step_permissions = {
         step: Permission.objects.get(content_type=item_type, codename=f"sign_{step}").pk for step in STEPS
@@ -963,6 +969,7 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
             )
             sha = content_digest(title, body)
             revision_rows.append((revision_pk, item_pk, 1, title, body, sha, created, author))
+            bound[item_pk] = (platform["pk"], title)
             if status == "draft":
                 continue
             for index in range(signed_steps):
@@ -1004,16 +1011,34 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
             elif status == "published":
                 published_at = min(moments[-1] + datetime.timedelta(hours=rng.randint(1, 20)), now)
                 website = platform["kind"] == "website"
+                url = f"https://www.yunxi.example/site{platform['pk']}/{item_pk}.html" if website else ""
+                post_id = "" if website else f"wx{item_pk:08d}"
+                seal = publication_seal(
+                    (
+                        item_pk,
+                        platform["pk"],
+                        revision_pk,
+                        title,
+                        sha,
+                        platform["responsible"],
+                        url,
+                        post_id,
+                        published_at,
+                    ),
+                    chain.key,
+                )
                 publications.append(
                     (
                         item_pk,
                         revision_pk,
                         published_at,
                         platform["responsible"],
-                        f"https://www.yunxi.example/site{platform['pk']}/{item_pk}.html" if website else "",
-                        "" if website else f"wx{item_pk:08d}",
+                        url,
+                        post_id,
                         published_at,
                         platform["responsible"],
+                        sha,
+                        seal,
                     )
                 )
         _insert(
@@ -1022,7 +1047,7 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
             revision_rows,
         )
         for row in signoffs:
-            chain.append(row)
+            chain.append(row, *bound[row[0]])
             row.append(row[8])  # created_by: the signer
         _insert(
             SignOff,
@@ -1056,6 +1081,8 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
                 "post_id",
                 "created_at",
                 "created_by_id",
+                "content_sha256",
+                "seal",
             ),
             publications,
         )

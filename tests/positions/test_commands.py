@@ -36,7 +36,7 @@ def test_a_row_changed_with_raw_sql_is_named(chain, capsys):
             "UPDATE positions_signoff SET opinion = %s WHERE sequence = %s", ["篡改的意见", chain[2]]
         )
     assert "未通过" in _verify()
-    assert f"#{chain[2]} 的内容被改动" in capsys.readouterr().err
+    assert f"#{chain[2]} 的链哈希无效" in capsys.readouterr().err
 
 
 def test_a_changed_row_with_a_recomputed_hash_breaks_the_next_link(chain, capsys):
@@ -56,14 +56,14 @@ def test_a_row_deleted_with_raw_sql_is_named(chain, capsys):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM positions_signoff WHERE sequence = %s", [chain[4]])
     assert _verify()
-    assert f"#{chain[4]} 已被删除" in capsys.readouterr().err
+    assert f"#{chain[4]} 缺失" in capsys.readouterr().err
 
 
 def test_deleting_the_newest_row_is_detected(chain, capsys):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM positions_signoff WHERE sequence = %s", [chain[-1]])
     assert _verify()
-    assert f"#{chain[-1]} 已被删除" in capsys.readouterr().err
+    assert f"#{chain[-1]} 缺失" in capsys.readouterr().err
 
 
 def test_a_changed_approved_revision_is_detected(chain, capsys):
@@ -71,4 +71,4 @@ def test_a_changed_approved_revision_is_detected(chain, capsys):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE positions_contentrevision SET body = %s WHERE id = %s", ["篡改", revision_id])
     assert _verify()
-    assert "所批准的稿件内容被改动" in capsys.readouterr().err
+    assert "的正文或标题被改动" in capsys.readouterr().err

@@ -1,0 +1,203 @@
+"""The sign-off chain of the 三审三校 record: what each row's keyed hash covers, and its verification.
+
+Each sign-off's ``chain_hash`` is HMAC-SHA256 (key outside the database, see
+``ideology_office.common.anchors``) of the previous row's hash and the row's payload: its
+sequence, the item, the item's platform, the revision and its title, the SHA-256 of the revision's
+exact text, the round, step, decision, opinion, signer (id, name, title) and the time. Each
+publication carries a seal under the same key binding the item, platform, revision, text hash,
+time, publisher and address. Verification streams the rows once (``verify_chain``) and checks:
+
+* sequence numbers contiguous from 1 to the head; the head exists; no row past it;
+* each row's hash under the key (a forged, changed or renumbered row is named itself), and each
+  row's link to the one before;
+* each signed revision's text still has its hash; each item's title is its current revision's;
+* each approved or published item has the approvals of every required step on its approved
+  revision in its current round, and each publication its seal and that revision;
+* with anchors: every anchored row still has its anchored hash.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+from dataclasses import dataclass, field
+
+from ideology_office.common.anchors import GENESIS_HASH, chain_key
+
+CHAIN_NAME = "signoffs"
+
+# The columns verification reads, in the payload's order (then the stored hashes).
+PAYLOAD_COLUMNS = (
+    "sequence",
+    "item_id",
+    "item__platform_id",
+    "revision_id",
+    "revision__title",
+    "content_sha256",
+    "review_round",
+    "step",
+    "decision",
+    "opinion",
+    "signer_id",
+    "signer_name",
+    "signer_title",
+    "signed_at",
+)
+ROW_COLUMNS = (*PAYLOAD_COLUMNS, "previous_hash", "chain_hash")
+
+
+def moment(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def payload(values) -> str:
+    """``values`` in PAYLOAD_COLUMNS order, the time last."""
+    *head, signed_at = values
+    return "|".join((*map(str, head), moment(signed_at)))
+
+
+def link_hash(previous_hash: str, values, key: bytes | None = None) -> str:
+    return hmac.new(key or chain_key(), f"{previous_hash}\n{payload(values)}".encode(), "sha256").hexdigest()
+
+
+PUBLICATION_COLUMNS = (
+    "item_id",
+    "item__platform_id",
+    "revision_id",
+    "revision__title",
+    "content_sha256",
+    "published_by_id",
+    "url",
+    "post_id",
+    "published_at",
+)
+
+
+def publication_seal(values, key: bytes | None = None) -> str:
+    """``values`` in PUBLICATION_COLUMNS order."""
+    return link_hash("publication", values, key)
+
+
+def _label(sequence: int) -> str:
+    return f"签批记录 #{sequence}"
+
+
+@dataclass
+class ItemRound:
+    """What the chain says about an item's current round while streaming."""
+
+    approved: dict = field(default_factory=dict)  # step -> (revision_id, sha)
+    returned: bool = False
+
+
+@dataclass
+class Verification:
+    problems: list[str] = field(default_factory=list)
+    rows: int = 0
+    last_sequence: int = 0
+    last_hash: str = GENESIS_HASH
+    rounds: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_rows(rows, head: tuple[int, str] | None, *, key: bytes | None = None, rounds=None) -> Verification:
+    """Check a stream of ROW_COLUMNS tuples ordered by sequence against the head
+    ``(last_sequence, last_hash)`` (None: no head row). ``rounds`` ({item_id: review_round}),
+    when given, collects the approvals of each item's current round for ``item_problems``."""
+    key = key or chain_key()
+    result = Verification()
+    problems = result.problems
+    previous = GENESIS_HASH
+    expected = 1
+    new = hmac.new
+    collected = {} if rounds is not None else None
+    for row in rows:
+        sequence = row[0]
+        if sequence != expected:
+            if sequence > expected:
+                gap = f"#{expected}" if sequence == expected + 1 else f"#{expected}–#{sequence - 1}"
+                problems.append(f"签批记录 {gap} 缺失：记录被删除或序号被改动。")
+        text = "|".join((*map(str, row[:13]), moment(row[13])))
+        stored_previous, stored = row[14], row[15]
+        if not hmac.compare_digest(
+            new(key, f"{stored_previous}\n{text}".encode(), "sha256").hexdigest(), stored
+        ):
+            problems.append(f"{_label(sequence)} 的链哈希无效：该记录被伪造、改动或重新编号。")
+        elif stored_previous != previous:
+            problems.append(f"{_label(sequence)} 的前一记录哈希不符：其前的记录被改动、删除或插入。")
+        previous = stored
+        expected = sequence + 1
+        result.rows += 1
+        if collected is not None:
+            item_id, round_ = row[1], row[6]
+            if rounds.get(item_id) == round_:
+                state = collected.setdefault(item_id, ItemRound())
+                if row[8] == "approve":
+                    state.approved[row[7]] = (row[3], row[5])
+                else:
+                    state.returned = True
+    result.last_sequence, result.last_hash = expected - 1, previous
+    if head is None:
+        if result.rows:
+            problems.append("签批链头记录缺失：链尾无法确认（可能被截断）。")
+    else:
+        head_sequence, head_hash = head
+        if result.last_sequence > head_sequence:
+            problems.append(
+                f"{_label(head_sequence + 1)} 位于链头（#{head_sequence}）之后：不是经签批程序追加的记录。"
+            )
+        elif result.last_sequence < head_sequence:
+            gap = (
+                f"#{head_sequence}"
+                if head_sequence == result.last_sequence + 1
+                else f"#{result.last_sequence + 1}–#{head_sequence}"
+            )
+            problems.append(f"签批记录 {gap} 缺失：链尾被截断。")
+        elif head_hash != previous:
+            problems.append(f"链头与{_label(head_sequence)}不符：链头或链尾记录被改动。")
+    if collected is not None:
+        result.rounds = collected
+    return result
+
+
+APPROVED_STATES = ("approved", "published", "taken_down")
+
+
+def item_problems(items, rounds: dict, publications: dict, *, key: bytes | None = None) -> list[str]:
+    """Problems of each item's state against the chain. ``items``: tuples (id, title, status,
+    review_round, sensitivity, current_revision_id, approved_revision_id, current revision's title);
+    ``rounds``: {item_id: ItemRound}; ``publications``: {item_id: PUBLICATION_COLUMNS + (seal,)}."""
+    from positions.models import ContentItem, Step
+
+    key = key or chain_key()
+    problems = []
+    steps = [str(Step.FIRST), str(Step.SECOND), str(Step.FINAL)]
+    for item_id, title, status, _round, sensitivity, current_id, approved_id, current_title in items:
+        name = f"内容条目 #{item_id}"
+        if current_title is not None and title != current_title:
+            problems.append(f"{name} 的标题与其当前版本不符：标题被改动。")
+        publication = publications.get(item_id)
+        if status in APPROVED_STATES:
+            required = steps + ([str(Step.LEADER)] if sensitivity == ContentItem.Sensitivity.HIGH else [])
+            state = rounds.get(item_id) or ItemRound()
+            if approved_id is None or approved_id != current_id:
+                problems.append(f"{name} 的批准版本不是当前版本：版本被替换。")
+            missing = [step for step in required if step not in state.approved]
+            if missing or state.returned:
+                problems.append(f"{name} 的状态为已批准或已发布，但签批链中本轮签批不全。")
+            elif any(revision != approved_id for revision, _sha in state.approved.values()):
+                problems.append(f"{name} 的批准版本不是签批链中签署的版本。")
+        if publication is not None:
+            *values, seal = publication
+            if status not in ("published", "taken_down"):
+                problems.append(f"{name} 有发布记录，但状态不是已发布。")
+            if not hmac.compare_digest(publication_seal(values, key), seal or ""):
+                problems.append(f"{name} 的发布记录与其封印不符：发布记录被改动。")
+            elif values[2] != approved_id:
+                problems.append(f"{name} 发布的不是签批链中批准的版本。")
+        elif status in ("published", "taken_down"):
+            problems.append(f"{name} 的状态为已发布，但没有发布记录。")
+    return problems
