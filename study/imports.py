@@ -1155,10 +1155,6 @@ class Spec:
             "“%(header)s” is not a column of the template (its columns are: %(columns)s; 序号 and 备注 are ignored)."
         ) % {"header": header, "columns": "、".join(known)}
 
-    def notes(self, rows: list) -> list[str]:
-        """Remarks for the report about rows that are not wrong (none by default)."""
-        return []
-
     def template(self) -> bytes:
         headers = [column.header for column in self.columns]
         return workbook_bytes([Sheet(title=str(self.title), headers=headers, rows=[self.example_row()])])
@@ -1544,13 +1540,13 @@ class StudyRecordsSpec(Spec):
                         )
                     )
 
-    def notes(self, rows: list[SessionRow]) -> list[str]:
-        """A row without a record number that makes a new record beside an existing one of the
-        same date, section and kind (only the topic differs) may have meant to correct it: the
-        report says so, naming the record's number."""
+    def notes(self, new_rows: list[SessionRow]) -> list[str]:
+        """A row that makes a new record beside an existing one of the same date, section and
+        kind (only the topic differs) may have meant to correct it: the report says so, naming
+        the record's number. Asked of the new rows only, before they are written."""
         notes = []
         active = StudySession.objects.active()
-        for batch in _batches([row for row in rows if row.pk is None]):
+        for batch in _batches(new_rows):
             existing = set()
             near: dict[tuple, tuple[int, str]] = {}
             for pk, kind, date, section_id, topic in active.filter(
@@ -1679,6 +1675,8 @@ class StudyRecordsSpec(Spec):
                 result.updated += len(changed)
             if progress and known_period:
                 progress(WRITING, result.updated + result.unchanged, len(rows))
+        if known_period and new_rows:
+            result.notes.extend(self.notes(new_rows))
         done = result.updated + result.unchanged
         for batch in _batches(new_rows):
             pks = insert_rows(
@@ -2090,7 +2088,6 @@ def import_table(
             )
         if result.errors or dry_run:
             return result
-        result.notes.extend(spec.notes(rows))
         if progress:
             progress(WRITING, 0, len(rows))
         # One transaction; each batch of created rows leaves one summarising audit entry naming
