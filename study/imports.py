@@ -889,11 +889,15 @@ def _strptime(text: str, pattern: str) -> datetime.datetime:
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 # Dates an office records: from 2000 to the end of next year (1066, 1900, 9999 are typing slips).
 FIRST_YEAR = 2000
+# Years before this one are in range whatever the day (the clock is then not asked per row).
+_SAFE_LAST_YEAR = datetime.datetime.now(datetime.UTC).year
 # Serial numbers Excel may leave as the date of its epoch under a time (1899-12-30 / 1900-01-01).
 _EPOCH_DAYS = {datetime.date(1899, 12, 30), datetime.date(1899, 12, 31), datetime.date(1900, 1, 1)}
 
 
 def _in_range(day: datetime.date) -> datetime.date:
+    if FIRST_YEAR < day.year < _SAFE_LAST_YEAR:
+        return day  # surely in range: asks no clock (this runs for every date of every row)
     last = timezone.localdate().year + 1
     if not FIRST_YEAR <= day.year <= last:
         raise CellError(
