@@ -522,3 +522,14 @@ def test_the_template_has_the_record_number_column(office):
     workbook = load_workbook(io.BytesIO(imports.SPECS[STUDY].template()))
     headers = [cell.value for cell in next(workbook.active.iter_rows(max_row=1))]
     assert headers[-1] == "编号"
+
+
+def test_a_background_job_reads_the_chosen_sheet(office, admin_person):
+    data = workbook(("一月", [STUDY_HEADERS, row(主题="一月")]), ("二月", [STUDY_HEADERS, row(主题="二月")]))
+    job = imports.import_job_create(
+        kind=STUDY, uploaded_file=SimpleUploadedFile("two.xlsx", data), user=admin_person, sheet="二月"
+    )
+    job = imports.import_job_run(job.pk)
+    assert job.status == ImportJob.Status.SUCCEEDED, job.result
+    assert list(StudySession.objects.values_list("topic", flat=True)) == ["二月"]
+    assert imports.job_progress(job)["percent"] == 100
