@@ -434,18 +434,38 @@ def _on_unknown(channel: str) -> str:
     return "hold" if policy == "hold" else "retry"
 
 
+def _begin_attempt(item: OutboxItem, channel: str, *, worker: str, duplicate: bool) -> Delivery | None:
+    """Log the send as "attempting" and commit, if this process still holds the claim (checked
+    under the row's lock, so the watchdog either takes the reminder before, and nothing is sent,
+    or after, and sees the attempt). The claim is renewed: a long batch is not taken from a live
+    process. None: the claim was lost."""
+    with transaction.atomic():
+        # The update locks the row until the commit, like select_for_update, in one statement.
+        still_held = OutboxItem.objects.filter(
+            pk=item.pk, status=OutboxStatus.SENDING, claimed_by=worker
+        ).update(claimed_at=timezone.now())
+        if not still_held:
+            return None
+        return Delivery.objects.create(
+            item=item,
+            channel=channel,
+            status=DeliveryStatus.ATTEMPTING,
+            attempt=item.attempts,
+            key=item.message_id if channel == Channel.EMAIL else item.channel_key(channel),
+            possible_duplicate=duplicate,
+            worker=worker[:100],
+        )
+
+
+LOST_CLAIM = "lost-claim"
+
+
 def _send_channel(item: OutboxItem, channel: str, *, worker: str, duplicate: bool, connection) -> str | None:
     """One send of one channel: the log row is committed as "attempting" before the network call
-    and updated with the outcome after it. Returns an error text, or None when done."""
-    row = Delivery.objects.create(
-        item=item,
-        channel=channel,
-        status=DeliveryStatus.ATTEMPTING,
-        attempt=item.attempts,
-        key=item.message_id if channel == Channel.EMAIL else item.channel_key(channel),
-        possible_duplicate=duplicate,
-        worker=worker[:100],
-    )
+    and updated with the outcome after it. Returns an error text, LOST_CLAIM, or None when done."""
+    row = _begin_attempt(item, channel, worker=worker, duplicate=duplicate)
+    if row is None:
+        return LOST_CLAIM
     error = None
     try:
         status, detail = channel_senders.SENDERS[channel](item, connection=connection, duplicate=duplicate)
@@ -482,13 +502,18 @@ def reminder_deliver(item_id: int, *, worker: str, connection=None) -> str:
     before its network call."""
     item = OutboxItem.objects.select_related("recipient").get(pk=item_id)
     if item.status != OutboxStatus.SENDING or item.claimed_by != worker:
-        return "lost-claim"
+        return LOST_CLAIM
     # This process holds the claim and has sent nothing yet: a row still "attempting" belongs to an
     # earlier claim whose process stopped (or lost the claim to the watchdog while it hung).
-    _mark_unknown(item.deliveries.all())
     outcomes = defaultdict(set)
-    for channel, status in item.deliveries.values_list("channel", "status"):
+    stale = []
+    for pk, channel, status in item.deliveries.values_list("pk", "channel", "status"):
+        if status == DeliveryStatus.ATTEMPTING:
+            stale.append(pk)
+            status = DeliveryStatus.UNKNOWN
         outcomes[channel].add(status)
+    if stale:
+        _mark_unknown(Delivery.objects.filter(pk__in=stale))
     errors, held = [], []
     for channel in parse_channels(item.channels):
         if channel == Channel.INBOX or outcomes[channel] & {DeliveryStatus.SENT, DeliveryStatus.SKIPPED}:
@@ -498,25 +523,26 @@ def reminder_deliver(item_id: int, *, worker: str, connection=None) -> str:
             held.append(channel)
             continue
         error = _send_channel(item, channel, worker=worker, duplicate=duplicate, connection=connection)
+        if error == LOST_CLAIM:
+            return LOST_CLAIM
         if error:
             errors.append(error)
     now = timezone.now()
     with transaction.atomic():
         locked = OutboxItem.objects.select_for_update().get(pk=item.pk)
         if locked.status != OutboxStatus.SENDING or locked.claimed_by != worker:
-            return "lost-claim"
-        _message, created = InboxMessage.objects.get_or_create(
-            item=locked,
-            defaults={
-                "recipient_id": locked.recipient_id,
-                "title": locked.title,
-                "body": locked.body,
-                "url": locked.url,
-                "urgent": locked.urgent,
-                "created_at": now,
-            },
-        )
-        if created:
+            return LOST_CLAIM
+        # Under the row's lock: no other transaction can write this reminder's inbox message.
+        if not InboxMessage.objects.filter(item=locked).exists():
+            InboxMessage.objects.create(
+                item=locked,
+                recipient_id=locked.recipient_id,
+                title=locked.title,
+                body=locked.body,
+                url=locked.url,
+                urgent=locked.urgent,
+                created_at=now,
+            )
             Delivery.objects.create(
                 item=locked,
                 channel=Channel.INBOX,
@@ -598,15 +624,26 @@ def reminders_reclaim_stuck(*, now: datetime.datetime | None = None) -> int:
     the next attempt sends them again marked possible duplicate, or holds them (per channel)."""
     now = now or timezone.now()
     limit = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
-    stuck = OutboxItem.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=limit)
-    _mark_unknown(Delivery.objects.filter(item__in=stuck))
     note = _("The worker sending it stopped; sent again.")
-    given_up = stuck.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
-        status=OutboxStatus.FAILED, claimed_at=None, claimed_by="", last_error=note
-    )
-    back = stuck.update(
-        status=OutboxStatus.RETRY, claimed_at=None, claimed_by="", next_attempt_at=now, last_error=note
-    )
+    with transaction.atomic():
+        # Locked: a live sender logs its attempt under the same lock (see _begin_attempt), so an
+        # attempt is either logged before (and marked unknown here) or not made at all.
+        stuck_ids = list(
+            OutboxItem.objects.select_for_update()
+            .filter(status=OutboxStatus.SENDING, claimed_at__lt=limit)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not stuck_ids:
+            return 0
+        _mark_unknown(Delivery.objects.filter(item_id__in=stuck_ids))
+        stuck = OutboxItem.objects.filter(pk__in=stuck_ids)
+        given_up = stuck.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+            status=OutboxStatus.FAILED, claimed_at=None, claimed_by="", last_error=note
+        )
+        back = stuck.filter(status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.RETRY, claimed_at=None, claimed_by="", next_attempt_at=now, last_error=note
+        )
     return given_up + back
 
 

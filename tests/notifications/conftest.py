@@ -102,3 +102,23 @@ def dossier_rule(db):
 
 def local(year, month, day, hour=0, minute=0):
     return timezone.make_aware(datetime.datetime(year, month, day, hour, minute))  # noqa: DTZ001 - made aware here
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory):
+    """A Redis of this test's own (free port, temporary directory), always stopped afterwards, and
+    resumed first if the test froze it. The shared Redis on 6379 is never touched."""
+    import shutil
+
+    from tests.conftest import service_unavailable
+
+    from .processes import RedisServer
+
+    if shutil.which("redis-server") is None:
+        service_unavailable("redis-server binary for the reliability tests")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
