@@ -212,3 +212,35 @@ def test_a_connection_lost_after_the_message_was_written_is_an_unknown_outcome(
 )
 def test_which_failures_leave_the_outcome_unknown(error, unknown):
     assert channels.outcome_unknown(error) is unknown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queuing_a_send_gives_up_within_a_second_on_a_broker_that_accepts_and_never_answers(caplog):
+    """A frozen Redis looks like this: the kernel accepts the connection, nothing ever answers."""
+    import socket
+    import time
+
+    from django.db import transaction
+
+    from ideology_office.celery import app
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    previous = app.conf.broker_url, app.conf.broker_write_url
+    app.conf.broker_url = app.conf.broker_write_url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    app._pool = None
+    try:
+        started = time.monotonic()
+        with transaction.atomic():
+            services.request_sending()
+            queued_at = time.monotonic()
+        elapsed = time.monotonic() - started
+    finally:
+        app.conf.broker_url, app.conf.broker_write_url = previous
+        app._pool = None
+        silent.close()
+    # Nothing is sent to the broker inside the transaction; after the commit, at most ~1 s.
+    assert queued_at - started < 0.1
+    assert elapsed < services.BROKER_TOTAL_TIMEOUT + 0.5
+    assert "broker unavailable" in caplog.text
