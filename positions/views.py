@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.common.anchors import latest_anchor
 from ideology_office.common.filters import filter_void_state, void_state
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
@@ -22,6 +23,7 @@ from ideology_office.common.query_params import pk_param, year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import selectors, services
+from .chain import CHAIN_NAME
 from .filters import ContentItemFilter
 from .forms import (
     AssignReviewersForm,
@@ -211,6 +213,7 @@ def item_detail(request, pk):
         "approval_problems": services.approval_problems(item)
         if item.status == ContentItem.Status.APPROVED
         else [],
+        "chain": selectors.item_chain_state(item),
         "crumbs": _crumbs((_("Content items"), reverse("positions:item_list")), (item.title, None)),
     }
     return render(request, "positions/contentitem_detail.html", context)
@@ -301,7 +304,27 @@ def _review_form_context(request, pk):
         "item": item,
         "signoffs": list(item.signoffs.all()),
         "publication": selectors.publication_for(item),
+        "chain": selectors.item_chain_state(item),
+        "anchor": latest_anchor(CHAIN_NAME),
     }
+
+
+def chain_footer(chain_ok: bool, checked_at, anchor) -> list[str]:
+    """The lines printed under a review form or ledger: the verification and the newest anchor."""
+    checked = timezone.localtime(checked_at).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        _("Sign-off chain verified · %(time)s") % {"time": checked}
+        if chain_ok
+        else _("Sign-off chain broken")
+    ]
+    if anchor:
+        lines.append(
+            _("Chain anchor digest: %(digest)s (taken %(time)s, #%(sequence)s)")
+            % {"digest": anchor.digest, "time": anchor.taken_at, "sequence": anchor.sequence}
+        )
+    else:
+        lines.append(_("No anchor of the chain has been taken yet."))
+    return lines
 
 
 @require_GET
@@ -365,6 +388,7 @@ def item_review_form_docx(request, pk):
         for cell, value in zip(cells, values, strict=True):
             cell.text = str(value)
     publication = context["publication"]
+    footer = chain_footer(context["chain"].ok, context["chain"].checked_at, context["anchor"])
     if publication:
         document.add_heading(_("Publication"), level=2)
         document.add_paragraph(
@@ -376,6 +400,10 @@ def item_review_form_docx(request, pk):
                 f"{action.get_kind_display()} {timezone.localtime(action.acted_at):%Y-%m-%d %H:%M} "
                 f"{action.acted_by.get_full_name()}：{action.reason}"
             )
+    for problem in context["chain"].problems:
+        footer.insert(1, problem)
+    for line in footer:
+        document.add_paragraph(line)
     buffer = BytesIO()
     document.save(buffer)
     response = HttpResponse(
@@ -401,7 +429,10 @@ def ledger_export(request):
             status=400 if request.GET else 200,
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    rows = selectors.review_ledger_rows(selectors.review_ledger(start=start, end=end))
+    rows = list(selectors.review_ledger_rows(selectors.review_ledger(start=start, end=end)))
+    verification = selectors.verify_signoff_chain()
+    footer = chain_footer(verification.ok, timezone.now(), latest_anchor(CHAIN_NAME))
+    rows += [[]] + [[line] for line in (*footer[:1], *verification.problems[:20], *footer[1:])]
     sheet = Sheet(
         title=_("Review ledger"),
         headers=[

@@ -17,6 +17,19 @@ def chain(db):
     return list(SignOff.objects.order_by("sequence").values_list("sequence", flat=True))
 
 
+@pytest.fixture(autouse=True)
+def _past_the_triggers():
+    """Raw SQL as a database superuser would: past PostgreSQL's append-only triggers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    else:
+        yield
+
+
 def _verify():
     try:
         call_command("verify_signoffs")
