@@ -71,6 +71,7 @@ def users_by_role(admin_person, leader, section_head, staff, inspector):
 # The data migrations whose rows the product needs to work (each is idempotent: get_or_create).
 DATA_MIGRATIONS = [
     ("ideology_office.accounts.migrations.0002_create_role_groups", "create_role_groups"),
+    ("ideology_office.accounts.migrations.0005_administrator_role_groups", "create_administrator_groups"),
     ("sentiment.migrations.0002_default_time_limits_and_risk_matrix", "create_defaults"),
     ("inspections.migrations.0002_default_finding_categories", "create_categories"),
     ("ideology_office.notifications.migrations.0002_default_rules", "add_rules"),

@@ -1,5 +1,12 @@
 """The admin of people, sections and role groups.
 
+**三员分立.** Person fields (name, section, post, active) are kept by the 系统管理员 (and the
+business-side 管理员); roles and staff status only by the 安全管理员, who also resets passwords
+(the person must change it at the next sign-in), unlocks locked accounts and clears a lost second
+factor; nobody changes their own roles, and only the 安全管理员 touches an administrator's
+account. A set of roles holding two administrator roles is refused by the form and, whatever the
+path, by ``services`` before it is written.
+
 **No escalation through the admin.** The 管理员 role runs the admin, but holding it is not holding
 everything: only a superuser grants or removes ``is_superuser`` or ``is_staff``, changes a person's
 own model permissions (``user_permissions``) or a role group's permissions, and edits a superuser's
@@ -11,17 +18,23 @@ django-guardian registers no admin pages of its own; should anything register it
 permission models, :func:`_read_only_for_non_superusers` keeps those pages read-only too.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrgUnit, User
+from . import roles
+from .models import OrgUnit, SecurityEvent, User
+from .signin import record_event
 
 # What only a superuser may change on a person: these are the powers themselves.
-PRIVILEGED_USER_FIELDS = ("is_superuser", "is_staff", "user_permissions")
+PRIVILEGED_USER_FIELDS = ("is_superuser", "user_permissions")
+# What only the 安全管理员 (or a superuser) changes: roles and the admin's door.
+ROLE_FIELDS = ("groups", "is_staff")
+# What the 系统管理员 and 管理员 keep; the 安全管理员 reads them.
+PERSON_FIELDS = ("username", "real_name", "section", "title", "phone", "email", "is_active")
 
 
 def _is_referenced(obj) -> bool:
@@ -68,6 +81,16 @@ class _NoEscalationFormMixin:
         return cleaned_data
 
 
+class _RoleSeparationFormMixin:
+    """Two administrator roles on one account are refused with the reason (三员分立)."""
+
+    def clean_groups(self):
+        groups = self.cleaned_data.get("groups")
+        if groups is not None:
+            roles.check_role_separation(group.name for group in groups)
+        return groups
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "real_name", "section", "title", "phone", "is_active", "is_staff")
@@ -91,21 +114,68 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    actions = ["unlock_accounts", "clear_second_factor"]
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            readonly += [name for name in PRIVILEGED_USER_FIELDS if name not in readonly]
+        readonly = [*super().get_readonly_fields(request, obj), "password_changed_at"]
+        user = request.user
+        if user.is_superuser:
+            return readonly
+        readonly += [name for name in PRIVILEGED_USER_FIELDS if name not in readonly]
+        if not roles.may_assign_roles(user) or (obj is not None and obj.pk == user.pk):
+            readonly += [name for name in ROLE_FIELDS if name not in readonly]
+        if not roles.may_manage_accounts(user):
+            readonly += [name for name in (*PERSON_FIELDS, "must_change_password") if name not in readonly]
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (
+            *fieldsets[:2],
+            (
+                _("Roles and permissions"),
+                {
+                    "fields": (
+                        "is_active",
+                        "groups",
+                        "is_staff",
+                        "is_superuser",
+                        "user_permissions",
+                        "must_change_password",
+                    )
+                },
+            ),
+            (_("Important dates"), {"fields": ("last_login", "date_joined", "password_changed_at")}),
+        )
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
+        form = type(form.__name__, (_RoleSeparationFormMixin, form), {})
         if request.user.is_superuser:
             return form
         return type(form.__name__, (_NoEscalationFormMixin, form), {})
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not roles.may_reset_passwords(request.user):
+            actions.pop("unlock_accounts", None)
+            actions.pop("clear_second_factor", None)
+        return actions
+
     def has_change_permission(self, request, obj=None):
+        user = request.user
         # A superuser's account (its password and roles included) is a superuser's to change.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if obj is not None and obj.is_superuser and not user.is_superuser:
+            return False
+        # An administrator's account is the 安全管理员's (and a superuser's) to change.
+        if (
+            obj is not None
+            and obj.pk != user.pk
+            and roles.administrator_roles(obj)
+            and not (user.is_superuser or roles.is_security_admin(user))
+        ):
             return False
         return super().has_change_permission(request, obj)
 
@@ -114,20 +184,101 @@ class UserAdmin(DjangoUserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        if not request.user.is_superuser:
+        user = request.user
+        if not user.is_superuser:
             original = User.objects.filter(pk=obj.pk).first() if change else None
             if original is not None and original.is_superuser:
                 raise PermissionDenied
             was_superuser = original.is_superuser if original is not None else False
             was_staff = original.is_staff if original is not None else False
-            if obj.is_superuser != was_superuser or obj.is_staff != was_staff:
+            if obj.is_superuser != was_superuser:
                 raise PermissionDenied
+            if obj.is_staff != was_staff and (
+                not roles.may_assign_roles(user) or (original is not None and original.pk == user.pk)
+            ):
+                raise PermissionDenied
+        if not change:
+            # A new account signs in first with the password given here, then sets its own.
+            obj.must_change_password = True
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        if not request.user.is_superuser and "user_permissions" in form.cleaned_data:
+        user = request.user
+        if not user.is_superuser and "user_permissions" in form.cleaned_data:
+            raise PermissionDenied
+        if (
+            "groups" in form.cleaned_data
+            and change
+            and not user.is_superuser
+            and (not roles.may_assign_roles(user) or form.instance.pk == user.pk)
+        ):
             raise PermissionDenied
         super().save_related(request, form, formsets, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Only the 安全管理员 resets a password (not their own here); the person must change it at
+        the next sign-in, and the reset is recorded."""
+        person = self.get_object(request, id)
+        if person is not None and (
+            not roles.may_reset_passwords(request.user) or person.pk == request.user.pk
+        ):
+            raise PermissionDenied
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and person is not None:
+            User.objects.filter(pk=person.pk).update(must_change_password=True)
+            record_event(SecurityEvent.Kind.PASSWORD_RESET, request, user=person, actor=request.user)
+        return response
+
+    @admin.action(description=_("Unlock the selected accounts"))
+    def unlock_accounts(self, request, queryset):
+        from .services import unlock
+
+        if not roles.may_reset_passwords(request.user):
+            raise PermissionDenied
+        for person in queryset:
+            unlock(person, by=request.user, request=request)
+        self.message_user(request, _("Unlocked: %(names)s.") % {"names": "、".join(map(str, queryset))})
+
+    @admin.action(description=_("Clear the second factor of the selected accounts"))
+    def clear_second_factor(self, request, queryset):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        if not roles.may_reset_passwords(request.user):
+            raise PermissionDenied
+        TOTPDevice.objects.filter(user__in=queryset).delete()
+        for person in queryset:
+            record_event(SecurityEvent.Kind.OTP_RESET, request, user=person, actor=request.user)
+        self.message_user(
+            request,
+            _("The second factor was cleared; they enrol a new one at their next sign-in."),
+            messages.SUCCESS,
+        )
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Sign-in events, read by the 审计管理员 only."""
+
+    list_display = ("timestamp", "kind", "username", "actor_label", "remote_addr", "user_agent")
+    list_filter = ("kind", "timestamp")
+    search_fields = ("username", "actor_label", "remote_addr")
+    date_hierarchy = "timestamp"
+    readonly_fields = [field.name for field in SecurityEvent._meta.fields]
+
+    def has_module_permission(self, request):
+        return roles.may_read_audit(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_read_audit(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _read_only_for_non_superusers(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:

@@ -9,6 +9,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and organisation")
 
     def ready(self):
+        from . import (
+            services,  # noqa: F401  (三员分立 on every change of roles)
+            signin,  # noqa: F401  (sign-in, sign-out, failure and lockout events)
+        )
         from .roles import sync_role_permissions
 
         # Permissions exist only after every app migrated, so roles get theirs on post_migrate.

@@ -7,7 +7,7 @@ import secrets
 from django.contrib.auth.models import Group
 
 from .models import OrgUnit, User
-from .roles import Role
+from .roles import ADMINISTRATOR_ROLES, Role
 
 OFFICE = ("yunxi-office", "云溪县委办公室", "县委办")
 SECTIONS = [
@@ -60,6 +60,13 @@ PEOPLE = [
     ("guoxiang", "郭翔", "secretariat", "科员", [Role.STAFF]),
 ]
 
+# 三员分立: the three administrators, kept out of PEOPLE (they study and record nothing).
+ADMINISTRATORS = [
+    ("sysadmin", "系统管理员", None, "系统管理员", [Role.SYSTEM_ADMIN]),
+    ("secadmin", "安全管理员", None, "安全管理员", [Role.SECURITY_ADMIN]),
+    ("auditadmin", "审计管理员", None, "审计管理员", [Role.AUDIT_ADMIN]),
+]
+
 
 def seed(*, password: str | None, log) -> list[tuple[str, str, str, str]]:
     """Create what is missing and touch nothing that exists. Returns the logins created
@@ -79,11 +86,12 @@ def seed(*, password: str | None, log) -> list[tuple[str, str, str, str]]:
         )
 
     groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
+    everyone = PEOPLE + ADMINISTRATORS
     existing = set(
-        User.objects.filter(username__in=[row[0] for row in PEOPLE]).values_list("username", flat=True)
+        User.objects.filter(username__in=[row[0] for row in everyone]).values_list("username", flat=True)
     )
     created = []
-    for number, (username, real_name, section_code, title, roles) in enumerate(PEOPLE, start=1):
+    for number, (username, real_name, section_code, title, roles) in enumerate(everyone, start=1):
         if username in existing:
             continue
         user = User(
@@ -93,7 +101,7 @@ def seed(*, password: str | None, log) -> list[tuple[str, str, str, str]]:
             title=title,
             phone=f"1390000{number:04d}",
             email=f"{username}@yunxi.example",
-            is_staff=Role.ADMIN in roles,
+            is_staff=Role.ADMIN in roles or bool(ADMINISTRATOR_ROLES & set(roles)),
         )
         login_password = password or secrets.token_urlsafe(9)
         user.set_password(login_password)
@@ -101,6 +109,7 @@ def seed(*, password: str | None, log) -> list[tuple[str, str, str, str]]:
         user.groups.add(*(groups[role] for role in roles))
         created.append((username, login_password, real_name, "、".join(roles)))
     log(
-        f"组织与人员：{len(SECTIONS)} 个股室、{len(COUNTY_UNITS)} 个县直单位、{len(PEOPLE)} 人（新建 {len(created)} 人）"
+        f"组织与人员：{len(SECTIONS)} 个股室、{len(COUNTY_UNITS)} 个县直单位、{len(PEOPLE)} 人和三名管理员"
+        f"（新建 {len(created)} 人）"
     )
     return created

@@ -1,6 +1,11 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.management.base import CommandError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.audit import AuditedModel, AuditedQuerySet
@@ -60,7 +65,15 @@ class UserQuerySet(AuditedQuerySet):
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
-    pass
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # 三员分立: production has no all-powerful account; only development settings allow one.
+        if not getattr(settings, "ALLOW_SUPERUSER", False):
+            # Said to the operator at the console, in Chinese whatever the language of the command.
+            raise CommandError(
+                "本系统实行三员分立，不能创建超级用户。请运行“python manage.py bootstrap_admins”"
+                "创建系统管理员、安全管理员和审计管理员三个账号。"
+            )
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser, AuditedModel):
@@ -77,6 +90,13 @@ class User(AbstractUser, AuditedModel):
     )
     title = models.CharField(_("post"), max_length=50, blank=True, help_text=_("Post, e.g. 副主任, 科员."))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Sign-in policy (accounts/signin.py): the password's age and a change forced at next sign-in.
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True, editable=False)
+    must_change_password = models.BooleanField(
+        _("must change password at next sign-in"),
+        default=False,
+        help_text=_("Set for new accounts and after a password reset."),
+    )
 
     objects = UserManager()
 
@@ -94,6 +114,24 @@ class User(AbstractUser, AuditedModel):
     def get_short_name(self):
         return self.real_name or self.username
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    def save(self, *args, **kwargs):
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed and self.has_usable_password():
+            PasswordHistory.objects.create(user=self, password=self.password)
+
+    def password_expired(self) -> bool:
+        """Older than PASSWORD_MAX_AGE_DAYS (0: never expires)."""
+        days = getattr(settings, "PASSWORD_MAX_AGE_DAYS", 0)
+        if not days or not self.has_usable_password():
+            return False
+        changed = self.password_changed_at or self.date_joined
+        return timezone.now() - changed > timedelta(days=days)
+
     def has_role(self, role: Role) -> bool:
         return role in self.role_names
 
@@ -110,3 +148,66 @@ class User(AbstractUser, AuditedModel):
                     names |= {Role.ADMIN.value}
             self._role_names = frozenset(names)
         return self._role_names
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a person's earlier passwords, so that none of the last few is used again.
+    Not audited: a hash is a secret too."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(_("password"), max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("earlier password")
+        verbose_name_plural = _("earlier passwords")
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class SecurityEvent(AuditedModel):
+    """One sign-in, sign-out, failed sign-in, lockout, unlock, password change or reset, or second
+    factor enrolment, with the address and the browser. Each is also an entry of the audit trail."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("signed in")
+        LOGOUT = "logout", _("signed out")
+        LOGIN_FAILED = "login_failed", _("failed sign-in")
+        LOCKED_OUT = "locked_out", _("locked out")
+        UNLOCKED = "unlocked", _("unlocked")
+        IDLE_TIMEOUT = "idle_timeout", _("signed out after inactivity")
+        PASSWORD_CHANGED = "password_changed", _("changed own password")
+        PASSWORD_RESET = "password_reset", _("password reset")
+        OTP_ENROLLED = "otp_enrolled", _("second factor enrolled")
+        OTP_VERIFIED = "otp_verified", _("second factor verified")
+        OTP_FAILED = "otp_failed", _("wrong second factor code")
+        OTP_RESET = "otp_reset", _("second factor cleared")
+        AUDIT_EXPORTED = "audit_exported", _("audit trail exported")
+
+    timestamp = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    username = models.CharField(_("user name (as entered)"), max_length=150, blank=True)
+    actor_label = models.CharField(_("done by"), max_length=150, blank=True)
+    remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in event")
+        verbose_name_plural = _("sign-in events")
+        ordering = ["-timestamp", "-pk"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.username} {self.get_kind_display()}"

@@ -1,4 +1,7 @@
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
@@ -19,3 +22,73 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             "Your password must have at least %(min_length)d characters.",
             self.min_length,
         ) % {"min_length": self.min_length}
+
+
+class CharacterClassesValidator:
+    """At least ``min_classes`` of the four classes: lower-case letters, upper-case letters, digits
+    and other characters."""
+
+    def __init__(self, min_classes=3):
+        self.min_classes = min_classes
+
+    @staticmethod
+    def classes(password: str) -> int:
+        return sum(
+            (
+                any(c.islower() for c in password),
+                any(c.isupper() for c in password),
+                any(c.isdigit() for c in password),
+                any(not c.isalnum() for c in password),
+            )
+        )
+
+    def validate(self, password, user=None):
+        if self.classes(password) < self.min_classes:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self):
+        return _(
+            "Your password must mix at least %(count)d of: lower-case letters, upper-case letters, "
+            "digits and other characters."
+        ) % {"count": self.min_classes}
+
+
+class UsernameNotContainedValidator:
+    """The password does not contain the user name (in any case)."""
+
+    def validate(self, password, user=None):
+        username = (getattr(user, "username", "") or "").lower()
+        if username and username in password.lower():
+            raise ValidationError(
+                _("The password must not contain the user name."), code="password_contains_username"
+            )
+
+    def get_help_text(self):
+        return _("Your password must not contain your user name.")
+
+
+class PasswordHistoryValidator:
+    """None of the person's last ``count`` passwords (the current one included)."""
+
+    def __init__(self, count=5):
+        self.count = count
+
+    def validate(self, password, user=None):
+        if user is None or user.pk is None:
+            return
+        from .models import PasswordHistory, User
+
+        earlier = list(
+            PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.count]
+        )
+        stored = User._base_manager.filter(pk=user.pk).values_list("password", flat=True).first()
+        if stored:
+            earlier.append(stored)
+        if any(check_password(password, encoded) for encoded in earlier if encoded):
+            raise ValidationError(
+                _("The password must differ from your last %(count)d passwords.") % {"count": self.count},
+                code="password_reused",
+            )
+
+    def get_help_text(self):
+        return _("Your password must differ from your last %(count)d passwords.") % {"count": self.count}

@@ -1,7 +1,20 @@
 """The one vocabulary for "who is this person in the office". Every role question in the product
 goes through the functions below; no work area reads groups or ``is_superuser`` itself.
 
-Roles are Django groups (created by migration 0002); a person may hold several.
+Roles are Django groups (created by migrations 0002 and 0005); a person may hold several.
+
+**Three administrators (三员分立, GB/T 22239-2019 level 3).** The security functions belong to
+three administrator roles, of which no account holds more than one (:func:`check_role_separation`,
+enforced on every change of a person's roles):
+
+* 系统管理员 runs accounts, organisation units, configuration, reminder rules and report templates;
+* 安全管理员 assigns roles, resets passwords (the person must change it at the next sign-in) and
+  unlocks locked accounts;
+* 审计管理员 reads and exports the audit trail, and nothing else.
+
+None of them opens a work area: they are not business roles. 管理员 stays the business-side
+administrator of the work areas (their records, configuration rows and the admin pages of them)
+and reaches none of the security functions; nor do 办公室领导, 股室负责人, 工作人员 and 督查人员.
 
 **Superusers.** A superuser counts as holding the 管理员 role, and nothing more: it reaches what an
 administrator reaches (every work area's records, the admin), but it is no bypass of the rules that
@@ -23,6 +36,15 @@ class Role(models.TextChoices):
     SECTION_HEAD = "股室负责人", "股室负责人"
     STAFF = "工作人员", "工作人员"
     INSPECTOR = "督查人员", "督查人员"
+    # 三员: the administrators of the system itself (no business role).
+    SYSTEM_ADMIN = "系统管理员", "系统管理员"
+    SECURITY_ADMIN = "安全管理员", "安全管理员"
+    AUDIT_ADMIN = "审计管理员", "审计管理员"
+
+
+# The three administrators: no account holds two of them.
+ADMINISTRATOR_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+BUSINESS_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.SECTION_HEAD, Role.STAFF, Role.INSPECTOR})
 
 
 # Roles that see every section's records (office-wide oversight).
@@ -42,8 +64,9 @@ def has_role(user, *roles: str) -> bool:
 
 
 def has_any_role(user) -> bool:
-    """A person with no role sees the dashboard and a hint to ask an administrator, nothing else."""
-    return bool(role_names(user))
+    """A person with no business role sees the dashboard and a hint to ask an administrator,
+    nothing else. The three administrators hold no business role: they open no work area."""
+    return bool(role_names(user) & BUSINESS_ROLES)
 
 
 def is_admin(user) -> bool:
@@ -83,9 +106,70 @@ def headed_section_ids(user) -> frozenset[int]:
     return frozenset()
 
 
+def is_system_admin(user) -> bool:
+    return has_role(user, Role.SYSTEM_ADMIN)
+
+
+def is_security_admin(user) -> bool:
+    return has_role(user, Role.SECURITY_ADMIN)
+
+
+def is_audit_admin(user) -> bool:
+    return has_role(user, Role.AUDIT_ADMIN)
+
+
+def administrator_roles(user) -> frozenset[str]:
+    """Which of the three administrator roles the person holds (at most one)."""
+    return role_names(user) & ADMINISTRATOR_ROLES
+
+
 def may_use_admin(user) -> bool:
-    """The Django admin is for administrators (``is_staff`` as well as the role)."""
-    return bool(is_admin(user) and user.is_staff)
+    """The Django admin is for administrators (``is_staff`` as well as the role): the business-side
+    管理员 and the three administrators, each seeing only its own pages there."""
+    return bool((is_admin(user) or administrator_roles(user)) and user.is_staff)
+
+
+def may_read_audit(user) -> bool:
+    """Only the 审计管理员 reads and exports the audit trail (a superuser neither)."""
+    return is_audit_admin(user)
+
+
+def may_assign_roles(user) -> bool:
+    """Roles and staff status are given by the 安全管理员 (and a development superuser)."""
+    return is_security_admin(user) or bool(role_names(user) and user.is_superuser)
+
+
+def may_reset_passwords(user) -> bool:
+    """Passwords are reset, and locked accounts unlocked, by the 安全管理员 (and a development
+    superuser)."""
+    return may_assign_roles(user)
+
+
+def may_manage_accounts(user) -> bool:
+    """Accounts and organisation units are kept by the 系统管理员 and the business-side 管理员."""
+    return is_system_admin(user) or is_admin(user)
+
+
+def check_role_separation(names: Iterable[str]) -> None:
+    """Refuse a set of roles holding two of the three administrators (三员分立)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    held = sorted(set(names) & ADMINISTRATOR_ROLES)
+    if len(held) > 1:
+        raise ValidationError(
+            _("No account may hold two administrator roles (%(roles)s): the three are kept apart.")
+            % {"roles": "、".join(held)},
+            code="administrator_roles_combined",
+        )
+
+
+def second_factor_required(user) -> bool:
+    """Whether the person must sign in with a second factor (settings.OTP_REQUIRED_ROLES)."""
+    from django.conf import settings
+
+    required = set(getattr(settings, "OTP_REQUIRED_ROLES", ()))
+    return bool(required and role_names(user) & required)
 
 
 # "Which sections does this leader lead" is answered from the dual-duty assignments, which live in
@@ -125,6 +209,28 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
     Role.SECTION_HEAD: [],
     Role.STAFF: [],
     Role.INSPECTOR: [],
+    # 三员分立: each administrator's pages in the admin.
+    Role.SYSTEM_ADMIN: [
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_user",
+        "accounts.add_orgunit",
+        "accounts.change_orgunit",
+        "accounts.view_orgunit",
+        "accounts.delete_orgunit",
+        "notifications.*",
+        "reports.*",
+        "auth.view_group",
+    ],
+    Role.SECURITY_ADMIN: [
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.view_orgunit",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.view_accesslog",
+    ],
+    Role.AUDIT_ADMIN: ["common.view_auditentry", "accounts.view_securityevent"],
 }
 
 

@@ -17,6 +17,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ideology_office.accounts import roles
+
 from . import policies, voiding
 from .models import Attachment, AuditEntry
 
@@ -214,6 +216,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
     show_full_result_count = False
 
+    def has_module_permission(self, request):
+        # 三员分立: only the 审计管理员 reads the trail (accounts.roles).
+        return roles.may_read_audit(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_read_audit(request.user)
+
     def has_add_permission(self, request):
         return False
 
@@ -222,6 +231,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_actions(self, request):
+        from ideology_office.accounts.audit_export import export_audit_entries
+
+        actions = super().get_actions(request)
+        if roles.may_read_audit(request.user):
+            actions["export_audit_entries"] = self.get_action(export_audit_entries)
+        return actions
 
 
 @admin.register(Attachment)

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "guardian",
     "import_export",
     "template_partials",
@@ -69,7 +71,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page requires login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, second factor, and a password change when one is due (SIGN-IN POLICY below).
+    "ideology_office.accounts.middleware.SignInPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -93,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ideology_office.common.context_processors.navigation",
+                "ideology_office.accounts.context_processors.sign_in_policy",
             ],
             # {% partialdef %} everywhere without a {% load %}: one template serves a page and its fragments.
             "builtins": ["template_partials.templatetags.partials"],
@@ -147,6 +154,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
+
+# SIGN-IN POLICY (GB/T 22239-2019 level 3; ideology_office.accounts)
+# 三员分立: no superuser; `manage.py bootstrap_admins` creates the system, security and audit
+# administrators. Development and test settings allow a superuser again, and say so.
+ALLOW_SUPERUSER = env.bool("ALLOW_SUPERUSER", default=False)
+# At least 8 characters (10 here) of 3 of the 4 classes, not the user name, none of the last 5.
+AUTH_PASSWORD_VALIDATORS += [
+    {
+        "NAME": "ideology_office.accounts.password_validation.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": 3},
+    },
+    {"NAME": "ideology_office.accounts.password_validation.UsernameNotContainedValidator"},
+    {
+        "NAME": "ideology_office.accounts.password_validation.PasswordHistoryValidator",
+        "OPTIONS": {"count": env.int("PASSWORD_HISTORY_COUNT", default=5)},
+    },
+]
+# A password older than this must be changed at the next request (0: never).
+PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+# Signed out after this many minutes without a request; the page warns this many seconds before.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=120)
+# Roles that must sign in with a second factor (TOTP, django-otp), enrolled on first sign-in.
+OTP_REQUIRED_ROLES = env.list(
+    "OTP_REQUIRED_ROLES", default=["系统管理员", "安全管理员", "审计管理员", "办公室领导"]
+)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="意识形态工作平台")
 
 # AXES (login throttling)
 # Lock the pair (user name, address), never the address alone: a whole office sits behind one

@@ -10,3 +10,8 @@ import os
 os.environ.setdefault("DEBUG", "True")
 
 from .base import *  # noqa: E402,F403
+
+# Development conveniences, not for production: a superuser may be created (createsuperuser), and
+# the demo's leaders sign in without a second factor unless OTP_REQUIRED_ROLES is set.
+ALLOW_SUPERUSER = True
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=[])  # noqa: F405

@@ -34,3 +34,8 @@ STORAGES = {
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 
 AXES_FAILURE_LIMIT = 3
+
+# Sign-in policy: tests make superusers, and the second factor is required only where a test asks
+# for it (override_settings(OTP_REQUIRED_ROLES=...), as tests/accounts/test_second_factor.py does).
+ALLOW_SUPERUSER = True
+OTP_REQUIRED_ROLES = []

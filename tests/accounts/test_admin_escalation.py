@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 
-from ideology_office.accounts.admin import PRIVILEGED_USER_FIELDS, _NoEscalationFormMixin
+from ideology_office.accounts.admin import PRIVILEGED_USER_FIELDS, ROLE_FIELDS, _NoEscalationFormMixin
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
 from tests.factories import OrgUnitFactory, UserFactory
@@ -58,7 +58,7 @@ def escalating_post(client, target):
 def test_an_admin_cannot_make_anyone_superuser_or_staff_or_give_permissions(client, admin_person, staff):
     client.force_login(admin_person)
     form = client.get(change_url(staff)).context["adminform"].form
-    assert not set(PRIVILEGED_USER_FIELDS) & set(form.fields)
+    assert not {*PRIVILEGED_USER_FIELDS, *ROLE_FIELDS} & set(form.fields)
 
     response = escalating_post(client, staff)
     assert response.status_code == 302  # saved, without the fields it may not set
@@ -76,8 +76,17 @@ def test_an_admin_cannot_raise_itself(client, admin_person):
     assert not admin_person.user_permissions.exists()
 
 
-def test_an_admin_still_changes_roles(client, admin_person, staff):
+def test_the_security_administrator_changes_roles_and_the_business_admin_does_not(
+    client, admin_person, staff
+):
+    security = UserFactory(username="sec1", is_staff=True, roles=[Role.SECURITY_ADMIN])
     client.force_login(admin_person)
+    data = form_data(client.get(change_url(staff)))
+    data["groups"] = [str(Group.objects.get(name=Role.SECTION_HEAD).pk)]
+    assert client.post(change_url(staff), data).status_code == 302
+    assert set(staff.groups.values_list("name", flat=True)) == {Role.STAFF}
+
+    client.force_login(security)
     data = form_data(client.get(change_url(staff)))
     data["groups"] = [str(Group.objects.get(name=Role.SECTION_HEAD).pk)]
     assert client.post(change_url(staff), data).status_code == 302
@@ -150,16 +159,21 @@ def test_an_admin_cannot_touch_a_superusers_account(client, admin_person, superu
     assert superuser.is_active and superuser.check_password("correct-horse-battery-staple")
 
 
-def test_an_admin_resets_an_ordinary_password(client, admin_person, staff):
-    client.force_login(admin_person)
+def test_only_the_security_administrator_resets_a_password(client, admin_person, staff):
     password_url = f"/admin/accounts/user/{staff.pk}/password/"
-    response = client.post(
-        password_url,
-        {"password1": "Xk39-qwe-long-pass", "password2": "Xk39-qwe-long-pass", "set_usable_password": "true"},
-    )
-    assert response.status_code == 302
+    data = {
+        "password1": "Xk39-qwe-long-pass",
+        "password2": "Xk39-qwe-long-pass",
+        "set_usable_password": "true",
+    }
+    client.force_login(admin_person)
+    assert client.post(password_url, data).status_code == 403
+    security = UserFactory(username="sec1", is_staff=True, roles=[Role.SECURITY_ADMIN])
+    client.force_login(security)
+    assert client.post(password_url, data).status_code == 302
     staff.refresh_from_db()
     assert staff.check_password("Xk39-qwe-long-pass")
+    assert staff.must_change_password
 
 
 @pytest.mark.parametrize("who", ["admin_person", "superuser"])

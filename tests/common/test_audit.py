@@ -74,16 +74,19 @@ def test_passwords_are_never_written_to_the_trail(staff):
     staff.set_password("another-long-password")
     staff.save()
     entry = entries_for(User).filter(action="update").last()
-    assert entry.changes == {"password": ["******", "******"]}
+    assert entry.changes["password"] == ["******", "******"]
+    assert set(entry.changes) == {"password", "password_changed_at"}
     created = entries_for(User).filter(action="create").first()
     assert created.changes["password"] == "******"
 
 
 @pytest.mark.django_db
-def test_logging_in_does_not_fill_the_trail(client, staff, password):
+def test_logging_in_leaves_one_sign_in_entry_and_no_change_of_the_person(client, staff, password):
     before = AuditEntry.objects.count()
     client.post("/accounts/login/", {"username": staff.username, "password": password})
-    assert AuditEntry.objects.count() == before
+    # The sign-in event (accounts.SecurityEvent), not last_login on the person.
+    assert AuditEntry.objects.count() == before + 1
+    assert AuditEntry.objects.first().content_type.model == "securityevent"
 
 
 @pytest.mark.django_db
@@ -120,12 +123,18 @@ def test_web_requests_are_attributed_to_the_signed_in_person(client, staff):
 
 
 @pytest.mark.django_db
-def test_admins_read_the_trail_in_the_admin_and_nobody_edits_it(
+def test_the_audit_administrator_reads_the_trail_in_the_admin_and_nobody_edits_it(
     client, admin_person, staff, django_assert_max_num_queries
 ):
+    from ideology_office.accounts.roles import Role
+    from tests.factories import UserFactory
+
     for number in range(30):
         Dossier.objects.create(title=f"记录{number}", owner=staff)
+    # 三员分立: only the 审计管理员 reads the trail, not the business-side 管理员.
     client.force_login(admin_person)
+    assert client.get("/admin/common/auditentry/").status_code == 403
+    client.force_login(UserFactory(username="audit1", is_staff=True, roles=[Role.AUDIT_ADMIN]))
     with django_assert_max_num_queries(12):
         response = client.get("/admin/common/auditentry/")
     assert response.status_code == 200

@@ -58,12 +58,14 @@ def test_a_role_given_from_the_group_side_is_recorded_on_each_person(staff, lead
     )
 
 
-def test_a_role_change_in_the_admin_names_the_admin(client, admin_person, staff):
-    client.force_login(admin_person)
+def test_a_role_change_in_the_admin_names_the_admin(client, staff):
+    # Roles are given by the 安全管理员 (三员分立).
+    security = UserFactory(username="sec1", is_staff=True, roles=[Role.SECURITY_ADMIN])
+    client.force_login(security)
     data = form_data(client.get(f"/admin/accounts/user/{staff.pk}/change/"))
     data["groups"] = [str(group_id(Role.SECTION_HEAD))]
     assert client.post(f"/admin/accounts/user/{staff.pk}/change/", data).status_code == 302
-    changes = [entry for entry in entries_on(staff, "groups") if entry.actor == admin_person]
+    changes = [entry for entry in entries_on(staff, "groups") if entry.actor == security]
     assert [entry.changes["groups"] for entry in changes] == [
         [[group_id(Role.STAFF)], []],
         [[], [group_id(Role.SECTION_HEAD)]],
