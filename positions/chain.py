@@ -46,8 +46,12 @@ PAYLOAD_COLUMNS = (
 ROW_COLUMNS = (*PAYLOAD_COLUMNS, "previous_hash", "chain_hash")
 
 
+UTC = datetime.UTC
+
+
 def moment(value: datetime.datetime) -> str:
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The time as the hash covers it: ISO 8601 in UTC."""
+    return value.astimezone(UTC).isoformat()
 
 
 def payload(values) -> str:
