@@ -119,6 +119,14 @@ class User(AbstractUser, AuditedModel):
         self.password_changed_at = timezone.now()
 
     def save(self, *args, **kwargs):
+        if self.is_superuser and not getattr(settings, "ALLOW_SUPERUSER", False):
+            # 三员分立: whatever the path (shell, admin, a command), no account becomes a superuser
+            # where superusers are not allowed; one that already is may still be saved (and demoted).
+            was = None if self._state.adding else type(self)._base_manager.filter(pk=self.pk).first()
+            if was is None or not was.is_superuser:
+                raise CommandError(
+                    "本系统实行三员分立，不能设置超级用户。请由安全管理员分配系统管理员、安全管理员或审计管理员角色。"
+                )
         password_changed = self._password is not None
         super().save(*args, **kwargs)
         if password_changed and self.has_usable_password():

@@ -187,6 +187,14 @@ def test_createsuperuser_is_refused_in_production_pointing_to_bootstrap_admins()
     assert not User.objects.filter(is_superuser=True).exists()
 
 
+@override_settings(ALLOW_SUPERUSER=False)
+def test_no_account_becomes_a_superuser_by_any_other_path(staff):
+    staff.is_superuser = True
+    with pytest.raises(CommandError, match="三员分立"):
+        staff.save()
+    assert not User.objects.filter(is_superuser=True).exists()
+
+
 def test_production_settings_allow_no_superuser():
     from ideology_office.settings import production
 
