@@ -3,6 +3,7 @@ import pipeline (django-import-export's admin pages, with our formats and resour
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
@@ -141,9 +142,44 @@ class StudyMaterialAdmin(ServiceSaveMixin, RecordAdmin):
     form = StudyMaterialAdminForm
 
 
+class TagActionForm(ActionForm):
+    target = forms.CharField(label=_("merge into the tag"), required=False, max_length=30)
+
+
 @admin.register(Tag)
 class TagAdmin(ConfigurationAdmin):
+    """Tags in use cannot be deleted (ConfigurationAdmin); they are renamed on their change page
+    (recorded in the audit trail) or merged into another with the action below."""
+
     search_fields = ["name"]
+    list_display = ["name", "session_count"]
+    action_form = TagActionForm
+    actions = ["merge_tags"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(session_total=Count("sessions"))
+
+    @admin.display(description=_("sessions"), ordering="session_total")
+    def session_count(self, obj):
+        return obj.session_total
+
+    @admin.action(description=_("Merge the selected tags into the tag named below"))
+    def merge_tags(self, request, queryset):
+        from django.contrib import messages
+
+        name = (request.POST.get("target") or "").strip()
+        target = Tag.objects.filter(name=name).first()
+        if target is None:
+            self.message_user(request, _("Name an existing tag to merge into."), messages.ERROR)
+            return
+        moved = services.tag_merge(sources=list(queryset), target=target, user=request.user)
+        self.message_user(
+            request,
+            _("Merged into %(tag)s: %(count)d sessions retagged.") % {"tag": target.name, "count": moved},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ReadingClass)

@@ -408,3 +408,25 @@ def bulletin_publish(*, bulletin: PointsBulletin, user: User | None) -> PointsBu
 
     reminders_plan_for(source_key=POINTS_BELOW_THRESHOLD, object_ids=[locked.pk])
     return locked
+
+
+@transaction.atomic
+def tag_merge(*, sources, target: Tag, user) -> int:
+    """Merge ``sources`` into ``target``: every session tagged with a source is tagged with the
+    target, then the source is deleted. Each step is in the audit trail (the tag changes of each
+    session, and the deletion), all attributed to "合并标签 源→目标" and the person; returns the
+    number of sessions moved. A report's focus topics keep counting the same discussions as long
+    as they name the target."""
+    from ideology_office.common.audit import audit_context
+
+    moved = 0
+    for source in sources:
+        if source.pk == target.pk:
+            continue
+        with audit_context(user=user, label=f"合并标签 {source.name}→{target.name}"):
+            sessions = list(source.sessions.all())
+            target.sessions.add(*sessions)
+            source.sessions.clear()
+            source.delete()
+        moved += len(sessions)
+    return moved
