@@ -45,10 +45,8 @@ def sections_in_charge(user, year: int) -> list[int]:
 
 
 def _link(name: str, **params) -> str:
-    figure = params.pop("figure", None)
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-    url = reverse(name, args=[figure]) if figure else reverse(name)
-    return url + (f"?{query}" if query else "")
+    return reverse(name) + (f"?{query}" if query else "")
 
 
 @dataclass
@@ -79,7 +77,7 @@ class Scope:
 
 def records_link(figure: str, scope: Scope, **params) -> str:
     """The link of a dashboard number: the list of the very records it counts (see drill_records)."""
-    return _link("dashboard:records", **scope.params(), figure=figure, **params)
+    return _link("dashboard:records", figure=figure, **scope.params(), **params)
 
 
 # Study ---------------------------------------------------------------------------------------

@@ -6,5 +6,5 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("records/<slug:figure>/", views.records, name="records"),
+    path("records/", views.records, name="records"),
 ]

@@ -4,7 +4,7 @@ linking to its records) and, for everyone with a role, their own work."""
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -61,7 +61,7 @@ def home(request):
     return render(request, "dashboard/home.html", context)
 
 
-def _drill_scope(request) -> selectors.Scope:
+def _drill_scope(request) -> selectors.Scope | None:
     """The year and sections of a dashboard link (see ``Scope.params``)."""
     year = year_param(request, "year", timezone.localdate().year)
     text = request.GET.get("sections")
@@ -69,20 +69,22 @@ def _drill_scope(request) -> selectors.Scope:
         return selectors.Scope(year=year)
     try:
         sections = sorted({int(part) for part in text.split(",")})
-    except ValueError as error:
-        raise Http404 from error
+    except ValueError:
+        return None
     return selectors.Scope(year=year, sections=sections)
 
 
 @require_GET
-def records(request, figure):
+def records(request):
     """The records one number of the dashboard counts, for the same year and sections."""
     if not can_read_reports(request.user):
         raise PermissionDenied
     scope = _drill_scope(request)
-    found = selectors.drill_records(figure, scope, request.GET)
+    if scope is None:
+        return HttpResponseBadRequest(_("No such figure."))
+    found = selectors.drill_records(request.GET.get("figure", ""), scope, request.GET)
     if found is None:
-        raise Http404
+        return HttpResponseBadRequest(_("No such figure."))
     label, queryset, date_field, counts = found
     value = queryset.count() if counts else None
     total, page_obj = page_of_rows(

@@ -96,7 +96,9 @@ class ReportFigures:
         return urlencode({"since": self.since, "until": self.until, "focus_tags": "、".join(self.focus_tags)})
 
     def records_url(self, key: str) -> str:
-        return reverse("reports:figure_records", args=[key]) + "?" + self.period_query()
+        return (
+            reverse("reports:figure_records") + "?" + urlencode({"figure": key}) + "&" + self.period_query()
+        )
 
     def value(self, key: str):
         return self.figures[key].value

@@ -7,7 +7,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("annual/", views.annual_figures_view, name="annual_figures"),
-    path("annual/figures/<slug:key>/", views.figure_records_view, name="figure_records"),
+    path("annual/figures/", views.figure_records_view, name="figure_records"),
     path("annual/report.docx", views.annual_report_download, name="annual_report_download"),
     path("template/default.docx", views.default_template_download, name="default_template"),
     path("ledgers/", ledger_list, name="ledger_list"),

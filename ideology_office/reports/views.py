@@ -2,7 +2,7 @@
 download, both for the period chosen in the same small form."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -62,7 +62,7 @@ def annual_figures_view(request):
 
 
 @require_GET
-def figure_records_view(request, key):
+def figure_records_view(request):
     """The records one figure of the report counts (or is computed from), for the same period and
     focus topics: as many rows as the figure says, for a reader who may see them all."""
     _require_reader(request.user)
@@ -73,8 +73,9 @@ def figure_records_view(request, key):
     report = annual_figures(
         since=form.cleaned_data["since"], until=form.cleaned_data["until"], focus_tags=tags
     )
+    key = request.GET.get("figure", "")
     if key not in report.records:
-        raise Http404
+        return HttpResponseBadRequest(_("No such figure."))
     figure, records = report.figures[key], report.records[key]
     total, page_obj = page_of_rows(
         request.user,

@@ -67,12 +67,12 @@ def test_a_bar_of_branch_meetings_lists_only_branch_meetings(client, leader):
 @pytest.mark.django_db
 def test_only_readers_of_the_office_open_dashboard_lists(client, staff):
     client.force_login(staff)
-    assert client.get("/records/study/?year=2023").status_code == 403
+    assert client.get("/records/?figure=study&year=2023").status_code == 403
 
 
 @pytest.mark.django_db
-def test_an_unknown_number_or_parameter_is_not_found(client, leader):
+def test_an_unknown_number_or_parameter_is_a_bad_request(client, leader):
     client.force_login(leader)
-    assert client.get("/records/nothing/?year=2023").status_code == 404
-    assert client.get("/records/study/?year=2023&group=nothing").status_code == 404
-    assert client.get("/records/study/?year=2023&sections=x").status_code == 404
+    assert client.get("/records/?figure=nothing&year=2023").status_code == 400
+    assert client.get("/records/?figure=study&year=2023&group=nothing").status_code == 400
+    assert client.get("/records/?figure=study&year=2023&sections=x").status_code == 400

@@ -61,7 +61,7 @@ def test_the_year_filter_changes_the_figures_and_each_bar_links_to_its_records(c
     data = chart_data(html_2023, "study-chart-data")
     central = [series["key"] for series in data["series"]].index("central_group")
     assert data["series"][central]["values"][2] == 1
-    assert data["links"][central][2] == "/records/study/?year=2023&group=central_group&month=3"
+    assert data["links"][central][2] == "/records/?figure=study&year=2023&group=central_group&month=3"
     assert 'data-testid="records-count">1<' in client.get(data["links"][central][2]).content.decode()
     assert study_totals(client.get("/", {"year": 2024}).content.decode())["thematic_discussion"] == 1
 

@@ -51,7 +51,9 @@ def test_every_figure_links_to_a_list_of_as_many_records_as_it_states(demo, clie
     # The seed's story, as a leader opens it.
     assert _listed(client, report.figures["office_meetings_on_ideology"].url) == 12
     assert _listed(client, report.figures["focus_discussions"].url) == 8
-    assert client.get("/reports/annual/figures/no_such_figure/?since=2021&until=2023").status_code == 404
+    assert (
+        client.get("/reports/annual/figures/?figure=no_such_figure&since=2021&until=2023").status_code == 400
+    )
     # Whoever may not read the report may not open its lists either.
     staff = User.objects.filter(groups__name=Role.STAFF, is_active=True).first()
     client.force_login(staff)

@@ -42,7 +42,7 @@ def test_leaders_inspectors_and_admins_see_the_figures(client, request, reader):
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="figure-office_meetings_on_ideology">1 ' in page
-    assert "/reports/annual/figures/office_meetings_on_ideology/?since=2021&amp;until=2023" in page
+    assert "/reports/annual/figures/?figure=office_meetings_on_ideology&amp;since=2021&amp;until=2023" in page
 
 
 def test_the_page_opens_on_the_last_three_years(client, leader):
