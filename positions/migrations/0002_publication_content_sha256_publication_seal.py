@@ -33,9 +33,9 @@ def rechain(apps, schema_editor):
         previous = "0" * 64
         for row in rows:
             chain_hash = link_hash(previous, row[1:15])
-            SignOff.objects.filter(pk=row[0]).update(previous_hash=previous, chain_hash=chain_hash)
+            SignOff._base_manager.filter(pk=row[0]).update(previous_hash=previous, chain_hash=chain_hash)
             previous = chain_hash
-        Head.objects.filter(pk=1).update(last_sequence=len(rows), last_hash=previous)
+        Head._base_manager.filter(pk=1).update(last_sequence=len(rows), last_hash=previous)
     for publication in Publication.objects.select_related("item", "revision"):
         publication.content_sha256 = publication.revision.sha256
         publication.seal = publication_seal(

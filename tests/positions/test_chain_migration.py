@@ -1,0 +1,78 @@
+"""The migration that keys the chain: an intact chain of the former plain SHA-256 scheme is
+re-hashed under the key and publications are sealed; a chain already broken is left as it is, so
+that verify_signoffs reports it rather than the migration blessing it."""
+
+import datetime
+import hashlib
+import importlib
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from positions.chain import ROW_COLUMNS
+from positions.models import SignOff
+from positions.selectors import verify_signoff_chain
+
+from .factories import Desk
+
+pytestmark = pytest.mark.django_db
+migration = importlib.import_module("positions.migrations.0002_publication_content_sha256_publication_seal")
+
+
+def _execute(query, params):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(query, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def _rechain():
+    """As the migration runs it: before the append-only triggers exist (0003)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+    try:
+        migration.rechain(apps, None)
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def _as_before_the_migration(*, break_row: int | None = None):
+    """Rewrite the chain with the former unkeyed hashes and unseal the publications."""
+    previous = "0" * 64
+    for row in SignOff.objects.order_by("sequence").values_list(*ROW_COLUMNS):
+        signed = row[13].astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        old = "|".join(str(value) for value in (row[0], row[1], row[3], *row[5:13], signed))
+        chain_hash = hashlib.sha256(f"{previous}\n{old}".encode()).hexdigest()
+        if row[0] == break_row:
+            chain_hash = "f" * 64
+        _execute(
+            "UPDATE positions_signoff SET previous_hash = %s, chain_hash = %s WHERE sequence = %s",
+            [previous, chain_hash, row[0]],
+        )
+        previous = chain_hash
+    _execute("UPDATE positions_signoffchainhead SET last_hash = %s WHERE id = 1", [previous])
+    _execute("UPDATE positions_publication SET seal = '', content_sha256 = ''", [])
+
+
+def test_an_intact_former_chain_is_keyed_and_sealed():
+    desk = Desk()
+    desk.published()
+    desk.published(title="第二条")
+    _as_before_the_migration()
+    assert verify_signoff_chain().problems
+    _rechain()
+    assert verify_signoff_chain().problems == []
+
+
+def test_a_broken_former_chain_is_left_for_verification_to_report():
+    desk = Desk()
+    desk.published()
+    _as_before_the_migration(break_row=2)
+    _rechain()
+    assert verify_signoff_chain().problems[0].startswith("签批记录 #1 的链哈希无效")
