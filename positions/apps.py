@@ -17,6 +17,7 @@ class PositionsConfig(AppConfig):
 
         register_policies()
         reminders.register()
+        _schedule_chain_verification()
         register_countable(
             CountableRecord(
                 key="positions.content_item_published",
@@ -44,4 +45,18 @@ class PositionsConfig(AppConfig):
                 queryset=lambda: PhysicalUpdate.objects.active(),
                 date_field="start_date",
             )
+        )
+
+
+def _schedule_chain_verification() -> None:
+    """Nightly: verify the sign-off chain, anchor its head, alert the administrators on failure
+    (positions.tasks). Added to the beat schedule here, beside the task it runs."""
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
+    if isinstance(schedule, dict):
+        schedule.setdefault(
+            "signoff-chain-nightly",
+            {"task": "positions.verify_signoff_chain", "schedule": crontab(hour=2, minute=15)},
         )
