@@ -309,12 +309,21 @@ class AuditedQuerySet(models.QuerySet):
             count = super().update(**kwargs)
             entries = []
             plain = model._base_manager.using(self.db)
+            # The record's label: its natural key (e.g. a session's kind, date and topic), read in
+            # the same query as the new values, so an entry says which record changed.
+            key_fields = list(getattr(model, "audit_natural_key", ()))
+            width = len(attnames)
             for pks in _chunks(list(before)):
-                for row in plain.filter(pk__in=pks).values_list("pk", *attnames):
-                    after = dict(zip(attnames, row[1:], strict=True))
+                for row in plain.filter(pk__in=pks).values_list("pk", *attnames, *key_fields):
+                    after = dict(zip(attnames, row[1 : 1 + width], strict=True))
                     changes = _diff(model, before[row[0]], after)
                     if changes:
-                        entries.append(_build_entry(model, row[0], "update", changes, is_bulk=True, text=""))
+                        label = " · ".join(
+                            str(value) for value in row[1 + width :] if value not in (None, "")
+                        )
+                        entries.append(
+                            _build_entry(model, row[0], "update", changes, is_bulk=True, text=label)
+                        )
             _write_entries(entries, self.db)
         return count
 

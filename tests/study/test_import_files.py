@@ -500,7 +500,7 @@ def test_a_file_without_a_dimension_shows_rows_done_not_a_percentage(office, adm
     assert imports.job_progress(job)["percent"] == 75
 
 
-def test_update_audit_entries_name_the_file(office):
+def test_update_audit_entries_name_the_file_and_the_record(office):
     from ideology_office.common.audit import audit_context
     from ideology_office.common.models import AuditEntry
 
@@ -514,6 +514,8 @@ def test_update_audit_entries_name_the_file(office):
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE, object_pk=str(session.pk)).latest("pk")
     assert entry.changes["topic"] == ["原主题", "新主题"]
     assert "更正.xlsx" in entry.actor_label and entry.actor_id == people["张三"].pk
+    # The record is named by its natural key (kind, date, topic as it now is).
+    assert "新主题" in entry.object_repr and str(DAY) in entry.object_repr
 
 
 def test_the_template_has_the_record_number_column(office):
