@@ -25,6 +25,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.admin import AuditTrailAdmin
+
 from . import roles
 from .models import OrgUnit, SecurityEvent, User
 from .signin import record_event
@@ -256,7 +258,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(AuditTrailAdmin):
     """Sign-in events, read by the 审计管理员 only."""
 
     list_display = ("timestamp", "kind", "username", "actor_label", "remote_addr", "user_agent")
@@ -264,21 +266,6 @@ class SecurityEventAdmin(admin.ModelAdmin):
     search_fields = ("username", "actor_label", "remote_addr")
     date_hierarchy = "timestamp"
     readonly_fields = [field.name for field in SecurityEvent._meta.fields]
-
-    def has_module_permission(self, request):
-        return roles.may_read_audit(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.may_read_audit(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _read_only_for_non_superusers(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:

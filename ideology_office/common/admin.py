@@ -196,8 +196,27 @@ class ConfigurationAdmin(admin.ModelAdmin):
 # --- the shared floor ------------------------------------------------------------------------------
 
 
+class AuditTrailAdmin(admin.ModelAdmin):
+    """A part of the audit trail: read by the 审计管理员 only (三员分立), written by nobody here."""
+
+    def has_module_permission(self, request):
+        return roles.may_read_audit(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_read_audit(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AuditTrailAdmin):
     """The audit trail, read-only for everyone: nobody adds, changes or deletes an entry."""
 
     list_display = (
@@ -215,22 +234,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("content_type",)
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
     show_full_result_count = False
-
-    def has_module_permission(self, request):
-        # 三员分立: only the 审计管理员 reads the trail (accounts.roles).
-        return roles.may_read_audit(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.may_read_audit(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         from ideology_office.accounts.audit_export import export_audit_entries
