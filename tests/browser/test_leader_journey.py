@@ -70,9 +70,18 @@ def test_a_leader_reads_the_dashboard_follows_a_chart_and_downloads_the_report(
             return chart.convertToPixel({seriesIndex: index}, [2, below + data.series[index].values[2] / 2]);
         }"""
     )
+    bar_value = page.evaluate(
+        """() => {
+            const data = JSON.parse(document.getElementById('study-chart-data').textContent);
+            return data.series.find((series) => series.key === 'central_group').values[2];
+        }"""
+    )
     box = chart.bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
-    page.wait_for_url("**/study/sessions/?kind=central_group&date_from=2023-03-01&date_to=2023-03-31")
+    page.wait_for_url("**/records/?figure=study*")
+    assert "group=central_group" in page.url and "month=3" in page.url and "year=2023" in page.url
+    # The list counts as many records as the bar showed.
+    assert int(page.locator("[data-testid=records-count]").inner_text()) == bar_value
     rows = page.locator("tbody tr")
     assert rows.count() >= 1
     page.screenshot(path=SCREENSHOTS / "leader-chart-records.png", full_page=True)
