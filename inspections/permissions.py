@@ -75,7 +75,12 @@ def can_update_progress(user, task: RectificationTask) -> bool:
 def task_side_person_ids(task: RectificationTask) -> set[int]:
     """Everyone who was ever on the rectifying side of a task: its responsible persons, past and
     present (from the audit trail of the field, not just its current value), and whoever recorded
-    its progress or asked for its acceptance. Three small queries."""
+    its progress or asked for its acceptance. Two small queries, once per task object: a page asks
+    it for the acceptance buttons, the evidence panel and the extension buttons alike (services
+    lock and read the task afresh, so they always get a fresh answer)."""
+    cached = getattr(task, "_task_side_person_ids", None)
+    if cached is not None:
+        return cached
     people = {task.responsible_person_id}
     people |= {int(value) for value in past_values(task, "responsible_person_id") if value}
     people |= set(
@@ -83,6 +88,7 @@ def task_side_person_ids(task: RectificationTask) -> set[int]:
             task=task, kind__in=(TaskEvent.Kind.PROGRESS, TaskEvent.Kind.SUBMITTED)
         ).values_list("actor_id", flat=True)
     )
+    task._task_side_person_ids = people
     return people
 
 

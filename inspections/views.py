@@ -327,7 +327,9 @@ def task_detail(request, pk):
             "can_extend": (can_update or permissions.can_manage_inspections(user))
             and task.state != State.CLOSED
             and not any(ext.status == ext.Status.PENDING for ext in extensions),
-            "can_decide": permissions.is_leader(user),
+            # The same rule as the service: a leader never on the task's rectifying side.
+            "can_decide": permissions.is_leader(user)
+            and user.pk not in permissions.task_side_person_ids(task),
             "can_edit": permissions.can_manage_inspections(user) and task.state != State.CLOSED,
             "progress_form": forms.ProgressForm(),
             "submit_form": forms.SubmitForm(),

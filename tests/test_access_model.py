@@ -357,3 +357,25 @@ def test_evidence_is_listed_as_its_record_is(settings, tmp_path):
     assert list(policies.visible_to(clerk, Attachment.objects.order_by("pk"))) == [own]
     assert list(policies.visible_to(leader, Attachment.objects.order_by("pk"))) == [own, other]
     assert policies.can(clerk, "view", own) and not policies.can(clerk, "view", other)
+
+
+@pytest.mark.django_db
+def test_a_leader_on_the_tasks_side_is_offered_no_extension_decision(client, inspector, leader):
+    import datetime
+
+    from inspections.models import TaskEvent
+
+    task = make_task(user=inspector)
+    TaskEvent.objects.create(task=task, kind=TaskEvent.Kind.PROGRESS, actor=leader, created_by=leader)
+    inspection_services.extension_request(
+        task=task,
+        user=task.responsible_person,
+        requested_deadline=task.deadline + datetime.timedelta(days=30),
+        reason="需要上级批复",
+    )
+    decide = reverse("inspections:extension_decide", args=[task.extensions.get().pk])
+    client.force_login(leader)
+    assert decide not in client.get(task.get_absolute_url()).content.decode()
+    other_leader = UserFactory(roles=[Role.LEADER])
+    client.force_login(other_leader)
+    assert decide in client.get(task.get_absolute_url()).content.decode()
