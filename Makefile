@@ -40,12 +40,12 @@ format: install
 # Refresh the zh_Hans catalogues after changing source strings, then translate and compile them.
 # Strings of a work-area app (its code and its templates/) go to <app>/locale/; the rest to locale/.
 messages: install
-	$(DEV) $(PY) manage.py makemessages --locale zh_Hans --ignore ".venv/*" --ignore ".tools/*" --ignore "tests/*" --ignore "var/*" --no-obsolete
+	$(DEV) $(PY) manage.py makemessages --locale zh_Hans --no-location --ignore ".venv/*" --ignore ".tools/*" --ignore "tests/*" --ignore "var/*" --ignore "bench/*" --no-obsolete
 	$(DEV) $(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*" --ignore ".tools/*"
 
 # The same for one app only (make messages-app APP=study): touches no other catalogue.
 messages-app: install
-	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -P -m django makemessages --locale zh_Hans --no-obsolete
+	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -P -m django makemessages --locale zh_Hans --no-location --no-obsolete
 	cd $(APP) && $(DEV) DJANGO_SETTINGS_MODULE=ideology_office.settings.base PYTHONPATH=.. ../$(PY) -P -m django compilemessages --locale zh_Hans
 
 check: install

@@ -14,7 +14,7 @@ from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
 from ideology_office.dashboard import selectors
 
-DRILL = re.compile(r'data-drill="([^"]+)" data-drill-count="(\d+)"')
+DRILL = re.compile(r'data-drill="([^"]+)"\s+data-drill-count="(\d+)"')
 COUNT = re.compile(r'data-testid="records-count">(\d+)<')
 
 
