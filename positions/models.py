@@ -332,7 +332,7 @@ class SignOff(BaseModel):
     )
     content_sha256 = models.CharField(_("SHA-256 of the revision"), max_length=64)
     review_round = models.PositiveIntegerField(_("review round"))
-    step = models.CharField(_("step"), max_length=10, choices=Step.choices)
+    step = models.CharField(_("step"), max_length=10, choices=Step)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     opinion = models.TextField(_("opinion"), blank=True)
     signer = models.ForeignKey(

@@ -29,7 +29,7 @@ class SeverityTimeLimit(BaseModel):
     """How many minutes an incident of one severity may take to be reported and to be handled.
     Incidents copy the limits when recorded, so a later change does not rewrite history."""
 
-    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, unique=True)
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity, unique=True)
     report_within_minutes = models.PositiveIntegerField(_("report within (minutes)"))
     handle_within_minutes = models.PositiveIntegerField(_("handle within (minutes)"))
 
@@ -64,9 +64,9 @@ class OpinionIncident(VoidableModel):
 
     found_at = models.DateTimeField(_("found at"), db_index=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    field = models.CharField(_("field"), max_length=20, choices=Field)
     summary = models.TextField(_("summary"))
-    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity)
     links = models.TextField(_("links"), blank=True, help_text=_("One address per line."))
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
     reported_to = models.CharField(_("reported to"), max_length=200, blank=True)
@@ -490,7 +490,7 @@ class RiskMatrixCell(BaseModel):
     )
     likelihood = models.PositiveSmallIntegerField(_("likelihood"))
     impact = models.PositiveSmallIntegerField(_("impact"))
-    level = models.CharField(_("level"), max_length=10, choices=RiskLevel.choices)
+    level = models.CharField(_("level"), max_length=10, choices=RiskLevel)
 
     class Meta:
         verbose_name = _("risk matrix cell")
@@ -572,10 +572,10 @@ class RiskItem(VoidableModel):
         OpinionReview, verbose_name=_("review"), on_delete=models.PROTECT, related_name="risks"
     )
     issue = models.TextField(_("issue"))
-    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    field = models.CharField(_("field"), max_length=20, choices=Field)
     likelihood = models.PositiveSmallIntegerField(_("likelihood"))
     impact = models.PositiveSmallIntegerField(_("impact"))
-    level = models.CharField(_("level"), max_length=10, choices=RiskLevel.choices, editable=False)
+    level = models.CharField(_("level"), max_length=10, choices=RiskLevel, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
     )

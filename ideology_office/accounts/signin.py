@@ -38,7 +38,7 @@ def record_event(kind: str, request=None, *, user=None, username: str = "", acto
     if actor is _SELF:
         actor = user
     address = client_address(request)
-    agent = request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""
+    agent = request.headers.get("user-agent", "")[:300] if request is not None else ""
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     with audit_context(user=actor, remote_addr=address, label="" if actor else (username or "anonymous")):

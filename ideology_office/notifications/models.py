@@ -168,7 +168,7 @@ class OutboxItem(models.Model):
     rule = models.ForeignKey(
         ReminderRule, verbose_name=_("rule"), on_delete=models.PROTECT, null=True, blank=True
     )
-    kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind)
     content_type = models.ForeignKey(
         ContentType, verbose_name=_("record type"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -182,9 +182,7 @@ class OutboxItem(models.Model):
     url = models.CharField(_("link"), max_length=300, blank=True)
     channels = models.CharField(_("channels"), max_length=60)
     urgent = models.BooleanField(_("urgent"), default=False)
-    status = models.CharField(
-        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
+    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus, default=OutboxStatus.PENDING)
     send_at = models.DateTimeField(_("planned for"))
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -255,8 +253,8 @@ class Delivery(models.Model):
     item = models.ForeignKey(
         OutboxItem, verbose_name=_("reminder"), on_delete=models.CASCADE, related_name="deliveries"
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    status = models.CharField(_("result"), max_length=10, choices=DeliveryStatus.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel)
+    status = models.CharField(_("result"), max_length=10, choices=DeliveryStatus)
     attempt = models.PositiveSmallIntegerField(_("attempt"))
     key = models.CharField(
         _("message key"), max_length=255, blank=True, help_text=_("E-mail Message-ID or robot message key.")
