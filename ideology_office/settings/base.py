@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Vary: HX-Request, fragments never cached, htmx history restore gets the whole page.
+    "ideology_office.common.middleware.HtmxHistoryMiddleware",
     "ideology_office.common.middleware.AuditActorMiddleware",
     "ideology_office.common.middleware.WorkAreaGateMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
