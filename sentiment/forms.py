@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import User
+from ideology_office.common.forms import ShortListModelChoiceField
+from ideology_office.common.policies import visible_to
 
 from .models import (
     DutyShift,
@@ -153,10 +155,19 @@ class InformationReportForm(forms.ModelForm):
         fields = ["sent_at", "recipient", "content", "incident"]
         widgets = {"sent_at": MinuteInput(), "content": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    incident = ShortListModelChoiceField(
+        queryset=OpinionIncident.objects.none(),
+        required=False,
+        label=_("incident"),
+        help_text=_("The 50 incidents found most recently are listed."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["incident"].queryset = OpinionIncident.objects.active().order_by("-found_at")[:50]
-        self.fields["incident"].required = False
+        # Any incident the person may see is a valid choice; only the list is short.
+        field = self.fields["incident"]
+        field.queryset = visible_to(user, OpinionIncident.objects.active()).order_by("-found_at", "-pk")
+        field.keep_choice(self["incident"].value())
 
     def _post_clean(self):
         pass

@@ -520,7 +520,9 @@ def information_report_add(request, pk):
     if not perms.can_write_shift_log(request.user, shift):
         raise PermissionDenied
     form = InformationReportForm(
-        request.POST or None, initial={"sent_at": timezone.localtime().replace(second=0, microsecond=0)}
+        request.POST or None,
+        initial={"sent_at": timezone.localtime().replace(second=0, microsecond=0)},
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         try:

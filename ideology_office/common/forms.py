@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
@@ -37,3 +38,34 @@ def apply_service_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class _ShortListIterator(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        shown = list(self.queryset[: self.field.shown])
+        chosen = {str(pk) for pk in self.field.chosen if pk not in (None, "")}
+        missing = chosen - {str(obj.pk) for obj in shown}
+        if missing:
+            shown = list(self.queryset.filter(pk__in=missing)) + shown
+        for obj in shown:
+            yield self.choice(obj)
+
+
+class ShortListModelChoiceField(forms.ModelChoiceField):
+    """A choice among many records: the form validates against the whole ``queryset`` (the
+    records the person may see), while the drop-down lists only the first ``shown`` of them and
+    the one already chosen. Cutting the queryset itself would reject every choice: a sliced
+    queryset cannot be filtered, so each submitted value would be "not one of the choices"."""
+
+    iterator = _ShortListIterator
+
+    def __init__(self, queryset, *, shown: int = 50, **kwargs):
+        self.shown = shown
+        self.chosen: tuple = ()
+        super().__init__(queryset, **kwargs)
+
+    def keep_choice(self, value) -> None:
+        """List ``value`` (a bound or initial primary key) even when it is not among the first."""
+        self.chosen = (value,) if value not in (None, "") else ()
