@@ -76,14 +76,13 @@ def task_done_ids(object_ids) -> set[str]:
     return ids_no_longer_open(object_ids, _open_tasks())
 
 
-def register() -> None:
-    from ideology_office.notifications.sources import register_source
-
-    register_source(
+def sources() -> list[ReminderSource]:
+    """The reminder sources this area lends (its contract declares them)."""
+    return [
         ReminderSource(
             key=TASK_DEADLINE,
             label=gettext_lazy("Rectification task deadlines"),
             open_items=task_open_items,
             done_ids=task_done_ids,
-        )
-    )
+        ),
+    ]

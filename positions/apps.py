@@ -1,51 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.navigation import WORK_AREAS_BY_KEY
-
 
 class PositionsConfig(AppConfig):
+    """What this area lends to the shared floor (policies, countable records, report figures,
+    ledgers, dashboard panels, reminders, navigation, demo and scale data) is declared in
+    ``contract.py``, which ``ideology_office.common.contracts`` discovers."""
+
     name = "positions"
-    verbose_name = WORK_AREAS_BY_KEY["positions"].label
+    verbose_name = _("Positions")
 
     def ready(self):
-        from ideology_office.common.counting import CountableRecord, register_countable
-
-        from . import reminders
-        from .models import ContentItem, PhysicalUpdate, Publication
-        from .permissions import register_policies
-
-        register_policies()
-        reminders.register()
+        # Everything else this area lends to the shared floor is declared in contract.py.
         _schedule_chain_verification()
-        register_countable(
-            CountableRecord(
-                key="positions.content_item_published",
-                label=_("Content items published"),
-                queryset=lambda: Publication.objects.all(),
-                date_field="published_at",
-                unit_field="item__author__section",
-                person_field="item__author",
-            )
-        )
-        register_countable(
-            CountableRecord(
-                key="positions.content_item_reviewed",
-                label=_("Content items through the final review"),
-                queryset=lambda: ContentItem.objects.filter(final_approved_at__isnull=False),
-                date_field="final_approved_at",
-                unit_field="author__section",
-                person_field="author",
-            )
-        )
-        register_countable(
-            CountableRecord(
-                key="positions.physical_update",
-                label=_("Physical position content changes"),
-                queryset=lambda: PhysicalUpdate.objects.active(),
-                date_field="start_date",
-            )
-        )
 
 
 def _schedule_chain_verification() -> None:

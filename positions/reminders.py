@@ -30,7 +30,6 @@ from ideology_office.notifications.sources import (
     date_bounds,
     date_moment,
     ids_no_longer_open,
-    register_source,
     role_user_ids,
 )
 
@@ -285,30 +284,27 @@ def key_date_done_ids(object_ids) -> set[str]:
     return ids_no_longer_open(object_ids, _planned_tasks())
 
 
-def register() -> None:
-    register_source(
+def sources() -> list[ReminderSource]:
+    """The reminder sources this area lends (its contract declares them)."""
+    return [
         ReminderSource(
             key=REVIEW_WAITING,
             label=gettext_lazy("Content items waiting for review"),
             open_items=review_open_items,
             done_ids=review_done_ids,
-        )
-    )
-    register_source(
+        ),
         ReminderSource(
             key=PHYSICAL_STALE,
             label=gettext_lazy("Physical positions not updated in time"),
             open_items=physical_open_items,
             done_ids=physical_done_ids,
             in_digest=False,
-        )
-    )
-    register_source(
+        ),
         ReminderSource(
             key=KEY_DATE,
             label=gettext_lazy("Key-date publicity tasks"),
             open_items=key_date_open_items,
             done_ids=key_date_done_ids,
             in_digest=False,
-        )
-    )
+        ),
+    ]

@@ -76,14 +76,13 @@ def follow_up_done_ids(object_ids) -> set[str]:
     return ids_no_longer_open(object_ids, _open_actions())
 
 
-def register() -> None:
-    from ideology_office.notifications.sources import register_source
-
-    register_source(
+def sources() -> list[ReminderSource]:
+    """The reminder sources this area lends (its contract declares them)."""
+    return [
         ReminderSource(
             key=FOLLOW_UP_DEADLINE,
             label=gettext_lazy("Office meeting follow-up deadlines"),
             open_items=follow_up_open_items,
             done_ids=follow_up_done_ids,
-        )
-    )
+        ),
+    ]

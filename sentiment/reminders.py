@@ -42,7 +42,6 @@ from ideology_office.notifications.sources import (
     date_bounds,
     date_moment,
     ids_no_longer_open,
-    register_source,
     role_user_ids,
 )
 
@@ -388,39 +387,38 @@ def incident_done_ids(object_ids) -> set[str]:
     return ids_no_longer_open(object_ids, _incidents_over_time())
 
 
-def register() -> None:
-    for key, label, open_items, done_ids, in_digest in (
-        (
-            DUTY_SHIFT_START,
-            gettext_lazy("Duty shifts about to start"),
-            shift_open_items,
-            shift_done_ids,
-            False,
-        ),
-        (
-            HANDOVER_NOT_ACCEPTED,
-            gettext_lazy("Handovers not accepted"),
-            handover_open_items,
-            handover_done_ids,
-            False,
-        ),
-        (
-            QUARTER_WITHOUT_REVIEW,
-            gettext_lazy("Quarters without an opinion review"),
-            quarter_open_items,
-            quarter_done_ids,
-            False,
-        ),
-        (
-            INCIDENT_OVER_LIMIT,
-            gettext_lazy("Opinion incidents over their time limit"),
-            incident_open_items,
-            incident_done_ids,
-            True,
-        ),
-    ):
-        register_source(
-            ReminderSource(
-                key=key, label=label, open_items=open_items, done_ids=done_ids, in_digest=in_digest
-            )
+def sources() -> list[ReminderSource]:
+    """The reminder sources this area lends (its contract declares them)."""
+    return [
+        ReminderSource(key=key, label=label, open_items=open_items, done_ids=done_ids, in_digest=in_digest)
+        for key, label, open_items, done_ids, in_digest in (
+            (
+                DUTY_SHIFT_START,
+                gettext_lazy("Duty shifts about to start"),
+                shift_open_items,
+                shift_done_ids,
+                False,
+            ),
+            (
+                HANDOVER_NOT_ACCEPTED,
+                gettext_lazy("Handovers not accepted"),
+                handover_open_items,
+                handover_done_ids,
+                False,
+            ),
+            (
+                QUARTER_WITHOUT_REVIEW,
+                gettext_lazy("Quarters without an opinion review"),
+                quarter_open_items,
+                quarter_done_ids,
+                False,
+            ),
+            (
+                INCIDENT_OVER_LIMIT,
+                gettext_lazy("Opinion incidents over their time limit"),
+                incident_open_items,
+                incident_done_ids,
+                True,
+            ),
         )
+    ]

@@ -29,7 +29,6 @@ from ideology_office.notifications.sources import (
     date_bounds,
     date_moment,
     ids_no_longer_open,
-    register_source,
     role_user_ids,
 )
 
@@ -194,22 +193,21 @@ def points_done_ids(object_ids) -> set[str]:
     return ids_no_longer_open(object_ids, _published_bulletins())
 
 
-def register() -> None:
-    register_source(
+def sources() -> list[ReminderSource]:
+    """The reminder sources this area lends (its contract declares them)."""
+    return [
         ReminderSource(
             key=MATERIAL_WAITING,
             label=gettext_lazy("Study materials not yet studied"),
             open_items=material_open_items,
             done_ids=material_done_ids,
             in_digest=False,
-        )
-    )
-    register_source(
+        ),
         ReminderSource(
             key=POINTS_BELOW_THRESHOLD,
             label=gettext_lazy("Learning points below the threshold"),
             open_items=points_open_items,
             done_ids=points_done_ids,
             in_digest=False,
-        )
-    )
+        ),
+    ]

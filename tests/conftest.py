@@ -74,7 +74,7 @@ DATA_MIGRATIONS = [
     ("ideology_office.accounts.migrations.0005_administrator_role_groups", "create_administrator_groups"),
     ("sentiment.migrations.0002_default_time_limits_and_risk_matrix", "create_defaults"),
     ("inspections.migrations.0002_default_finding_categories", "create_categories"),
-    ("ideology_office.notifications.migrations.0002_default_rules", "add_rules"),
+    ("ideology_office.notifications.defaults", "create_default_rules"),
 ]
 
 

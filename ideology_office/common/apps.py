@@ -14,3 +14,8 @@ class CommonConfig(AppConfig):
         from .policies import AttachmentPolicy, register_policy
 
         register_policy(Attachment, AttachmentPolicy)
+        # Every installed app's contract.py: its policies and countable records are registered
+        # now, before the first request; the rest is read from the contracts when needed.
+        from .contracts import autodiscover
+
+        autodiscover()

@@ -113,3 +113,7 @@ def _midnight(day: datetime.date, *, days: int = 0) -> datetime.datetime:
 
 def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def unregister_countable(key: str) -> None:
+    _registry.pop(key, None)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ideology_office.accounts import roles
-from ideology_office.common.navigation import WORK_AREAS
+from ideology_office.common.contracts import work_areas
 from ideology_office.common.query_params import year_param
 from ideology_office.reports.drilldown import page_of_rows
 from ideology_office.reports.permissions import can_read_reports
@@ -44,7 +44,7 @@ def _scope(request, user) -> tuple[DashboardFilterForm, selectors.Scope, bool]:
 @require_GET
 def home(request):
     user = request.user
-    context = {"work_areas": WORK_AREAS}
+    context = {"work_areas": work_areas()}
     if roles.has_any_role(user):
         context["my_work"] = selectors.my_work(user)
     if can_read_reports(user):

@@ -1,7 +1,8 @@
 """Reminder sources: the kinds of record that have dates people must be reminded of.
 
-Each work area registers its sources in its AppConfig.ready() under a stable key that reminder
-rules store as data (``inspections.task_deadline``). A source answers two questions, in batches
+Each work area declares its sources in its contract (``<app>/contract.py``: ``reminder_sources``,
+with their default rules) under a stable key that reminder rules store as data
+(``inspections.task_deadline``); ``register_source`` adds one by hand (tests). A source answers two questions, in batches
 so the planner's queries stay bounded however many records are open:
 
 * ``open_items(since=, until=, after=, limit=)``: open (not done) records whose moment lies in
@@ -59,12 +60,26 @@ def unregister_source(key: str) -> None:
     _registry.pop(key, None)
 
 
+def _all_sources() -> dict[str, ReminderSource]:
+    """The contracts' sources and those registered by hand (which win on the same key)."""
+    from ideology_office.common.contracts import contracts
+
+    found = {
+        item.key: item
+        for contract in contracts()
+        if contract.reminder_sources is not None
+        for item in contract.reminder_sources()
+    }
+    found.update(_registry)
+    return found
+
+
 def source(key: str) -> ReminderSource | None:
-    return _registry.get(key)
+    return _registry.get(key) or _all_sources().get(key)
 
 
 def sources() -> list[ReminderSource]:
-    return sorted(_registry.values(), key=lambda item: item.key)
+    return sorted(_all_sources().values(), key=lambda item: item.key)
 
 
 def date_moment(day: datetime.date, hour: int = 9, minute: int = 0) -> datetime.datetime:

@@ -1,26 +1,27 @@
 """python manage.py seed_demo: a fictional county office to try the product with.
 
-Each installed app may have a ``demo`` module with ``seed(*, password, log)``; they run in the
-order of INSTALLED_APPS, so people exist before the records that name them. Idempotent: what
-exists is left as it is, and a second run changes nothing.
+People come first (``accounts.demo``), then each work area's ``demo`` as its contract declares it
+(``<app>/contract.py``), in the order of INSTALLED_APPS, so people exist before the records that
+name them. Idempotent: what exists is left as it is, and a second run changes nothing.
 
 ``--scale N`` (N > 1) then adds a county's worth of synthetic records in bulk, proportional to N
 (:mod:`ideology_office.common.scale`); a second run finds them and adds nothing.
 """
 
-import importlib
 import os
 import time
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils.module_loading import module_has_submodule
 
+from ideology_office.accounts import demo as people_demo
 from ideology_office.common import scale as scale_data
 from ideology_office.common.audit import audit_context
+from ideology_office.common.contracts import contracts
+
+PEOPLE = "accounts"
 
 
 class Command(BaseCommand):
@@ -54,23 +55,20 @@ class Command(BaseCommand):
         scale = self._scale(scale)
         if scale > 1 and only:
             raise CommandError("--scale 大于 1 时不能与 --only 同时使用：规模数据需要全部演示数据。")
-        seeded = [
-            app_config
-            for app_config in apps.get_app_configs()
-            if module_has_submodule(app_config.module, "demo")
+        seeded = [(PEOPLE, people_demo.seed)] + [
+            (contract.label, contract.demo) for contract in contracts() if contract.demo is not None
         ]
         wanted = {label.strip() for label in only.split(",") if label.strip()}
-        unknown = wanted - {app_config.label for app_config in seeded}
+        unknown = wanted - {label for label, _seed in seeded}
         if unknown:
             raise CommandError(f"没有这些应用的演示数据：{'、'.join(sorted(unknown))}。")
         if wanted:
-            seeded = [app_config for app_config in seeded if app_config.label in wanted | {"accounts"}]
+            seeded = [(label, seed) for label, seed in seeded if label in wanted | {PEOPLE}]
         created_logins = []
         with audit_context(label="seed_demo"), transaction.atomic():
-            for app_config in seeded:
-                demo = importlib.import_module(f"{app_config.name}.demo")
-                result = demo.seed(password=password, log=self.stdout.write)
-                if app_config.label == "accounts":
+            for label, seed in seeded:
+                result = seed(password=password, log=self.stdout.write)
+                if label == PEOPLE:
                     created_logins = result
         if not created_logins:
             self.stdout.write(self.style.SUCCESS("演示数据已是最新，未作任何改动。"))

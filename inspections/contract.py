@@ -1,0 +1,76 @@
+"""What the inspections area lends to the shared floor (see ideology_office.common.contracts)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.counting import CountableRecord
+
+from . import permissions, reminders, selectors
+from .models import Finding, RectificationTask
+
+
+def _demo(**options):
+    """The area's part of seed_demo, imported only when seeding."""
+    from . import demo
+
+    return demo.seed(**options)
+
+
+contract = WorkAreaContract(
+    label="inspections",
+    work_area=WorkArea(
+        "inspections",
+        _("Inspections"),
+        "inspections:index",
+        "bi-clipboard-check",
+        _("Inspection findings, rectification to close-out, long-term mechanisms and self-inspection."),
+        (_("Findings"), _("Rectification tasks"), _("Long-term mechanisms"), _("Self-inspection")),
+    ),
+    policies=permissions.register_policies,
+    countables=(
+        CountableRecord(
+            key="inspections.finding",
+            label=_("Inspection findings"),
+            queryset=lambda: Finding.objects.active().filter(inspection__voided_at__isnull=True),
+            date_field="inspection__date",
+        ),
+        CountableRecord(
+            key="inspections.task",
+            label=_("Rectification tasks (by deadline)"),
+            queryset=selectors.active_tasks,
+            date_field="deadline",
+            unit_field="responsible_unit",
+            person_field="responsible_person",
+        ),
+        CountableRecord(
+            key="inspections.task_closed",
+            label=_("Rectification tasks closed out (by close-out date)"),
+            queryset=lambda: selectors.active_tasks().filter(state=RectificationTask.State.CLOSED),
+            date_field="closed_at",
+            unit_field="responsible_unit",
+            person_field="responsible_person",
+        ),
+        CountableRecord(
+            key="inspections.overdue_task",
+            label=_("Overdue rectification tasks (by deadline)"),
+            queryset=selectors.overdue_task_queryset,
+            date_field="deadline",
+            unit_field="responsible_unit",
+            person_field="responsible_person",
+        ),
+    ),
+    reminder_sources=reminders.sources,
+    default_rules=(
+        DefaultRule(
+            reminders.TASK_DEADLINE,
+            "整改任务到期提醒",
+            "-7d,-3d,-1d,0d",
+            overdue_every_days=2,
+            escalate_after_days=3,
+            channels="inbox,email,webhook",
+        ),
+    ),
+    demo=_demo,
+)

@@ -1,0 +1,72 @@
+"""What the positions area lends to the shared floor (see ideology_office.common.contracts)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.counting import CountableRecord
+
+from . import permissions, reminders
+from .models import ContentItem, PhysicalUpdate, Publication
+
+
+def _demo(**options):
+    """The area's part of seed_demo, imported only when seeding."""
+    from . import demo
+
+    return demo.seed(**options)
+
+
+contract = WorkAreaContract(
+    label="positions",
+    work_area=WorkArea(
+        "positions",
+        _("Positions"),
+        "positions:index",
+        "bi-broadcast",
+        _(
+            "Website, WeChat account, boards and screens; every item passes three reviews and three proofreads."
+        ),
+        (_("Platforms"), _("Content review"), _("Physical positions"), _("Key dates")),
+    ),
+    policies=permissions.register_policies,
+    countables=(
+        CountableRecord(
+            key="positions.content_item_published",
+            label=_("Content items published"),
+            queryset=lambda: Publication.objects.all(),
+            date_field="published_at",
+            unit_field="item__author__section",
+            person_field="item__author",
+        ),
+        CountableRecord(
+            key="positions.content_item_reviewed",
+            label=_("Content items through the final review"),
+            queryset=lambda: ContentItem.objects.filter(final_approved_at__isnull=False),
+            date_field="final_approved_at",
+            unit_field="author__section",
+            person_field="author",
+        ),
+        CountableRecord(
+            key="positions.physical_update",
+            label=_("Physical position content changes"),
+            queryset=lambda: PhysicalUpdate.objects.active(),
+            date_field="start_date",
+        ),
+    ),
+    reminder_sources=reminders.sources,
+    default_rules=(
+        DefaultRule(
+            reminders.REVIEW_WAITING,
+            "内容等待审核提醒",
+            "0d",
+            overdue_every_days=1,
+            escalate_after_days=2,
+            channels="inbox,email",
+        ),
+        DefaultRule(reminders.PHYSICAL_STALE, "阵地内容未及时更新", "0d", overdue_every_days=7),
+        DefaultRule(reminders.KEY_DATE, "宣传重点节点提醒", "-7d,-1d", channels="inbox,email"),
+    ),
+    demo=_demo,
+)

@@ -1,0 +1,64 @@
+"""What the responsibility area lends to the shared floor (see ideology_office.common.contracts)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.counting import CountableRecord
+
+from . import permissions, reminders
+from .models import OfficeMeeting
+
+
+def _demo(**options):
+    """The area's part of seed_demo, imported only when seeding."""
+    from . import demo
+
+    return demo.seed(**options)
+
+
+contract = WorkAreaContract(
+    label="responsibility",
+    work_area=WorkArea(
+        "responsibility",
+        _("Responsibility"),
+        "responsibility:index",
+        "bi-diagram-3",
+        _(
+            "Leading group, dual-duty assignments, office meetings, work priorities and the annual assessment."
+        ),
+        (_("Leading group"), _("Dual-duty assignments"), _("Office meetings"), _("Assessment")),
+    ),
+    policies=permissions.register_policies,
+    # 室务会 are the office's own meetings, not a section's: they count office-wide (no unit
+    # field); a leader's assessment counts those they chaired.
+    countables=(
+        CountableRecord(
+            key="responsibility.office_meeting",
+            label=_("Office meetings"),
+            queryset=lambda: OfficeMeeting.objects.active(),
+            date_field="date",
+            person_field="chair",
+        ),
+        CountableRecord(
+            key="responsibility.office_meeting_on_ideology",
+            label=_("Office meetings dedicated to ideology work"),
+            queryset=lambda: OfficeMeeting.objects.active().filter(on_ideology=True),
+            date_field="date",
+            person_field="chair",
+        ),
+    ),
+    reminder_sources=reminders.sources,
+    default_rules=(
+        DefaultRule(
+            reminders.FOLLOW_UP_DEADLINE,
+            "办公会议落实事项到期提醒",
+            "-3d,-1d,0d",
+            overdue_every_days=2,
+            escalate_after_days=5,
+            channels="inbox,email",
+        ),
+    ),
+    demo=_demo,
+)

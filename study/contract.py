@@ -1,0 +1,77 @@
+"""What the study area lends to the shared floor (see ideology_office.common.contracts)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.counting import CountableRecord
+
+from . import permissions, reminders
+from .models import ReadingClass, StudySession
+
+
+def _sessions(*kinds):
+    def queryset():
+        query = StudySession.objects.active()
+        return query.filter(kind__in=kinds) if kinds else query
+
+    return queryset
+
+
+Kind = StudySession.Kind
+
+
+def _demo(**options):
+    """The area's part of seed_demo, imported only when seeding."""
+    from . import demo
+
+    return demo.seed(**options)
+
+
+contract = WorkAreaContract(
+    label="study",
+    work_area=WorkArea(
+        "study",
+        _("Study"),
+        "study:index",
+        "bi-book",
+        _(
+            "First-agenda study, central group sessions, reading classes, branch meetings and learning points."
+        ),
+        (_("Study materials"), _("Study sessions"), _("Learning points"), _("Spreadsheet import")),
+    ),
+    policies=permissions.register_policies,
+    countables=(
+        *(
+            CountableRecord(
+                key=key, label=label, queryset=_sessions(*kinds), date_field="date", unit_field="section"
+            )
+            for key, label, kinds in (
+                ("study.session", _("Study sessions"), ()),
+                ("study.central_group_session", _("Central group study sessions"), (Kind.CENTRAL_GROUP,)),
+                ("study.thematic_discussion", _("Thematic discussions"), (Kind.THEMATIC_DISCUSSION,)),
+                ("study.first_agenda", _("First agenda item studies"), (Kind.FIRST_AGENDA,)),
+                (
+                    "study.branch_meeting",
+                    _("Branch meetings and party lectures"),
+                    StudySession.BRANCH_MEETING_KINDS,
+                ),
+                ("study.themed_party_day", _("Themed party days"), (Kind.THEMED_PARTY_DAY,)),
+            )
+        ),
+        CountableRecord(
+            key="study.reading_class",
+            label=_("Reading classes"),
+            queryset=lambda: ReadingClass.objects.active(),
+            date_field="start_date",
+            unit_field="section",
+        ),
+    ),
+    reminder_sources=reminders.sources,
+    default_rules=(
+        DefaultRule(reminders.MATERIAL_WAITING, "学习材料待学习提醒", "0d", overdue_every_days=3),
+        DefaultRule(reminders.POINTS_BELOW_THRESHOLD, "学习积分低于要求", "0d", channels="inbox,email"),
+    ),
+    demo=_demo,
+)
