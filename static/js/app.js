@@ -14,13 +14,55 @@
 
   var PALETTE = ["#b71c1c", "#e65100", "#f9a825", "#2e7d32", "#1565c0", "#6a1b9a", "#546e7a"];
 
+  // ECharts writes its default tooltip as HTML whose markers and rows carry style attributes,
+  // which the CSP blocks (leaving "第一议题1" with no marker). The tooltip is built from DOM
+  // nodes instead: classes for the layout (app.css), and the one colour per marker set through
+  // CSSOM (element.style), which the CSP allows.
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    node.className = className;
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function markerColour(color) {
+    return typeof color === "string" ? color : PALETTE[0];
+  }
+
+  function tooltipContent(params) {
+    var rows = Array.isArray(params) ? params : [params];
+    var box = element("div", "chart-tooltip-body");
+    if (!rows.length) {
+      return box;
+    }
+    box.appendChild(element("div", "chart-tooltip-title", rows[0].axisValueLabel || rows[0].name));
+    rows.forEach(function (row) {
+      var line = element("div", "chart-tooltip-row");
+      var marker = element("span", "chart-marker");
+      marker.setAttribute("aria-hidden", "true");
+      marker.style.backgroundColor = markerColour(row.color);
+      line.appendChild(marker);
+      line.appendChild(element("span", "chart-tooltip-name", row.seriesName || row.name));
+      var value = Array.isArray(row.value) ? row.value[row.value.length - 1] : row.value;
+      line.appendChild(element("span", "chart-tooltip-value", value == null ? "—" : String(value)));
+      box.appendChild(line);
+    });
+    return box;
+  }
+
+  function tooltip() {
+    return { trigger: "axis", className: "chart-tooltip", formatter: tooltipContent };
+  }
+
   var chartBuilders = {
     // Stacked columns, one series per kind; data.links[series][index] is the records behind a bar.
     stacked: function (data) {
       return {
         color: PALETTE,
         grid: { left: 40, right: 16, top: 40, bottom: 32 },
-        tooltip: { trigger: "axis" },
+        tooltip: tooltip(),
         legend: { top: 0, type: "scroll" },
         xAxis: { type: "category", data: data.categories },
         yAxis: { type: "value", minInterval: 1 },
@@ -36,7 +78,7 @@
       var highlight = (data.highlight || []).slice().reverse();
       return {
         grid: { left: 72, right: 24, top: 8, bottom: 24 },
-        tooltip: { trigger: "axis" },
+        tooltip: tooltip(),
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: categories },
         series: [
@@ -52,7 +94,7 @@
     bar: function (data) {
       return {
         grid: { left: 40, right: 16, top: 24, bottom: 64 },
-        tooltip: { trigger: "axis" },
+        tooltip: tooltip(),
         xAxis: { type: "category", data: data.categories, axisLabel: { interval: 0, rotate: 30 } },
         yAxis: { type: "value", minInterval: 1 },
         series: [{ type: "bar", data: data.values, itemStyle: { color: "#b71c1c" } }],

@@ -33,6 +33,8 @@ def test_back_and_forward_after_htmx_filters_show_whole_pages(browser, live_serv
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_selector("[data-testid=dashboard-title]")
+    # htmx binds its triggers once the page has loaded.
+    page.wait_for_load_state("load")
 
     # The dashboard's year, changed in place by htmx, then a record opened from the panels.
     page.get_by_label("年度").select_option("2023")
