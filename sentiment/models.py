@@ -127,6 +127,24 @@ class OpinionIncident(VoidableModel):
         minutes = self.minutes_to_handle
         return None if minutes is None else minutes <= self.handle_limit_minutes
 
+    @property
+    def minutes_open(self) -> int:
+        """Minutes since it was found, up to now."""
+        return _minutes_between(self.found_at, timezone.now())
+
+    @property
+    def report_overdue(self) -> bool:
+        """Not reported, and its limit has passed: already late, before anyone records a report."""
+        return (
+            self.reported_at is None and not self.is_voided and self.minutes_open > self.report_limit_minutes
+        )
+
+    @property
+    def handle_overdue(self) -> bool:
+        return (
+            self.handled_at is None and not self.is_voided and self.minutes_open > self.handle_limit_minutes
+        )
+
 
 def _minutes_between(start, end) -> int | None:
     if start is None or end is None:

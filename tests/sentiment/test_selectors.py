@@ -30,8 +30,10 @@ def test_quarter_figures_give_median_worst_and_share_within_limits(staff, django
     assert figures.worst_minutes_to_report == 45
     assert figures.median_minutes_to_handle == 100
     assert figures.worst_minutes_to_handle == 300
-    assert figures.share_reported_in_time == pytest.approx(66.7)
-    assert figures.share_handled_in_time == pytest.approx(66.7)
+    # The fourth, never reported nor handled and long past its limits, counts as late in both.
+    assert (figures.unreported_overdue, figures.unhandled_overdue) == (1, 1)
+    assert figures.share_reported_in_time == pytest.approx(50.0)
+    assert figures.share_handled_in_time == pytest.approx(50.0)
 
 
 def test_quarter_figures_of_an_empty_quarter_are_none(db):
