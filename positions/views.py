@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from io import BytesIO
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.common.anchors import latest_anchor
+from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
 from ideology_office.common.filters import filter_void_state, void_state
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
@@ -406,13 +405,7 @@ def item_review_form_docx(request, pk):
         document.add_paragraph(line)
     buffer = BytesIO()
     document.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    filename = f"信息发布审核表-{item.pk}.docx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return download(buffer.getvalue(), f"信息发布审核表-{item.pk}.docx", DOCX_CONTENT_TYPE)
 
 
 @require_GET

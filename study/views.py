@@ -9,7 +9,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
 from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import visible_to
@@ -540,12 +540,7 @@ def _bulletin_docx(bulletin, data):
             cell.text = str(value)
     buffer = BytesIO()
     document.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(str(bulletin) + '.docx')}"
-    return response
+    return download(buffer.getvalue(), f"{bulletin}.docx", DOCX_CONTENT_TYPE)
 
 
 # Import ------------------------------------------------------------------------------------------
@@ -626,9 +621,7 @@ def _import_summary(result) -> str:
 def import_template(request, kind):
     _require(kind in dict(_import_kinds(request.user)), _("You may not import this kind of spreadsheet."))
     spec = imports.SPECS[kind]
-    response = HttpResponse(spec.template(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(str(spec.title) + '模板.xlsx')}"
-    return response
+    return download(spec.template(), f"{spec.title}模板.xlsx", XLSX_CONTENT_TYPE)
 
 
 @require_GET

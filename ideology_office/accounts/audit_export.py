@@ -2,14 +2,16 @@
 selected entries as CSV, the export itself recorded."""
 
 import csv
+import io
 import json
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from ideology_office.common.downloads import CSV_CONTENT_TYPE, download
 
 from . import roles
 from .models import SecurityEvent
@@ -20,11 +22,10 @@ from .signin import record_event
 def export_audit_entries(modeladmin, request, queryset):
     if not roles.may_read_audit(request.user):
         raise PermissionDenied
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a byte order mark
-    writer = csv.writer(response)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel opens UTF-8 with a byte order mark
+    writer = csv.writer(buffer)
     writer.writerow(
         [
             _("time"),
@@ -53,4 +54,4 @@ def export_audit_entries(modeladmin, request, queryset):
         )
         count += 1
     record_event(SecurityEvent.Kind.AUDIT_EXPORTED, request, user=request.user)
-    return response
+    return download(buffer.getvalue().encode(), f"audit-{stamp}.csv", CSV_CONTENT_TYPE)

@@ -6,16 +6,16 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
-from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .downloads import XLSX_CONTENT_TYPE, download
+
 # A cell that starts with one of these is read as a formula by Excel and WPS (formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -64,8 +64,6 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
+def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
     """Download an .xlsx; ``filename`` may be Chinese (RFC 5987 encoding)."""
-    response = HttpResponse(workbook_bytes(sheets), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return download(workbook_bytes(sheets), filename, XLSX_CONTENT_TYPE)

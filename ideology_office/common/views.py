@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import FileResponse, Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from .downloads import download
 from .forms import AttachmentUploadForm, VoidForm
 from .models import Attachment
 from .navigation import WORK_AREAS_BY_KEY
@@ -72,14 +73,7 @@ def attachment_download(request, pk):
             attachment.file.name,
         )
         return render(request, "common/attachment_missing.html", {"attachment": attachment}, status=404)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.mime_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download(handle, attachment.original_name, attachment.mime_type, private=True)
 
 
 @require_POST

@@ -4,11 +4,11 @@ downloadable as Excel, and all of them at once as a .zip with the index of their
 from __future__ import annotations
 
 import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from ideology_office.common.downloads import ZIP_CONTENT_TYPE, download
 from ideology_office.common.query_params import DateInRangeField
 from ideology_office.common.spreadsheets import xlsx_response
 
 from .ledgers import LEDGERS, archive_filename, ledger_for, ledgers_zip
 from .permissions import can_read_reports
-
-ZIP_CONTENT_TYPE = "application/zip"
 
 
 class LedgerPeriodForm(forms.Form):
@@ -100,8 +99,8 @@ def ledger_download_all(request):
     if not form.is_valid():
         return _page(request, form, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    response = HttpResponse(
-        ledgers_zip(start, end, absolute_url=request.build_absolute_uri), content_type=ZIP_CONTENT_TYPE
+    return download(
+        ledgers_zip(start, end, absolute_url=request.build_absolute_uri),
+        archive_filename(start, end),
+        ZIP_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(archive_filename(start, end))}"
-    return response

@@ -2,12 +2,14 @@
 download, both for the period chosen in the same small form."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
 
 from .document import ReportTemplateError, default_template_bytes
 from .drilldown import page_of_rows
@@ -15,8 +17,6 @@ from .figures import DEFAULT_FOCUS_TAGS, annual_figures
 from .forms import ReportPeriodForm
 from .permissions import can_manage_report_templates, can_read_reports
 from .selectors import annual_report_bytes
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _require_reader(user) -> None:
@@ -31,10 +31,8 @@ def _period_form(request) -> ReportPeriodForm:
     return ReportPeriodForm(data or initial)
 
 
-def _docx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=DOCX_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+def _docx_response(content: bytes, filename: str) -> FileResponse:
+    return download(content, filename, DOCX_CONTENT_TYPE)
 
 
 def _figures_page(request, form, *, report=None, status=200, template_error=None):

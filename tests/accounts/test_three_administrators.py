@@ -115,7 +115,7 @@ def test_the_audit_administrator_exports_the_trail_and_the_export_is_recorded(cl
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    content = response.content.decode("utf-8-sig")
+    content = response.getvalue().decode("utf-8-sig")
     assert "改过的名字" in content
     assert SecurityEvent.objects.filter(kind="audit_exported", user=audit_admin).exists()
 

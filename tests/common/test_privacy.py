@@ -37,7 +37,7 @@ def test_the_shift_page_and_roster_export_mask_phones_for_staff_and_not_for_lead
     export = reverse("sentiment:roster_export", args=[month.year, month.month])
 
     def export_text(response):
-        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        with zipfile.ZipFile(io.BytesIO(response.getvalue())) as archive:
             return "".join(
                 archive.read(name).decode() for name in archive.namelist() if name.endswith(".xml")
             )

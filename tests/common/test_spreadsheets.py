@@ -21,9 +21,9 @@ def test_xlsx_response_has_headers_neutral_cells_and_local_times():
     )
     assert (
         response["Content-Disposition"]
-        == "attachment; filename*=UTF-8''%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6.xlsx"
+        == "attachment; filename*=utf-8''%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6.xlsx"
     )
-    sheet = load_workbook(BytesIO(response.content)).active
+    sheet = load_workbook(BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("序号", "问题", "时间")
     assert rows[1][1] == '\'=HYPERLINK("x")'

@@ -307,7 +307,7 @@ def test_the_ledger_has_the_usual_columns_and_neutralised_cells(client, inspecto
     close_out(RectificationTask.objects.first(), verifier=inspector)
     response = page(client, inspector, reverse("inspections:ledger_export") + f"?inspection={inspection.pk}")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(BytesIO(response.getvalue())).active.iter_rows(values_only=True))
     assert list(rows[0]) == [
         "序号",
         "问题",
@@ -328,8 +328,8 @@ def test_the_ledger_for_one_inspection_leaves_out_the_others(client, inspector):
     make_tasks(3, user=inspector)
     one = page(client, inspector, reverse("inspections:ledger_export") + f"?inspection={first.pk}")
     everything = page(client, inspector, reverse("inspections:ledger_export"))
-    assert load_workbook(BytesIO(one.content)).active.max_row == 3
-    assert load_workbook(BytesIO(everything.content)).active.max_row == 6
+    assert load_workbook(BytesIO(one.getvalue())).active.max_row == 3
+    assert load_workbook(BytesIO(everything.getvalue())).active.max_row == 6
 
 
 @pytest.mark.parametrize("name", ["ledger_export", "ledger_print"])
@@ -375,7 +375,7 @@ def test_the_ledger_exports_5000_tasks_in_a_few_queries(client, inspector, djang
     client.force_login(inspector)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("inspections:ledger_export"))
-    rows = load_workbook(BytesIO(response.content), read_only=True).active.iter_rows(values_only=True)
+    rows = load_workbook(BytesIO(response.getvalue()), read_only=True).active.iter_rows(values_only=True)
     assert sum(1 for _ in rows) == 5001
 
 

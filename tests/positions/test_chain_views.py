@@ -61,11 +61,11 @@ def test_the_review_form_and_its_word_document_print_the_state_and_the_anchor(cl
     assert 'data-chain-ok="1"' in page
     assert digest in page
     response = client.get(reverse("positions:item_review_form_docx", args=[item.pk]))
-    text = "\n".join(paragraph.text for paragraph in Document(BytesIO(response.content)).paragraphs)
+    text = "\n".join(paragraph.text for paragraph in Document(BytesIO(response.getvalue())).paragraphs)
     assert digest in text
     _tamper(item)
     response = client.get(reverse("positions:item_review_form_docx", args=[item.pk]))
-    text = "\n".join(paragraph.text for paragraph in Document(BytesIO(response.content)).paragraphs)
+    text = "\n".join(paragraph.text for paragraph in Document(BytesIO(response.getvalue())).paragraphs)
     assert "的链哈希无效" in text
 
 
@@ -74,8 +74,8 @@ def test_the_ledger_ends_with_the_verification_of_the_chain(client, desk, leader
     today = timezone.localdate()
     client.force_login(leader)
     url = reverse("positions:ledger_export") + f"?start={today:%Y-%m-%d}&end={today:%Y-%m-%d}"
-    rows = list(load_workbook(BytesIO(client.get(url).content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(BytesIO(client.get(url).getvalue())).active.iter_rows(values_only=True))
     assert len(rows) == 1 + SignOff.objects.count() + 3
     _tamper(item)
-    rows = list(load_workbook(BytesIO(client.get(url).content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(BytesIO(client.get(url).getvalue())).active.iter_rows(values_only=True))
     assert any(row[0] and "的链哈希无效" in str(row[0]) for row in rows)

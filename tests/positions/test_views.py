@@ -212,7 +212,7 @@ def test_review_form_page_and_word_document_carry_every_sign_off(client, desk):
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml"
     )
-    document = Document(BytesIO(response.content))
+    document = Document(BytesIO(response.getvalue()))
     text = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
     assert "领导丁 副主任" in text
     assert item.approved_revision.sha256 in text
@@ -227,7 +227,7 @@ def test_ledger_export_for_a_period(client, desk, leader, django_assert_max_num_
     # The rows, and the whole chain verified for the footer (a fixed number of queries).
     with django_assert_max_num_queries(11):
         response = client.get(url)
-    sheet = load_workbook(BytesIO(response.content)).active
+    sheet = load_workbook(BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     signoffs = SignOff.objects.count()
     assert len(rows) == 1 + signoffs + 3

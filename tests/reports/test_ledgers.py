@@ -60,7 +60,7 @@ def ledger_table(client, key, params=PERIOD) -> list[list]:
     response = client.get(download_url(key), params)
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
-    return read_xlsx(response.content)
+    return read_xlsx(response.getvalue())
 
 
 def cells(rows) -> str:
@@ -498,7 +498,7 @@ def test_formula_like_text_is_written_as_plain_text(client, office, leader):
     office.meeting(INSIDE, '=HYPERLINK("http://evil.example","点击")')
     client.force_login(leader)
     response = client.get(download_url("office_meetings"), PERIOD)
-    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    sheet = load_workbook(io.BytesIO(response.getvalue())).worksheets[0]
     cell = sheet.cell(row=2, column=3)
     assert cell.value == '\'=HYPERLINK("http://evil.example","点击")'
     assert cell.data_type == "s"
@@ -598,7 +598,7 @@ def test_the_archive_holds_every_ledger_and_the_index_of_evidence(client, office
         unquote(response["Content-Disposition"].split("''", 1)[1])
         == "意识形态工作台账（20240101-20241231）.zip"
     )
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    archive = zipfile.ZipFile(io.BytesIO(response.getvalue()))
     names = archive.namelist()
     assert len(names) == len(LEDGERS) + 1
     for number, ledger in enumerate(LEDGERS, start=1):

@@ -453,7 +453,7 @@ def test_the_score_sheet_exports_in_the_usual_columns(client, info_section, insp
     services.score_confirm(line=first, score=Decimal(8), reason="缺 1 人", user=inspector)
     client.force_login(inspector)
     response = client.get(url("assessment_export", assessment.pk))
-    sheet = load_workbook(BytesIO(response.content)).active
+    sheet = load_workbook(BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("序号", "考核项目", "考核内容及要求", "分值", "评分标准", "得分", "说明")
     assert rows[1] == (1, "一、组织领导", "'=签订责任书", 10, "每缺 1 人扣 2 分", 8, "缺 1 人")

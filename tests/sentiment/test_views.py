@@ -232,7 +232,7 @@ def test_roster_export_is_an_excel_file_with_a_row_per_shift(
     with django_assert_max_num_queries(6):
         response = client.get(reverse("sentiment:roster_export", args=[month.year, month.month]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(BytesIO(response.content)).active
+    sheet = load_workbook(BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][4] == "值班员"
     assert len(rows) == 1 + (services.next_month(month) - month).days
