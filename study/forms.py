@@ -87,26 +87,29 @@ class AttendanceTableForm(forms.Form):
 
     NOT_LISTED = ""
 
-    def __init__(self, *args, people, initial_lines=None, **kwargs):
+    def __init__(self, *args, people, initial_lines=None, carried=None, **kwargs):
+        """``carried``: person → (status, reason) already marked on the page before the list
+        of people changed; they win over the recorded lines and the defaults."""
         super().__init__(*args, **kwargs)
         self.people = list(people)
         existing = {line.person_id: line for line in (initial_lines or [])}
+        carried = carried or {}
         choices = [(self.NOT_LISTED, _("Not expected")), *Attendance.Status.choices]
         self.rows = []
         for person in self.people:
             current = existing.get(person.pk)
+            status, reason = (
+                current.status if current else (Attendance.Status.PRESENT if not existing else ""),
+                current.absence_reason if current else "",
+            )
+            if person.pk in carried:
+                status, reason = carried[person.pk]
             status_name, reason_name = f"status_{person.pk}", f"reason_{person.pk}"
             self.fields[status_name] = forms.ChoiceField(
-                label=str(person),
-                choices=choices,
-                required=False,
-                initial=current.status if current else (Attendance.Status.PRESENT if not existing else ""),
+                label=str(person), choices=choices, required=False, initial=status
             )
             self.fields[reason_name] = forms.CharField(
-                label=_("Reason for absence"),
-                max_length=100,
-                required=False,
-                initial=current.absence_reason if current else "",
+                label=_("Reason for absence"), max_length=100, required=False, initial=reason
             )
             self.rows.append((person, self[status_name], self[reason_name]))
 

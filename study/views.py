@@ -35,7 +35,7 @@ from .forms import (
     SpeechFormSet,
     speech_lines,
 )
-from .models import ImportJob, LearningPlatform, StudySession
+from .models import Attendance, ImportJob, LearningPlatform, StudySession
 from .tasks import run_import_job
 
 NAV = {"nav_active": "study"}
@@ -138,9 +138,21 @@ def _session_export(request):
     return xlsx_response("学习记录台账.xlsx", [Sheet(title="学习记录", headers=headers, rows=rows)])
 
 
-def _attendance_people(request, session=None):
+def _attendance_marks(data) -> dict[int, tuple[str, str]]:
+    """The attendance marks on the page (person → status, reason), sent back when the list of
+    people changes and when the form is saved."""
+    marks = {}
+    for key, value in data.items():
+        number = key.removeprefix("status_")
+        if number != key and number.isdigit():
+            marks[int(number)] = (value, (data.get(f"reason_{number}") or "").strip())
+    return marks
+
+
+def _attendance_people(request, session=None, marks=None):
     """Who the attendance table lists: a section's people (the recorder's own by default), the
-    whole office, and on an edit everyone already recorded."""
+    whole office, on an edit everyone already recorded, and anyone marked other than present
+    (or given a reason) on the page: changing the list must not drop an absence."""
     scope = request.GET.get("attendees") or request.POST.get("attendees") or ""
     if not scope:
         scope = (
@@ -156,12 +168,19 @@ def _attendance_people(request, session=None):
     if session is not None:
         recorded = {line.person_id for line in session.attendances.all()}
         listed += [person for person in everyone if person.pk in recorded and person not in listed]
+    marked = {
+        pk
+        for pk, (status, reason) in (marks or {}).items()
+        if (status and status != Attendance.Status.PRESENT) or reason
+    }
+    listed += [person for person in everyone if person.pk in marked and person not in listed]
     return listed, scope
 
 
 def _session_form_page(request, *, session=None):
     user = request.user
-    people, scope = _attendance_people(request, session)
+    marks = _attendance_marks(request.POST if request.method == "POST" else request.GET)
+    people, scope = _attendance_people(request, session, marks)
     existing = list(session.attendances.all()) if session else None
     if request.method == "POST":
         form = SessionForm(request.POST, instance=session, user=user)
@@ -200,7 +219,7 @@ def _session_form_page(request, *, session=None):
                 return redirect(session)
     else:
         form = SessionForm(instance=session, user=user)
-        attendance = AttendanceTableForm(people=people, initial_lines=existing)
+        attendance = AttendanceTableForm(people=people, initial_lines=existing, carried=marks)
         initial = (
             [{"speaker": line.speaker, "content": line.content} for line in session.speeches.all()]
             if session
