@@ -1,7 +1,9 @@
-"""A person's duty shifts as iCalendar text (RFC 5545) that phone calendars subscribe to.
+"""A person's duty shifts as an iCalendar feed (RFC 5545) that phone calendars subscribe to, written
+by the ``icalendar`` library: it escapes text (commas, semicolons, new lines), folds lines at 75
+octets without splitting a UTF-8 character and ends them in CRLF.
 
-Times are written in UTC (the ``Z`` form), which every client reads without a VTIMEZONE block;
-lines end in CRLF and are folded at 75 octets without splitting a UTF-8 character.
+Times are written in UTC (the ``Z`` form), which every client reads without a VTIMEZONE block and
+shows in its own zone.
 """
 
 from __future__ import annotations
@@ -12,72 +14,47 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
 
 from .models import DutyShift
 
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+PRODUCT_ID = "-//ideology-office//duty roster//ZH"
 
 
-def _utc(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+def _host() -> str:
+    host = settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "*"
+    return "ideology-office" if host == "*" else host
 
 
-def fold(line: str) -> str:
-    """Fold a content line into pieces of at most 75 octets, continuation lines starting with a space."""
-    pieces, current, size = [], "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        limit = 75 if not pieces else 74
-        if size + width > limit:
-            pieces.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    pieces.append(current)
-    return "\r\n ".join(pieces)
-
-
-def shifts_ics(*, person, shifts: Iterable[DutyShift]) -> str:
-    stamp = _utc(timezone.now())
-    host = (
-        settings.ALLOWED_HOSTS[0]
-        if settings.ALLOWED_HOSTS and settings.ALLOWED_HOSTS[0] != "*"
-        else "ideology-office"
-    )
-    calendar_name = _("Duty shifts of %(name)s") % {"name": person.get_full_name()}
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//ideology-office//duty roster//ZH",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "X-WR-CALNAME:" + _escape(calendar_name),
-    ]
-    for shift in shifts:
-        role = _("Duty officer") if shift.officer_id == person.pk else _("Leader on duty")
-        description = _("Duty officer: %(officer)s %(phone)s; leader on duty: %(leader)s") % {
+def _event(shift: DutyShift, *, person, stamp: datetime.datetime, host: str) -> Event:
+    role = _("Duty officer") if shift.officer_id == person.pk else _("Leader on duty")
+    event = Event()
+    event.add("uid", f"duty-shift-{shift.pk}-{person.pk}@{host}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", shift.start.astimezone(datetime.UTC))
+    event.add("dtend", shift.end.astimezone(datetime.UTC))
+    event.add("summary", _("Duty: %(role)s") % {"role": role})
+    event.add(
+        "description",
+        _("Duty officer: %(officer)s %(phone)s; leader on duty: %(leader)s")
+        % {
             "officer": shift.officer.get_full_name(),
             "phone": shift.phone,
             "leader": shift.leader.get_full_name(),
-        }
-        summary = _("Duty: %(role)s") % {"role": role}
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:duty-shift-{shift.pk}-{person.pk}@{host}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART:{_utc(shift.start)}",
-            f"DTEND:{_utc(shift.end)}",
-            "SUMMARY:" + _escape(summary),
-            f"DESCRIPTION:{_escape(description)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+        },
+    )
+    return event
+
+
+def shifts_ics(*, person, shifts: Iterable[DutyShift]) -> str:
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", _("Duty shifts of %(name)s") % {"name": person.get_full_name()})
+    stamp = timezone.now().astimezone(datetime.UTC).replace(microsecond=0)
+    host = _host()
+    for shift in shifts:
+        calendar.add_component(_event(shift, person=person, stamp=stamp, host=host))
+    return calendar.to_ical().decode("utf-8")
