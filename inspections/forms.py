@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
 from ideology_office.common.file_types import accepted_extensions
+from ideology_office.common.forms import GroupedRecordsChoiceField, PersonChoiceField, people_for_choice
 
 from .models import (
     ChecklistResult,
@@ -26,21 +27,8 @@ def leaders():
     return User.objects.with_role(Role.LEADER).filter(is_active=True).order_by("username")
 
 
-def people():
-    return (
-        User.objects.filter(is_active=True)
-        .select_related("section")
-        .order_by("section__sort_order", "username")
-    )
-
-
 def sections():
     return OrgUnit.objects.filter(is_active=True).exclude(kind=OrgUnit.Kind.COUNTY_UNIT)
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.real_name or obj.username}（{obj.section or ''} {obj.title}）"
 
 
 class InspectionForm(forms.ModelForm):
@@ -88,7 +76,7 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["responsible_leader"].queryset = leaders()
         self.fields["responsible_unit"].queryset = sections()
-        self.fields["responsible_person"].queryset = people()
+        self.fields["responsible_person"].queryset = people_for_choice()
         if not with_deadline:
             # After assignment the deadline moves only through an approved extension.
             del self.fields["deadline"]
@@ -146,10 +134,10 @@ class MechanismForm(forms.Form):
     description = forms.CharField(
         label=_("Content"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    findings = forms.ModelMultipleChoiceField(
+    findings = GroupedRecordsChoiceField(
         label=_("Findings answered"),
         queryset=Finding.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        group_of=lambda finding: finding.inspection,
     )
 
     def __init__(self, *args, **kwargs):
@@ -157,7 +145,6 @@ class MechanismForm(forms.Form):
         self.fields["findings"].queryset = (
             Finding.objects.active().select_related("inspection").order_by("-inspection__date", "number")
         )
-        self.fields["findings"].label_from_instance = lambda finding: f"{finding.inspection}｜{finding}"
 
 
 class ChecklistResultForm(forms.Form):

@@ -3,17 +3,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import User
+from ideology_office.common.forms import PeopleChoiceField, PersonChoiceField, people_for_choice
 from ideology_office.common.query_params import DateInRangeField
 
 from .models import ContentItem, KeyDate, Platform, PublicationAction, SignOff
-
-
-def active_people():
-    return (
-        User.objects.filter(is_active=True)
-        .select_related("section")
-        .order_by("section__sort_order", "username")
-    )
 
 
 class ContentItemForm(forms.Form):
@@ -49,12 +42,12 @@ class SignForm(forms.Form):
 
 class AssignReviewersForm(forms.Form):
     step = forms.ChoiceField(label=_("Step"))
-    reviewers = forms.ModelMultipleChoiceField(label=_("Reviewers"), queryset=User.objects.none())
+    reviewers = PeopleChoiceField(label=_("Reviewers"), queryset=User.objects.none())
 
     def __init__(self, *args, item: ContentItem, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["step"].choices = [(step, SignOff.Step(step).label) for step in item.required_steps]
-        self.fields["reviewers"].queryset = active_people().exclude(pk=item.author_id)
+        self.fields["reviewers"].queryset = people_for_choice().exclude(pk=item.author_id)
 
 
 class PublishForm(forms.Form):
@@ -82,20 +75,20 @@ class PhysicalUpdateForm(forms.Form):
     end_date = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    approved_by = forms.ModelChoiceField(label=_("Approved by"), queryset=User.objects.none())
+    approved_by = PersonChoiceField(label=_("Approved by"), queryset=User.objects.none())
     photo = forms.FileField(label=_("Photo"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approved_by"].queryset = active_people()
+        self.fields["approved_by"].queryset = people_for_choice()
 
 
 class PublicityTaskForm(forms.Form):
     key_date = forms.ModelChoiceField(label=_("Key date"), queryset=KeyDate.objects.filter(is_active=True))
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2049)
     title = forms.CharField(label=_("Task"), max_length=200)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    owner = PersonChoiceField(label=_("Owner"), queryset=User.objects.none())
     deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
     platform = forms.ModelChoiceField(
         label=_("Position"), queryset=Platform.objects.filter(is_active=True), required=False
@@ -103,7 +96,7 @@ class PublicityTaskForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_people()
+        self.fields["owner"].queryset = people_for_choice()
 
 
 class LedgerPeriodForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
+from ideology_office.common.forms import PeopleChoiceField, PersonChoiceField, people_for_choice
 
 from .models import (
     AgendaItem,
@@ -24,30 +25,12 @@ from .selectors import countable_choices
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _people():
-    return (
-        User.objects.filter(is_active=True)
-        .select_related("section")
-        .order_by("section__sort_order", "username")
-    )
-
-
 def _leaders():
     return User.objects.with_role(Role.LEADER).filter(is_active=True).order_by("username")
 
 
 def _sections():
     return OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION, is_active=True).order_by("sort_order", "name")
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.real_name or obj.username}（{obj.title}）" if obj.title else str(obj)
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.real_name or obj.username}（{obj.title}）" if obj.title else str(obj)
 
 
 def _year_field():
@@ -68,7 +51,7 @@ class MembershipForm(forms.Form):
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = _people()
+        self.fields["person"].queryset = people_for_choice()
         if editing:
             # Who the membership belongs to is fixed; a different person is a new membership.
             del self.fields["person"]
@@ -81,7 +64,7 @@ class MembershipReplaceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["successor"].queryset = _people()
+        self.fields["successor"].queryset = people_for_choice()
 
 
 class MembershipChangeForm(forms.Form):
@@ -146,7 +129,6 @@ class MeetingCreateForm(MeetingForm):
         label=_("present"),
         queryset=User.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     first_topic = forms.CharField(label=_("first-agenda study (item 1)"), max_length=300, required=False)
     first_topic_material = forms.CharField(
@@ -161,7 +143,7 @@ class MeetingCreateForm(MeetingForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["present"].queryset = _people()
+        self.fields["present"].queryset = people_for_choice()
 
 
 class AgendaItemForm(forms.Form):
@@ -187,7 +169,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = _people()
+        self.fields["person"].queryset = people_for_choice()
 
 
 class FollowUpForm(forms.Form):
@@ -197,7 +179,7 @@ class FollowUpForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _people()
+        self.fields["owner"].queryset = people_for_choice()
 
 
 class FollowUpCompleteForm(forms.Form):

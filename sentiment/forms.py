@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import User
-from ideology_office.common.forms import ShortListModelChoiceField
+from ideology_office.common.forms import PeopleChoiceField, PersonChoiceField, ShortListModelChoiceField
 from ideology_office.common.policies import visible_to
 
 from .models import (
@@ -29,11 +29,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.real_name or obj.username}（{obj.section or obj.title}）"
 
 
 def _people():
@@ -174,9 +169,7 @@ class InformationReportForm(forms.ModelForm):
 
 
 class ReviewForm(forms.ModelForm):
-    attendees = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(), label=_("Attendees"), widget=forms.SelectMultiple(attrs={"size": 8})
-    )
+    attendees = PeopleChoiceField(queryset=User.objects.none(), label=_("Attendees"))
 
     class Meta:
         model = OpinionReview

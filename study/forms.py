@@ -2,23 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.common.forms import PersonChoiceField, people_for_choice
+from ideology_office.common.widgets import SearchableSelectMultiple
 
 from . import permissions
 from .models import Attendance, LearningPlatform, ReadingClass, StudyMaterial, StudySession
 from .services import AttendanceLine, SpeechLine
 
 
-def _people():
-    return User.objects.filter(is_active=True).order_by("section__sort_order", "username")
-
-
 def _sections():
     return OrgUnit.objects.filter(is_active=True, kind__in=[OrgUnit.Kind.SECTION, OrgUnit.Kind.OFFICE])
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, person):
-        return f"{person.real_name or person.username}（{person.section or ''}）"
 
 
 class SessionForm(forms.ModelForm):
@@ -49,7 +42,7 @@ class SessionForm(forms.ModelForm):
             "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "minutes": forms.Textarea(attrs={"rows": 4}),
-            "materials": forms.SelectMultiple(attrs={"size": 5}),
+            "materials": SearchableSelectMultiple(),
         }
         field_classes = {"host": PersonChoiceField, "recorder": PersonChoiceField}
 
@@ -64,8 +57,8 @@ class SessionForm(forms.ModelForm):
         if not permissions.changes_everything(user):
             sections = sections.filter(pk=user.section_id)
         self.fields["section"].queryset = sections
-        self.fields["host"].queryset = _people().select_related("section")
-        self.fields["recorder"].queryset = _people().select_related("section")
+        self.fields["host"].queryset = people_for_choice()
+        self.fields["recorder"].queryset = people_for_choice()
         self.fields["materials"].queryset = StudyMaterial.objects.active().order_by("-issued_on")
         if self.instance.pk:
             self.fields["tag_names"].initial = "、".join(tag.name for tag in self.instance.tags.all())
@@ -143,7 +136,7 @@ class SpeechForm(forms.Form):
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].queryset = people if people is not None else _people()
+        self.fields["speaker"].queryset = people if people is not None else people_for_choice()
 
     def clean(self):
         data = super().clean()
@@ -194,7 +187,7 @@ class ReadingClassForm(forms.ModelForm):
         if not permissions.changes_everything(user):
             sections = sections.filter(pk=user.section_id)
         self.fields["section"].queryset = sections
-        self.fields["host"].queryset = _people().select_related("section")
+        self.fields["host"].queryset = people_for_choice()
 
     def clean(self):
         data = super().clean()

@@ -2,9 +2,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .file_types import accepted_extensions
+from .widgets import GroupedChoicesMixin, SearchableSelectMultiple
 
 
 class ProjectFormRenderer(TemplatesSetting):
@@ -69,3 +71,52 @@ class ShortListModelChoiceField(forms.ModelChoiceField):
     def keep_choice(self, value) -> None:
         """List ``value`` (a bound or initial primary key) even when it is not among the first."""
         self.chosen = (value,) if value not in (None, "") else ()
+
+
+# People and long record lists ----------------------------------------------------------------------
+
+
+def people_for_choice():
+    """Active people in section order, with the section read in the same query (the choices group by it)."""
+    from ideology_office.accounts.models import User
+
+    return (
+        User.objects.filter(is_active=True)
+        .select_related("section")
+        .order_by("section__sort_order", "section__name", "real_name", "username")
+    )
+
+
+def person_label(person) -> str:
+    """姓名（职务）: the name people know each other by, and the post that tells two of them apart."""
+    name = person.real_name or person.username
+    return f"{name}（{person.title}）" if person.title else name
+
+
+def section_heading(person) -> str:
+    return person.section.name if person.section_id else gettext("No section")
+
+
+class PersonChoiceField(GroupedChoicesMixin, forms.ModelChoiceField):
+    """One person, listed under their section (a plain select: the lists of one choice are short)."""
+
+    group_of = staticmethod(section_heading)
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+class PeopleChoiceField(GroupedChoicesMixin, forms.ModelMultipleChoiceField):
+    """Several people (出席人员, 参会人员…): searchable, listed under their sections, chosen ones as chips."""
+
+    widget = SearchableSelectMultiple
+    group_of = staticmethod(section_heading)
+
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+class GroupedRecordsChoiceField(GroupedChoicesMixin, forms.ModelMultipleChoiceField):
+    """Several records of a long list, searchable and grouped by ``group_of`` (e.g. findings by inspection)."""
+
+    widget = SearchableSelectMultiple

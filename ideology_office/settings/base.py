@@ -110,6 +110,8 @@ TEMPLATES = [
 ]
 # Form fields render through templates/components/ so errors look the same on every page.
 FORM_RENDERER = "ideology_office.common.forms.ProjectFormRenderer"
+# A filter left empty means every record: say 全部, not Django's row of dashes (forms say 请选择…).
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 # DATABASE
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

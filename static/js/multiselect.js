@@ -1,0 +1,45 @@
+/*
+ * Searchable selects: every <select data-searchable> becomes a Tom Select box (vendored in
+ * static/vendor/tom-select). Multi-selects show the chosen rows as chips that stay in view, with a
+ * remove button each; options keep their <optgroup> (the section). Runs again on content that htmx
+ * swaps in. No inline styles are written (Tom Select uses the CSSOM, which the CSP allows).
+ */
+(function () {
+  "use strict";
+
+  function enhance(root) {
+    if (typeof window.TomSelect !== "function") {
+      return;
+    }
+    root.querySelectorAll("select[data-searchable]").forEach(function (select) {
+      if (select.tomselect) {
+        return;
+      }
+      var multiple = select.multiple;
+      new window.TomSelect(select, {
+        plugins: multiple ? ["remove_button", "checkbox_options"] : [],
+        placeholder: select.dataset.placeholder || "",
+        hidePlaceholder: false,
+        maxOptions: null,
+        closeAfterSelect: !multiple,
+        lockOptgroupOrder: true,
+        searchField: ["text", "optgroup"],
+        render: {
+          no_results: function () {
+            var div = document.createElement("div");
+            div.className = "no-results";
+            div.textContent = select.dataset.noResults || "没有找到匹配的选项";
+            return div;
+          },
+        },
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    enhance(event.target);
+  });
+})();
