@@ -18,6 +18,18 @@ def _demo(**options):
     return demo.seed(**options)
 
 
+def _report_figures(report) -> None:
+    from .report import report_figures
+
+    report_figures(report)
+
+
+def _ledgers():
+    from .ledgers import ledgers
+
+    return ledgers()
+
+
 contract = WorkAreaContract(
     label="positions",
     work_area=WorkArea(
@@ -68,5 +80,7 @@ contract = WorkAreaContract(
         DefaultRule(reminders.PHYSICAL_STALE, "阵地内容未及时更新", "0d", overdue_every_days=7),
         DefaultRule(reminders.KEY_DATE, "宣传重点节点提醒", "-7d,-1d", channels="inbox,email"),
     ),
+    report_figures=_report_figures,
+    ledgers=_ledgers,
     demo=_demo,
 )

@@ -18,6 +18,18 @@ def _demo(**options):
     return demo.seed(**options)
 
 
+def _report_figures(report) -> None:
+    from .report import report_figures
+
+    report_figures(report)
+
+
+def _ledgers():
+    from .ledgers import ledgers
+
+    return ledgers()
+
+
 contract = WorkAreaContract(
     label="responsibility",
     work_area=WorkArea(
@@ -60,5 +72,7 @@ contract = WorkAreaContract(
             channels="inbox,email",
         ),
     ),
+    report_figures=_report_figures,
+    ledgers=_ledgers,
     demo=_demo,
 )

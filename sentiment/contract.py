@@ -18,6 +18,18 @@ def _demo(**options):
     return demo.seed(**options)
 
 
+def _report_figures(report) -> None:
+    from .report import report_figures
+
+    report_figures(report)
+
+
+def _ledgers():
+    from .ledgers import ledgers
+
+    return ledgers()
+
+
 contract = WorkAreaContract(
     label="sentiment",
     work_area=WorkArea(
@@ -85,5 +97,7 @@ contract = WorkAreaContract(
             urgent=True,
         ),
     ),
+    report_figures=_report_figures,
+    ledgers=_ledgers,
     demo=_demo,
 )

@@ -29,6 +29,18 @@ def _demo(**options):
     return demo.seed(**options)
 
 
+def _report_figures(report) -> None:
+    from .report import report_figures
+
+    report_figures(report)
+
+
+def _ledgers():
+    from .ledgers import ledgers
+
+    return ledgers()
+
+
 contract = WorkAreaContract(
     label="study",
     work_area=WorkArea(
@@ -73,5 +85,7 @@ contract = WorkAreaContract(
         DefaultRule(reminders.MATERIAL_WAITING, "学习材料待学习提醒", "0d", overdue_every_days=3),
         DefaultRule(reminders.POINTS_BELOW_THRESHOLD, "学习积分低于要求", "0d", channels="inbox,email"),
     ),
+    report_figures=_report_figures,
+    ledgers=_ledgers,
     demo=_demo,
 )

@@ -126,7 +126,7 @@ def _extra_kwargs(name: str, record) -> dict:
 
 
 def _url(name: str, pattern: URLPattern, record=None) -> str:
-    from ideology_office.reports.ledgers import LEDGERS
+    from ideology_office.reports.ledgers import ledgers
     from sentiment.models import DutyFeedToken, DutyRoster
 
     converters = set(pattern.pattern.converters)
@@ -145,7 +145,7 @@ def _url(name: str, pattern: URLPattern, record=None) -> str:
         values = {
             "year": today.year,
             "month": today.month,
-            "key": LEDGERS[0].key,
+            "key": ledgers()[0].key,
             "kind": "study_records",
             "pk": DutyRoster.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
         }

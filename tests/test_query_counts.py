@@ -31,7 +31,7 @@ from ideology_office.accounts.roles import Role
 from ideology_office.common import scale
 from ideology_office.common.audit import summarised_audit
 from ideology_office.common.services import attachment_add
-from ideology_office.reports.ledgers import LEDGERS
+from ideology_office.reports.ledgers import ledgers
 
 from .factories import UserFactory
 
@@ -413,7 +413,7 @@ PAGES = [
             f"reports:ledger_download {ledger.key}",
             lambda office, key=ledger.key: reverse("reports:ledger_download", args=[key]) + _everything(),
         )
-        for ledger in LEDGERS
+        for ledger in ledgers()
     ),
 ]
 STAFF_PAGE = "dashboard: / as staff"

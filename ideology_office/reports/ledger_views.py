@@ -20,7 +20,7 @@ from ideology_office.common.downloads import ZIP_CONTENT_TYPE, download
 from ideology_office.common.query_params import DateInRangeField
 from ideology_office.common.spreadsheets import xlsx_response
 
-from .ledgers import LEDGERS, archive_filename, ledger_for, ledgers_zip
+from .ledgers import archive_filename, ledger_for, ledgers, ledgers_zip
 from .permissions import can_read_reports
 
 
@@ -64,7 +64,7 @@ def _page(request, form: LedgerPeriodForm, *, status: int = 200):
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         period_query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
-        rows = [{"ledger": ledger, **ledger.counts(start, end)} for ledger in LEDGERS]
+        rows = [{"ledger": ledger, **ledger.counts(start, end)} for ledger in ledgers()]
     return render(
         request,
         "reports/ledgers.html",

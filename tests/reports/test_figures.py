@@ -112,3 +112,15 @@ def test_figures_take_the_same_number_of_queries_for_few_and_many_records():
 def test_the_period_must_run_forwards():
     with pytest.raises(ValueError):
         annual_figures(since=2023, until=2021)
+
+
+def test_without_an_office_unit_the_report_names_the_configured_organisation(settings):
+    """The report's heading falls back on ORGANISATION_NAME (the setting that exists), not on an
+    unset OFFICE_NAME that left it blank."""
+    from ideology_office.accounts.models import OrgUnit
+
+    settings.ORGANISATION_NAME = "云溪县委办公室（设置）"
+    OrgUnit.objects.filter(kind=OrgUnit.Kind.OFFICE).update(is_active=False)
+    assert annual_figures(since=2023, until=2023).office_name == "云溪县委办公室（设置）"
+    OrgUnitFactory(kind=OrgUnit.Kind.OFFICE, name="县委办公室（组织树）")
+    assert annual_figures(since=2023, until=2023).office_name == "县委办公室（组织树）"

@@ -20,7 +20,7 @@ from ideology_office.accounts.roles import Role
 from ideology_office.common.models import Attachment
 from ideology_office.common.services import attachment_add, record_void
 from ideology_office.common.spreadsheets import XLSX_CONTENT_TYPE
-from ideology_office.reports.ledgers import EVIDENCE_HEADERS, EVIDENCE_INDEX_TITLE, LEDGERS, LEDGERS_BY_KEY
+from ideology_office.reports.ledgers import EVIDENCE_HEADERS, EVIDENCE_INDEX_TITLE, ledgers
 from inspections.views import LEDGER_HEADERS as INSPECTIONS_LEDGER_HEADERS
 from positions import services as positions_services
 from responsibility import services as responsibility_services
@@ -36,6 +36,10 @@ from tests.responsibility.factories import leader_user, scheme_with_items
 from tests.sentiment.factories import at, incident, published_roster, shift_on, staff_people
 from tests.study.factories import MaterialFactory, TagFactory
 from tests.study.factories import PlatformFactory as LearningPlatformFactory
+
+# Every work area's ledgers as their contracts declare them, in page order.
+LEDGERS = tuple(ledgers())
+LEDGERS_BY_KEY = {ledger.key: ledger for ledger in LEDGERS}
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,69 @@
+"""The positions figures of the annual work report, each counted from the queryset its drill-down
+list shows (``report.count``) or computed from it (``report.add``). Declared in contract.py."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.common.counting import countable_queryset
+from ideology_office.reports.figures import (
+    SECTION_POSITIONS,
+    UNIT_ITEMS,
+    UNIT_TIMES,
+    ReportFigures,
+    day_start,
+)
+
+
+def report_figures(report: ReportFigures) -> None:
+    from .models import PublicityTask, SignOff
+
+    start, end, section = report.start, report.end, SECTION_POSITIONS
+    report.count(
+        section,
+        "content_items_reviewed",
+        _("Content items through the three reviews and three proofreads"),
+        countable_queryset("positions.content_item_reviewed", start=start, end=end),
+        UNIT_ITEMS,
+        date_field="final_approved_at",
+    )
+    report.count(
+        section,
+        "content_items_published",
+        _("Content items published"),
+        countable_queryset("positions.content_item_published", start=start, end=end),
+        UNIT_ITEMS,
+        date_field="published_at",
+        via="item",
+    )
+    report.count(
+        section,
+        "signoffs",
+        _("Review and proofread signatures recorded"),
+        SignOff.objects.filter(
+            signed_at__gte=day_start(start),
+            signed_at__lt=day_start(end + datetime.timedelta(days=1)),
+            decision=SignOff.Decision.APPROVE,
+        ),
+        UNIT_ITEMS,
+        date_field="signed_at",
+        via="item",
+    )
+    report.count(
+        section,
+        "physical_updates",
+        _("Content changes of boards and screens"),
+        countable_queryset("positions.physical_update", start=start, end=end),
+        UNIT_TIMES,
+        date_field="start_date",
+    )
+    report.count(
+        section,
+        "publicity_tasks_done",
+        _("Publicity tasks done at key dates"),
+        PublicityTask.objects.active().filter(deadline__range=(start, end), status=PublicityTask.Status.DONE),
+        UNIT_ITEMS,
+        date_field="deadline",
+    )

@@ -1,0 +1,114 @@
+"""The public-opinion figures of the annual work report, each counted from the queryset its drill-down
+list shows (``report.count``) or computed from it (``report.add``). Declared in contract.py."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.common.counting import countable_queryset
+from ideology_office.reports.figures import (
+    SECTION_POSITIONS,
+    UNIT_ITEMS,
+    UNIT_QUARTERS,
+    UNIT_SHIFTS,
+    UNIT_TIMES,
+    ReportFigures,
+    day_start,
+)
+
+
+def report_figures(report: ReportFigures) -> None:
+    from .models import OpinionIncident, RiskItem
+
+    start, end, section = report.start, report.end, SECTION_POSITIONS
+    incidents = OpinionIncident.objects.active().filter(
+        found_at__gte=day_start(start), found_at__lt=day_start(end + datetime.timedelta(days=1))
+    )
+    rows = list(
+        incidents.values_list(
+            "pk", "found_at", "reported_at", "handled_at", "report_limit_minutes", "handle_limit_minutes"
+        )
+    )
+
+    def within(found, done, limit) -> bool:
+        return done is not None and (done - found).total_seconds() <= limit * 60
+
+    reported = [pk for pk, found, reported, _h, limit, _l in rows if within(found, reported, limit)]
+    handled = [pk for pk, found, _r, handled, _l, limit in rows if within(found, handled, limit)]
+    report.add(
+        section,
+        "incidents",
+        _("Opinion incidents found"),
+        len(rows),
+        UNIT_ITEMS,
+        incidents,
+        counts=True,
+        date_field="found_at",
+    )
+    report.add(
+        section,
+        "incidents_reported_in_time",
+        _("Incidents reported within the time limit"),
+        len(reported),
+        UNIT_ITEMS,
+        incidents.filter(pk__in=reported),
+        counts=True,
+        date_field="found_at",
+    )
+    report.add(
+        section,
+        "incidents_handled_in_time",
+        _("Incidents handled within the time limit"),
+        len(handled),
+        UNIT_ITEMS,
+        incidents.filter(pk__in=handled),
+        counts=True,
+        date_field="found_at",
+    )
+    report.count(
+        section,
+        "duty_shifts",
+        _("Duty shifts kept"),
+        countable_queryset("sentiment.duty_shift", start=start, end=end),
+        UNIT_SHIFTS,
+        date_field="start",
+    )
+    report.count(
+        section,
+        "information_reports",
+        _("Information reports sent"),
+        countable_queryset("sentiment.information_report", start=start, end=end),
+        UNIT_ITEMS,
+        date_field="sent_at",
+    )
+    reviews = countable_queryset("sentiment.opinion_review", start=start, end=end)
+    report.count(
+        section,
+        "opinion_reviews",
+        _("Quarterly opinion reviews held"),
+        reviews,
+        UNIT_TIMES,
+        date_field="held_on",
+    )
+    report.add(
+        section,
+        "quarters",
+        _("Quarters in the period"),
+        (report.until - report.since + 1) * 4,
+        UNIT_QUARTERS,
+        reviews,
+        date_field="held_on",
+    )
+    risks = RiskItem.objects.active().filter(
+        review__voided_at__isnull=True, review__held_on__range=(start, end)
+    )
+    report.count(
+        section,
+        "risks_assessed",
+        _("Sensitive issues assessed, each with a response plan"),
+        risks.exclude(response_plan=""),
+        UNIT_ITEMS,
+        date_field="review__held_on",
+    )

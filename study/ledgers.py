@@ -1,0 +1,275 @@
+"""The study ledgers (台账) of the inspectors' ledgers page, declared in contract.py: each names
+its records in a period and turns them into rows in the columns inspectors expect (see
+ideology_office.reports.ledgers for the shared parts: streaming, 序号, 作废说明)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from ideology_office.reports.ledgers import (
+    ATTENDANCE_HEADERS,
+    ATTENDANCE_WIDTHS,
+    CHUNK_SIZE,
+    VOID_HEADER,
+    VOID_WIDTH,
+    Ledger,
+    attendance_cells,
+    void_note,
+    yes_no,
+)
+
+from .models import (
+    Attendance,
+    PointsBulletin,
+    PointsEntry,
+    PointsThreshold,
+    Speech,
+    StudyMaterial,
+    StudySession,
+)
+from .selectors import month_bounds
+
+Kind = StudySession.Kind
+
+
+# Study sessions, one ledger per kind ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    header: str
+    width: int
+    value: Callable[[StudySession], object]
+
+
+def _sessions_of(kinds: Sequence[str]):
+    def queryset(start, end) -> QuerySet:
+        return (
+            StudySession.objects.filter(kind__in=kinds, date__range=(start, end))
+            .select_related("section", "host", "recorder", "reading_class", "voided_by")
+            .order_by("date", "start_time", "pk")
+        )
+
+    return queryset
+
+
+def _session_time(session: StudySession) -> str:
+    if session.start_time and session.end_time:
+        return f"{session.start_time:%H:%M}-{session.end_time:%H:%M}"
+    return f"{session.start_time:%H:%M}" if session.start_time else ""
+
+
+def _session_rows(extra: Sequence[ExtraColumn]):
+    def rows(sessions: QuerySet) -> Iterable[list]:
+        sessions = sessions.prefetch_related(
+            Prefetch("attendances", queryset=Attendance.objects.select_related("person").order_by("pk")),
+            Prefetch("speeches", queryset=Speech.objects.select_related("speaker").order_by("order", "pk")),
+            Prefetch("materials", queryset=StudyMaterial.objects.order_by("issued_on", "pk")),
+            "tags",
+        )
+        Status = Attendance.Status
+        for number, session in enumerate(sessions.iterator(chunk_size=CHUNK_SIZE), start=1):
+            yield [
+                number,
+                session.date,
+                _session_time(session),
+                session.place,
+                session.topic,
+                *(column.value(session) for column in extra),
+                "\n".join(
+                    f"{material.title}（{material.issued_on:%Y-%m-%d}）"
+                    for material in session.materials.all()
+                ),
+                "、".join(tag.name for tag in session.tags.all()),
+                session.section,
+                session.host or "",
+                *attendance_cells(session.attendances.all(), Status.PRESENT, Status.ABSENT, Status.OBSERVER),
+                "\n".join(f"{speech.speaker}：{speech.content}" for speech in session.speeches.all()),
+                session.recorder or "",
+                session.minutes,
+                void_note(session),
+            ]
+
+    return rows
+
+
+def _study_ledger(
+    order: int, key: str, title: str, kinds: Sequence[str], extra: Sequence[ExtraColumn] = ()
+) -> Ledger:
+    queryset = _sessions_of(kinds)
+    return Ledger(
+        key=key,
+        title=title,
+        order=order,
+        headers=(
+            "序号",
+            "日期",
+            "时间",
+            "地点",
+            "学习主题",
+            *(column.header for column in extra),
+            "学习材料",
+            "主题标签",
+            "组织股室",
+            "主持人",
+            *ATTENDANCE_HEADERS,
+            "发言情况",
+            "记录人",
+            "学习记录",
+            VOID_HEADER,
+        ),
+        widths=(
+            6,
+            12,
+            12,
+            14,
+            30,
+            *(column.width for column in extra),
+            30,
+            14,
+            12,
+            10,
+            *ATTENDANCE_WIDTHS,
+            40,
+            10,
+            40,
+            VOID_WIDTH,
+        ),
+        queryset=queryset,
+        rows=_session_rows(extra),
+        evidence=queryset,
+    )
+
+
+# 学习积分通报 ----------------------------------------------------------------------------------
+
+
+def _bulletins(start, end) -> QuerySet:
+    return (
+        PointsBulletin.objects.filter(month__range=(start, end))
+        .select_related("platform", "published_by", "voided_by")
+        .order_by("month", "platform_id", "pk")
+    )
+
+
+def _counted_days(month: datetime.date, today: datetime.date) -> int:
+    first, last = month_bounds(month)
+    return 0 if today < first else (min(today, last) - first).days + 1
+
+
+def _bulletin_rows(bulletins: QuerySet) -> Iterable[list]:
+    """Each bulletin with its month's figures as the bulletin page computes them (everyone with a
+    role, points of the platform summed, threshold = the role's daily minimum × days counted),
+    read in four queries for all bulletins rather than a ranking per bulletin."""
+    bulletins = list(bulletins.iterator(chunk_size=CHUNK_SIZE))
+    if not bulletins:
+        return
+    first = min(bulletin.month for bulletin in bulletins)
+    last = month_bounds(max(bulletin.month for bulletin in bulletins))[1]
+    points: dict[tuple[int, datetime.date], dict[int, int]] = {}
+    entries = (
+        PointsEntry.objects.filter(date__range=(first, last))
+        .annotate(month=TruncMonth("date"))
+        .values_list("platform_id", "month", "person_id")
+        .annotate(total=Sum("points"))
+        .order_by()
+    )
+    for platform_id, month, person_id, total in entries:
+        points.setdefault((platform_id, month), {})[person_id] = total
+    minimums = dict(PointsThreshold.objects.values_list("role", "daily_minimum"))
+    people = list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__isnull=False)
+        .prefetch_related("groups")
+        .distinct()
+        .order_by("username")
+    )
+    today = timezone.localdate()
+    for number, bulletin in enumerate(bulletins, start=1):
+        totals = points.get((bulletin.platform_id, bulletin.month), {})
+        days = _counted_days(bulletin.month, today)
+        below = []
+        for person in people:
+            role_minimums = [minimums[group.name] for group in person.groups.all() if group.name in minimums]
+            if role_minimums and totals.get(person.pk, 0) < min(role_minimums) * days:
+                below.append(f"{person}（{totals.get(person.pk, 0)}）")
+        earned = sum(totals.get(person.pk, 0) for person in people)
+        yield [
+            number,
+            f"{bulletin.month:%Y年%m月}",
+            bulletin.platform,
+            yes_no(bulletin.published_at),
+            bulletin.published_at,
+            bulletin.published_by or "",
+            len(people),
+            round(earned / len(people), 1) if people else 0,
+            len(below),
+            "、".join(below),
+            bulletin.note,
+            void_note(bulletin),
+        ]
+
+
+def ledgers() -> tuple[Ledger, ...]:
+    """This area's ledger sheets, in the inspectors' columns (``order``: place in the ledgers page)."""
+    return (
+        _study_ledger(
+            40,
+            "first_agenda",
+            "“第一议题”学习台账",
+            [Kind.FIRST_AGENDA],
+            [ExtraColumn("学习场合", 14, lambda session: session.get_first_agenda_venue_display())],
+        ),
+        _study_ledger(50, "central_group", "理论学习中心组学习台账", [Kind.CENTRAL_GROUP]),
+        _study_ledger(60, "thematic_discussions", "专题研讨台账", [Kind.THEMATIC_DISCUSSION]),
+        _study_ledger(
+            70,
+            "reading_classes",
+            "专题读书班台账",
+            [Kind.READING_CLASS],
+            [
+                ExtraColumn(
+                    "读书班", 24, lambda session: session.reading_class.title if session.reading_class else ""
+                )
+            ],
+        ),
+        _study_ledger(
+            80,
+            "branch_meetings",
+            "“三会一课”台账",
+            list(StudySession.BRANCH_MEETING_KINDS),
+            [ExtraColumn("会议类型", 14, lambda session: session.get_kind_display())],
+        ),
+        _study_ledger(90, "themed_party_days", "主题党日活动台账", [Kind.THEMED_PARTY_DAY]),
+        _study_ledger(100, "other_activities", "其他学习教育活动台账", [Kind.OTHER]),
+        Ledger(
+            order=110,
+            key="points_bulletins",
+            title="学习积分通报台账",
+            headers=(
+                "序号",
+                "通报月份",
+                "学习平台",
+                "是否已发布",
+                "发布时间",
+                "发布人",
+                "参评人数",
+                "人均积分",
+                "未达标人数",
+                "未达标人员（积分）",
+                "备注",
+                VOID_HEADER,
+            ),
+            widths=(6, 12, 12, 8, 18, 10, 8, 8, 8, 40, 24, VOID_WIDTH),
+            queryset=_bulletins,
+            rows=_bulletin_rows,
+            evidence=_bulletins,
+        ),
+    )
