@@ -215,10 +215,14 @@ class PointsEntryAdmin(PipelineImportMixin, RecordAdmin):
 
 @admin.register(PointsThreshold)
 class PointsThresholdAdmin(ConfigurationAdmin):
-    list_display = ["role", "daily_minimum"]
+    list_display = ["platform", "role", "daily_minimum"]
+    list_filter = ["platform"]
+    list_select_related = ["platform"]
 
     def save_model(self, request, obj, form, change):
-        services.threshold_set(role=obj.role, daily_minimum=obj.daily_minimum, user=request.user)
+        services.threshold_set(
+            platform=obj.platform, role=obj.role, daily_minimum=obj.daily_minimum, user=request.user
+        )
 
 
 @admin.register(PointsBulletin)

@@ -94,6 +94,14 @@ READING_CLASS = (
     ),
 )
 THRESHOLDS = {Role.LEADER: 30, Role.SECTION_HEAD: 28, Role.STAFF: 25, Role.INSPECTOR: 25, Role.ADMIN: 25}
+# 云溪先锋 scores on its own scale (a month's export of some 300–500 points): its own minimums.
+LOCAL_THRESHOLDS = {
+    Role.LEADER: 11,
+    Role.SECTION_HEAD: 11,
+    Role.STAFF: 10,
+    Role.INSPECTOR: 10,
+    Role.ADMIN: 10,
+}
 POINTS_MONTHS = 4
 WAITING_MATERIALS = 2
 
@@ -307,9 +315,10 @@ def _first_agenda(people, secretariat, general, group, today, existing) -> int:
 def _points(people, everyone, today, log) -> None:
     xuexi, _ = LearningPlatform.objects.get_or_create(code="xuexi", defaults={"name": "学习强国"})
     local, _ = LearningPlatform.objects.get_or_create(code="yunxi-pioneer", defaults={"name": "云溪先锋"})
-    for role, minimum in THRESHOLDS.items():
-        if not PointsThreshold.objects.filter(role=role).exists():
-            services.threshold_set(role=role, daily_minimum=minimum, user=None)
+    for platform, thresholds in ((xuexi, THRESHOLDS), (local, LOCAL_THRESHOLDS)):
+        for role, minimum in thresholds.items():
+            if not PointsThreshold.objects.filter(platform=platform, role=role).exists():
+                services.threshold_set(platform=platform, role=role, daily_minimum=minimum, user=None)
     first_month = today.replace(day=1)
     for _step in range(POINTS_MONTHS - 1):
         first_month = (first_month - datetime.timedelta(days=1)).replace(day=1)

@@ -29,12 +29,11 @@ from .models import (
     Attendance,
     PointsBulletin,
     PointsEntry,
-    PointsThreshold,
     Speech,
     StudyMaterial,
     StudySession,
 )
-from .selectors import month_bounds
+from .selectors import daily_minimum, month_bounds, threshold_minimums
 
 Kind = StudySession.Kind
 
@@ -166,7 +165,8 @@ def _counted_days(month: datetime.date, today: datetime.date) -> int:
 
 def _bulletin_rows(bulletins: QuerySet) -> Iterable[list]:
     """Each bulletin with its month's figures as the bulletin page computes them (everyone with a
-    role, points of the platform summed, threshold = the role's daily minimum × days counted),
+    role, points of the platform summed, threshold = the role's daily minimum on that platform ×
+    days counted),
     read in four queries for all bulletins rather than a ranking per bulletin."""
     bulletins = list(bulletins.iterator(chunk_size=CHUNK_SIZE))
     if not bulletins:
@@ -183,7 +183,7 @@ def _bulletin_rows(bulletins: QuerySet) -> Iterable[list]:
     )
     for platform_id, month, person_id, total in entries:
         points.setdefault((platform_id, month), {})[person_id] = total
-    minimums = dict(PointsThreshold.objects.values_list("role", "daily_minimum"))
+    minimums = threshold_minimums()
     people = list(
         get_user_model()
         .objects.filter(is_active=True, groups__isnull=False)
@@ -197,8 +197,10 @@ def _bulletin_rows(bulletins: QuerySet) -> Iterable[list]:
         days = _counted_days(bulletin.month, today)
         below = []
         for person in people:
-            role_minimums = [minimums[group.name] for group in person.groups.all() if group.name in minimums]
-            if role_minimums and totals.get(person.pk, 0) < min(role_minimums) * days:
+            minimum = daily_minimum(
+                [group.name for group in person.groups.all()], minimums, bulletin.platform_id
+            )
+            if minimum is not None and totals.get(person.pk, 0) < minimum * days:
                 below.append(f"{person}（{totals.get(person.pk, 0)}）")
         earned = sum(totals.get(person.pk, 0) for person in people)
         yield [

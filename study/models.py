@@ -325,18 +325,32 @@ class PointsEntry(BaseModel):
 
 
 class PointsThreshold(BaseModel):
-    """The daily minimum of points for people of one role (leaders and staff may differ)."""
+    """The daily minimum of points on one platform for people of one role (leaders and staff
+    may differ). Each platform has its own: 学习强国 counts daily points, a local platform such as
+    云溪先锋 scores on another scale, so one platform's minimum says nothing about another's.
+    A platform with no thresholds names nobody as below."""
 
-    role = models.CharField(_("role"), max_length=20, unique=True)
+    platform = models.ForeignKey(
+        LearningPlatform, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="thresholds"
+    )
+    role = models.CharField(_("role"), max_length=20)
     daily_minimum = models.PositiveIntegerField(_("daily minimum points"))
 
     class Meta:
         verbose_name = _("points threshold")
         verbose_name_plural = _("points thresholds")
-        ordering = ["role"]
+        ordering = ["platform", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "role"],
+                name="study_threshold_once_per_platform_and_role",
+                violation_error_message=_("This platform already has a threshold for this role."),
+            )
+        ]
 
     def __str__(self):
-        return f"{self.role} ≥ {self.daily_minimum}"
+        platform = self.platform if self.platform_id else ""
+        return f"{platform} {self.role} ≥ {self.daily_minimum}"
 
 
 class PointsBulletin(VoidableModel):

@@ -112,8 +112,8 @@ def _below_threshold(bulletins: list[dict]) -> dict[int, tuple[int, ...]]:
     queries for the whole batch: the points, the thresholds, everyone's roles."""
     from django.db.models import Q
 
-    from .models import PointsEntry, PointsThreshold
-    from .selectors import _counted_days, month_bounds
+    from .models import PointsEntry
+    from .selectors import _counted_days, daily_minimum, month_bounds, threshold_minimums
 
     condition = Q()
     for bulletin in bulletins:
@@ -127,7 +127,7 @@ def _below_threshold(bulletins: list[dict]) -> dict[int, tuple[int, ...]]:
         .annotate(total=Sum("points"))
         .order_by()
     }
-    minimums = dict(PointsThreshold.objects.values_list("role", "daily_minimum"))
+    minimums = threshold_minimums()
     roles: dict[int, list[str]] = {}
     for user_id, role in (
         get_user_model()
@@ -135,15 +135,16 @@ def _below_threshold(bulletins: list[dict]) -> dict[int, tuple[int, ...]]:
         .values_list("user_id", "group__name")
     ):
         roles.setdefault(user_id, []).append(role)
-    minimum_of = {
-        user_id: min(minimums[name] for name in names if name in minimums)
-        for user_id, names in roles.items()
-        if any(name in minimums for name in names)
-    }
     below = {}
     for bulletin in bulletins:
         month = bulletin["month"].replace(day=1)
         days = _counted_days(month, timezone.localdate(bulletin["published_at"]))
+        # The bulletin's own platform's thresholds: nobody is below on a platform that sets none.
+        minimum_of = {
+            user_id: minimum
+            for user_id, names in roles.items()
+            if (minimum := daily_minimum(names, minimums, bulletin["platform_id"])) is not None
+        }
         below[bulletin["pk"]] = tuple(
             sorted(
                 user_id

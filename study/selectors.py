@@ -292,18 +292,43 @@ def _rank(rows, key) -> None:
         row.rank = rank
 
 
+def threshold_minimums() -> dict[int, dict[str, int]]:
+    """Every platform's daily minimum per role: platform id → role → minimum (one query)."""
+    minimums: dict[int, dict[str, int]] = {}
+    for platform_id, role, minimum in PointsThreshold.objects.values_list(
+        "platform_id", "role", "daily_minimum"
+    ):
+        minimums.setdefault(platform_id, {})[role] = minimum
+    return minimums
+
+
+def daily_minimum(roles, minimums: dict[int, dict[str, int]], platform_id: int | None) -> int | None:
+    """A person's daily minimum on one platform: the lowest of their roles' minimums there; None
+    when the platform sets none for their roles. Over all platforms (``platform_id`` None) the
+    minimums of the platforms are added, as their points are."""
+    if platform_id is None:
+        parts = [daily_minimum(roles, minimums, each) for each in minimums]
+        parts = [part for part in parts if part is not None]
+        return sum(parts) if parts else None
+    table = minimums.get(platform_id, {})
+    found = [table[role] for role in roles if role in table]
+    return min(found) if found else None
+
+
 def points_ranking_people(
     *, month: datetime.date, platform: LearningPlatform | None = None, today: datetime.date | None = None
 ) -> list[PersonPoints]:
     """Everyone with a role, ranked by their points in the month (day and month entries
-    summed), each with their threshold for the month (daily minimum of their role × days counted)."""
+    summed), each with their threshold for the month (daily minimum of their role on the platform ×
+    days counted)."""
     today = today or timezone.localdate()
     first, last = month_bounds(month)
     entries = PointsEntry.objects.filter(date__gte=first, date__lte=last)
     if platform is not None:
         entries = entries.filter(platform=platform)
     totals = dict(entries.values("person_id").annotate(total=Sum("points")).values_list("person_id", "total"))
-    minimums = dict(PointsThreshold.objects.values_list("role", "daily_minimum"))
+    minimums = threshold_minimums()
+    platform_id = platform.pk if platform is not None else None
     days = _counted_days(first, today)
     people = (
         User.objects.filter(is_active=True, groups__isnull=False)
@@ -313,8 +338,8 @@ def points_ranking_people(
     )
     rows = []
     for person in people:
-        role_minimums = [minimums[group.name] for group in person.groups.all() if group.name in minimums]
-        threshold = min(role_minimums) * days if role_minimums else None
+        minimum = daily_minimum([group.name for group in person.groups.all()], minimums, platform_id)
+        threshold = minimum * days if minimum is not None else None
         rows.append(PersonPoints(person=person, points=totals.get(person.pk, 0), threshold=threshold))
     rows.sort(key=lambda row: (-row.points, row.person.username))
     _rank(rows, key=lambda row: row.points)

@@ -366,12 +366,15 @@ def tags_from_names(names: Iterable[str], *, user: User | None) -> list[Tag]:
 
 
 @transaction.atomic
-def threshold_set(*, role: str, daily_minimum: int, user: User | None) -> PointsThreshold:
-    threshold = PointsThreshold.objects.select_for_update().filter(role=role).first()
+def threshold_set(
+    *, platform: LearningPlatform, role: str, daily_minimum: int, user: User | None
+) -> PointsThreshold:
+    """Set the daily minimum of one role on one platform."""
+    threshold = PointsThreshold.objects.select_for_update().filter(platform=platform, role=role).first()
     if threshold is None:
-        threshold = PointsThreshold(role=role, created_by=user)
+        threshold = PointsThreshold(platform=platform, role=role, created_by=user)
     threshold.daily_minimum = daily_minimum
-    threshold.full_clean(validate_unique=False)
+    threshold.full_clean(validate_constraints=False)
     threshold.save()
     return threshold
 

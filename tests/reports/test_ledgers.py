@@ -443,7 +443,7 @@ def test_the_rectification_ledger_uses_the_inspections_columns(client, office, i
 
 def test_the_bulletin_ledger_names_who_fell_below_the_threshold(client, office, inspector):
     platform = LearningPlatformFactory()
-    study_services.threshold_set(role=Role.STAFF, daily_minimum=1, user=None)
+    study_services.threshold_set(platform=platform, role=Role.STAFF, daily_minimum=1, user=None)
     office.bulletin(INSIDE, "三月通报")
     PointsEntry.objects.create(
         platform=platform, person=office.staff, period="month", date=datetime.date(2024, 3, 1), points=40

@@ -109,8 +109,8 @@ def test_publishing_a_bulletin_reminds_those_below_their_threshold_at_once():
     diligent = UserFactory(roles=[Role.STAFF])
     behind = UserFactory(roles=[Role.STAFF])
     chief = UserFactory(roles=[Role.LEADER])
-    services.threshold_set(role=Role.STAFF, daily_minimum=5, user=None)
-    services.threshold_set(role=Role.LEADER, daily_minimum=10, user=None)
+    services.threshold_set(platform=platform, role=Role.STAFF, daily_minimum=5, user=None)
+    services.threshold_set(platform=platform, role=Role.LEADER, daily_minimum=10, user=None)
     points(platform, diligent, 400)
     points(platform, behind, 100)
     points(platform, chief, 250)  # a leader needs 10 a day: 250 is short in any month
@@ -129,7 +129,7 @@ def test_publishing_a_bulletin_reminds_those_below_their_threshold_at_once():
 
 def test_a_voided_bulletin_has_its_reminders_cancelled(leader):
     platform = PlatformFactory()
-    services.threshold_set(role=Role.STAFF, daily_minimum=5, user=None)
+    services.threshold_set(platform=platform, role=Role.STAFF, daily_minimum=5, user=None)
     UserFactory(roles=[Role.STAFF])
     bulletin = services.bulletin_create(user=None, month=LAST_MONTH, platform=platform)
     services.bulletin_publish(bulletin=bulletin, user=None)
@@ -142,7 +142,7 @@ def test_a_voided_bulletin_has_its_reminders_cancelled(leader):
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_points_source_takes_the_same_queries_for_3_and_30_bulletins(count):
     platform = PlatformFactory()
-    services.threshold_set(role=Role.STAFF, daily_minimum=5, user=None)
+    services.threshold_set(platform=platform, role=Role.STAFF, daily_minimum=5, user=None)
     people = UserFactory.create_batch(5, roles=[Role.STAFF])
     month = LAST_MONTH
     for _ in range(count):

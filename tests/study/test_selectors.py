@@ -91,8 +91,8 @@ def test_points_rankings_and_thresholds_for_a_month(db):
     leader = UserFactory(username="a-leader", section=first, roles=[Role.LEADER])
     staff = UserFactory(username="b-staff", section=first, roles=[Role.STAFF])
     other = UserFactory(username="c-staff", section=second, roles=[Role.STAFF])
-    services.threshold_set(role=Role.LEADER, daily_minimum=10, user=None)
-    services.threshold_set(role=Role.STAFF, daily_minimum=5, user=None)
+    services.threshold_set(platform=platform, role=Role.LEADER, daily_minimum=10, user=None)
+    services.threshold_set(platform=platform, role=Role.STAFF, daily_minimum=5, user=None)
     for person, points in ((leader, 250), (staff, 400), (other, 100)):
         PointsEntry.objects.create(
             platform=platform, person=person, period="month", date=datetime.date(2024, 3, 1), points=points
