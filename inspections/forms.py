@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
 from ideology_office.common.file_types import accepted_extensions
-from ideology_office.common.forms import GroupedRecordsChoiceField, PersonChoiceField, people_for_choice
+from ideology_office.common.forms import (
+    GroupedRecordsChoiceField,
+    PersonChoiceField,
+    camera_photo_field,
+    file_or_photo,
+    people_for_choice,
+)
 
 from .models import (
     ChecklistResult,
@@ -89,6 +95,12 @@ class ProgressForm(forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(accepted_extensions())}),
     )
+    photo = camera_photo_field()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        file_or_photo(self, "evidence", required=False)
+        return cleaned_data
 
 
 class SubmitForm(forms.Form):

@@ -17,12 +17,41 @@ class ProjectFormRenderer(TemplatesSetting):
     field_template_name = "components/field.html"
 
 
+def camera_photo_field() -> forms.FileField:
+    """A photo taken with the phone's rear camera (``capture``): on a phone the input opens the
+    camera directly, so it sits beside the ordinary file input, which still picks documents."""
+    return forms.FileField(
+        label=_("Or take a photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+
+def file_or_photo(form: forms.Form, file_field: str, *, required: bool) -> None:
+    """Put the camera's photo in ``file_field`` when no file was chosen; one of the two at most."""
+    data = form.cleaned_data
+    photo = data.pop("photo", None)
+    if data.get(file_field) and photo:
+        form.add_error("photo", _("Choose a file or take a photo, not both."))
+    elif photo:
+        data[file_field] = photo
+    elif required and not data.get(file_field) and file_field not in form.errors:
+        form.add_error(file_field, _("Choose a file or take a photo."))
+
+
 class AttachmentUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence file"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(accepted_extensions())}),
     )
+    photo = camera_photo_field()
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        file_or_photo(self, "file", required=True)
+        return cleaned_data
 
 
 class VoidForm(forms.Form):

@@ -1,6 +1,7 @@
 from django import template
 from django.contrib.contenttypes.models import ContentType
 
+from ideology_office.common.file_types import accepted_extensions
 from ideology_office.common.models import Attachment
 from ideology_office.common.policies import can_change_record
 
@@ -19,4 +20,6 @@ def attachments_panel(context, record):
         "record_content_type_id": content_type.pk,
         "attachments": Attachment.objects.filter(content_type=content_type, object_id=str(record.pk)),
         "can_change": can_change_record(request.user, record),
+        # The same file types the upload form accepts, so the picker offers only those.
+        "accept": ",".join(accepted_extensions()),
     }
