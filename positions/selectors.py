@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ideology_office.common.filters import filter_void_state
@@ -39,7 +39,17 @@ def content_item_list_for_author(*, user):
 
 def review_queue_for_user(*, user):
     """Items waiting for this person's signature at their current step: one plain query over the
-    person's active assignments (no scan of every grant in the table)."""
+    person's active assignments (no scan of every grant in the table). Left out, as
+    ``permissions.sign_refusal`` refuses them: items they wrote or edited, and items whose other
+    review they signed in this round (nobody signs two of the reviews)."""
+    wrote = ContentRevision.objects.filter(item=OuterRef("pk"), created_by=user)
+    signed_another = SignOff.objects.filter(
+        item=OuterRef("pk"),
+        review_round=OuterRef("review_round"),
+        signer=user,
+        decision=SignOff.Decision.APPROVE,
+        step__in=[SignOff.Step.FIRST, SignOff.Step.SECOND, SignOff.Step.FINAL],
+    ).exclude(step=OuterRef("current_step"))
     return (
         ContentItem.objects.filter(
             status=Status.IN_REVIEW,
@@ -48,6 +58,8 @@ def review_queue_for_user(*, user):
             assignments__step=F("current_step"),
         )
         .exclude(author=user)
+        .exclude(Exists(wrote))
+        .exclude(Exists(signed_another))
         .select_related("platform", "author", "current_revision")
         .order_by("step_entered_at", "pk")
         .distinct()
