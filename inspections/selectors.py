@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -182,9 +184,15 @@ def _completion_counts(today: datetime.date) -> dict:
     }
 
 
+def _annotated_rows(rows) -> Iterable[dict[str, Any]]:
+    # django-stubs types values() rows as a TypedDict of the fields named there and forgets the
+    # counts that annotate(**kwargs) adds after it.
+    return cast(Iterable[dict[str, Any]], rows)
+
+
 def completion_by_inspection(*, today: datetime.date | None = None) -> list[Completion]:
     """Completion of every inspection's rectification, newest inspection first: one query."""
-    rows = (
+    rows = _annotated_rows(
         active_tasks()
         .values("finding__inspection_id", "finding__inspection__title", "finding__inspection__date")
         .annotate(**_completion_counts(_today(today)))
@@ -209,7 +217,7 @@ def completion_by_section(
     tasks = active_tasks()
     if inspection is not None:
         tasks = tasks.filter(finding__inspection=inspection)
-    rows = (
+    rows = _annotated_rows(
         tasks.values("responsible_unit_id", "responsible_unit__name", "responsible_unit__sort_order")
         .annotate(**_completion_counts(_today(today)))
         .order_by("responsible_unit__sort_order", "responsible_unit__name")

@@ -10,7 +10,7 @@ from ideology_office.common.policies import RecordPolicy, get_or_404, has_own_gr
 
 from .models import ContentItem, KeyDate, PhysicalUpdate, Platform, PublicityTask, SignOff
 
-STEP_PERMISSIONS = {
+STEP_PERMISSIONS: dict[str, str] = {
     SignOff.Step.FIRST: "sign_first",
     SignOff.Step.SECOND: "sign_second",
     SignOff.Step.FINAL: "sign_final",

@@ -132,7 +132,7 @@ def revision_diff(old: ContentRevision | None, new: ContentRevision) -> list[dic
     """Line-by-line differences between two revisions (title first), for a plain table."""
     old_lines = [old.title, *old.body.splitlines()] if old else []
     new_lines = [new.title, *new.body.splitlines()]
-    rows = []
+    rows: list[dict[str, str]] = []
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
         if tag == "equal":
@@ -415,7 +415,7 @@ def upcoming_key_dates(today: datetime.date, days: int = 30) -> list[KeyDateOccu
         wanted = Q()
         for occurrence in occurrences:
             wanted |= Q(key_date=occurrence.key_date, year=occurrence.date.year)
-        tasks = {}
+        tasks: dict[tuple[int, int], list[PublicityTask]] = {}
         for task in PublicityTask.objects.active().filter(wanted).select_related("owner"):
             tasks.setdefault((task.key_date_id, task.year), []).append(task)
         for occurrence in occurrences:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
 from ideology_office.common.counting import countable, countables
+from ideology_office.common.models import VoidableQuerySet
 
 from .models import (
     AgendaItem,
@@ -66,7 +67,7 @@ def leading_group_needs_adjustment() -> list[LeadingGroupMembership]:
 # Dual-duty assignments ----------------------------------------------------------------------
 
 
-def assignment_list() -> QuerySet[DutyAssignment]:
+def assignment_list() -> VoidableQuerySet:
     return DutyAssignment.objects.select_related("leader").prefetch_related(
         Prefetch("sections", queryset=OrgUnit.objects.order_by("sort_order", "name"))
     )
@@ -175,7 +176,7 @@ def meeting_detail(pk: int) -> OfficeMeeting:
     )
 
 
-def follow_up_list() -> QuerySet[FollowUpAction]:
+def follow_up_list() -> VoidableQuerySet:
     return FollowUpAction.objects.select_related("owner", "meeting")
 
 
@@ -227,7 +228,7 @@ def scheme_items(scheme: AssessmentScheme) -> list[SchemeItem]:
     return list(scheme.items.order_by("position"))
 
 
-def assessment_list() -> QuerySet[Assessment]:
+def assessment_list() -> VoidableQuerySet:
     return Assessment.objects.select_related("scheme", "target_unit", "target_person", "assessor")
 
 
@@ -247,9 +248,9 @@ def score_sheet(assessment: Assessment) -> list[AssessmentScore]:
 
 def counted_records(line: AssessmentScore) -> list:
     """The records an automatic line counted, read back by the ids it stored (one query)."""
-    if not line.counted_ids or countable(line.item.count_key) is None:
+    item = countable(line.item.count_key) if line.counted_ids else None
+    if item is None:
         return []
-    item = countable(line.item.count_key)
     model = item.queryset().model
     return list(model._base_manager.filter(pk__in=line.counted_ids).order_by(item.date_field, "pk"))
 

@@ -33,7 +33,7 @@ from .models import (
 )
 
 # Countable keys registered by this app (apps.py), by session kind.
-KIND_COUNTABLE_KEYS = {
+KIND_COUNTABLE_KEYS: dict[str, str] = {
     StudySession.Kind.CENTRAL_GROUP: "study.central_group_session",
     StudySession.Kind.THEMATIC_DISCUSSION: "study.thematic_discussion",
     StudySession.Kind.FIRST_AGENDA: "study.first_agenda",
@@ -159,7 +159,7 @@ def session_counts_by_period(
         return count_by_period("study.reading_class", start=start, end=end, period=period)
     if kind in StudySession.BRANCH_MEETING_KINDS:
         return count_by_period("study.session", start=start, end=end, period=period, filters={"kind": kind})
-    key = KIND_COUNTABLE_KEYS.get(kind, "study.session")
+    key = KIND_COUNTABLE_KEYS.get(kind or "", "study.session")
     filters = {"kind": kind} if kind and key == "study.session" else None
     return count_by_period(key, start=start, end=end, period=period, filters=filters)
 

@@ -84,7 +84,8 @@ def attachment_add(*, record: models.Model, uploaded_file, user, description: st
             attachment.save()
         except Exception:
             # The row was not written: do not leave its file behind.
-            storage.delete(stored_name)
+            if stored_name:
+                storage.delete(stored_name)
             raise
     return attachment
 

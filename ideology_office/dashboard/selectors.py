@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, Sum
@@ -313,7 +314,7 @@ def incidents_by_quarter(scope: Scope) -> list[dict]:
     their limits. One query; the comparison with each incident's own limits is done here."""
 
     rows = incidents_of(scope)
-    quarters = [
+    quarters: list[dict[str, Any]] = [
         {"quarter": number, "found": 0, "reported_in_time": 0, "handled_in_time": 0, "open": 0}
         for number in range(1, 5)
     ]

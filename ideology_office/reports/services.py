@@ -50,6 +50,7 @@ def report_template_upload(*, name: str, uploaded_file, user, note: str = "") ->
         try:
             template.save()
         except Exception:
-            storage.delete(stored_name)
+            if stored_name:
+                storage.delete(stored_name)
             raise
     return template
