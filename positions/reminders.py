@@ -72,9 +72,23 @@ def review_open_items(*, since, until, after, limit, object_ids=None) -> list[Du
     """Items in review that entered their step ``review_wait()`` before a moment of the window: at
     most four queries (items, their reviewers, the platforms' default reviewers when an item has
     none of its own, the leaders)."""
-    from .models import ContentItem, PlatformReviewer, ReviewAssignment, Step
+    from .models import ContentItem
 
     wait = review_wait()
+    rows = _waiting_rows(since=since, until=until, after=after, limit=limit, object_ids=object_ids, wait=wait)
+    if not rows:
+        return []
+    reviewers_of = _reviewers_of(rows)
+    leaders = role_user_ids(Role.LEADER)
+    content_type_id = ContentType.objects.get_for_model(ContentItem).pk
+    items = []
+    for row in rows:
+        recipients = tuple(sorted(reviewers_of(row) - {row["author_id"]})) or leaders
+        items.append(_review_due_item(row, content_type_id, wait, recipients, leaders))
+    return items
+
+
+def _waiting_rows(*, since, until, after, limit, object_ids, wait) -> list[dict]:
     query = _in_review().filter(step_entered_at__lte=until - wait)
     if since is not None:
         query = query.filter(step_entered_at__gte=since - wait)
@@ -94,17 +108,23 @@ def review_open_items(*, since, until, after, limit, object_ids=None) -> list[Du
             "step_entered_at",
         )[:limit]
     )
-    if object_ids is not None:
-        # A key of a step the item has left names nothing open any more.
-        wanted = {str(pk) for pk in object_ids}
-        rows = [
-            row
-            for row in rows
-            if str(row["pk"]) in wanted
-            or review_key(row["pk"], row["review_round"], row["current_step"]) in wanted
-        ]
-    if not rows:
-        return []
+    if object_ids is None:
+        return rows
+    # A key of a step the item has left names nothing open any more.
+    wanted = {str(pk) for pk in object_ids}
+    return [
+        row
+        for row in rows
+        if str(row["pk"]) in wanted
+        or review_key(row["pk"], row["review_round"], row["current_step"]) in wanted
+    ]
+
+
+def _reviewers_of(rows):
+    """A function giving a row's reviewers at its current step: the item's own, else its
+    platform's default reviewers (read only for the items that have none of their own)."""
+    from .models import PlatformReviewer, ReviewAssignment
+
     reviewers: dict[tuple[int, str], set[int]] = {}
     for item_id, step, reviewer_id in ReviewAssignment.objects.filter(
         item_id__in=[row["pk"] for row in rows], is_active=True
@@ -117,32 +137,34 @@ def review_open_items(*, since, until, after, limit, object_ids=None) -> list[Du
             platform_id__in=without
         ).values_list("platform_id", "step", "reviewer_id"):
             defaults.setdefault((platform_id, step), set()).add(reviewer_id)
-    leaders = role_user_ids(Role.LEADER)
-    content_type_id = ContentType.objects.get_for_model(ContentItem).pk
-    items = []
-    for row in rows:
+
+    def of(row) -> set[int]:
         step = row["current_step"]
-        people = reviewers.get((row["pk"], step)) or defaults.get((row["platform_id"], step), set())
-        recipients = tuple(sorted(people - {row["author_id"]})) or leaders
-        items.append(
-            DueItem(
-                content_type_id=content_type_id,
-                object_id=review_key(row["pk"], row["review_round"], step),
-                moment=row["step_entered_at"] + wait,
-                recipients=recipients,
-                escalation_recipients=leaders,
-                title=_("“%(title)s” has been waiting for the %(step)s since %(since)s")
-                % {
-                    "title": _short(row["title"]),
-                    "step": Step(step).label,
-                    "since": timezone.localtime(row["step_entered_at"]).strftime("%m-%d %H:%M"),
-                },
-                body=_("Platform: %(platform)s. Read it and sign your opinion, or return it.")
-                % {"platform": row["platform__name"]},
-                url=reverse("positions:item_detail", args=[row["pk"]]),
-            )
-        )
-    return items
+        return reviewers.get((row["pk"], step)) or defaults.get((row["platform_id"], step), set())
+
+    return of
+
+
+def _review_due_item(row, content_type_id, wait, recipients, leaders) -> DueItem:
+    from .models import Step
+
+    step = row["current_step"]
+    return DueItem(
+        content_type_id=content_type_id,
+        object_id=review_key(row["pk"], row["review_round"], step),
+        moment=row["step_entered_at"] + wait,
+        recipients=recipients,
+        escalation_recipients=leaders,
+        title=_("“%(title)s” has been waiting for the %(step)s since %(since)s")
+        % {
+            "title": _short(row["title"]),
+            "step": Step(step).label,
+            "since": timezone.localtime(row["step_entered_at"]).strftime("%m-%d %H:%M"),
+        },
+        body=_("Platform: %(platform)s. Read it and sign your opinion, or return it.")
+        % {"platform": row["platform__name"]},
+        url=reverse("positions:item_detail", args=[row["pk"]]),
+    )
 
 
 def review_done_ids(object_ids) -> set[str]:

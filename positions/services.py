@@ -4,6 +4,8 @@ so the rules of 三审三校 hold whichever one is used; superusers get no way a
 from __future__ import annotations
 
 import datetime
+import functools
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -190,7 +192,8 @@ def content_item_edit(
     sensitivity = sensitivity or item.sensitivity
     if sensitivity not in ContentItem.Sensitivity.values:
         raise ValidationError({"sensitivity": _("Choose a sensitivity level.")})
-    current = item.current_revision
+    # Every item is created together with its first revision (content_item_create).
+    current = cast(ContentRevision, item.current_revision)
     if current.title == title and current.body == body and sensitivity == item.sensitivity:
         return item
     signed = item.signoffs.filter(review_round=item.review_round, decision=SignOff.Decision.APPROVE)
@@ -239,7 +242,7 @@ def content_item_submit(*, item: ContentItem, user, at=None) -> ContentItem:
         raise ValidationError(_("Only the author submits an item for review."), code="forbidden")
     if item.status not in (Status.DRAFT, Status.REJECTED):
         raise ValidationError(_("Only a draft or a returned item can be submitted."), code="bad_state")
-    defaults = {}
+    defaults: dict[str, list] = {}
     for row in PlatformReviewer.objects.filter(platform=item.platform).select_related("reviewer"):
         defaults.setdefault(row.step, []).append(row.reviewer)
     assigned = set(item.assignments.filter(is_active=True).values_list("step", flat=True))
@@ -405,12 +408,44 @@ def content_item_sign(
     approved text they have not seen, and nothing is signed."""
     item = _lock(item)
     opinion = (opinion or "").strip()
+    _check_waiting_for(item, user)
+    step = item.current_step
+    _check_reviewer(item, user, step, revision_id)
+    if decision not in (SignOff.Decision.APPROVE, SignOff.Decision.REJECT):
+        raise ValidationError({"decision": _("Choose to approve or to return.")})
+    if not opinion:
+        raise ValidationError({"opinion": _("Write your opinion: every review level gives one.")})
+    revision = item.current_revision
+    sign = functools.partial(_append_signoff, item=item, revision=revision, signer=user, at=at)
+    if decision == SignOff.Decision.REJECT:
+        rows = [sign(step=step, decision=decision, opinion=opinion)]
+        item.status = Status.REJECTED
+        item.current_step = ""
+        item.step_entered_at = None
+        item.save()
+        return rows
+    proofread = _("Proofread with the %(step)s.") % {"step": Step(step).label}
+    rows = [
+        sign(step=proof, decision=decision, opinion=proofread) for proof in item.platform.proofreads_for(step)
+    ]
+    rows.append(sign(step=step, decision=decision, opinion=opinion))
+    _advance(item, step, revision=revision, signed_at=rows[-1].signed_at)
+    return rows
+
+
+def _check_waiting_for(item: ContentItem, user) -> None:
+    """The item waits for a review; if it no longer does because this person's step was just
+    signed by the other reviewer, say so."""
     if (item.status != Status.IN_REVIEW or not item.current_step) and item.status != Status.DRAFT:
         if item.review_round and _already_signed(user, item):
             raise ValidationError(ALREADY_SIGNED, code="already_signed")
     if item.status != Status.IN_REVIEW or not item.current_step:
         raise ValidationError(_("This item is not waiting for review."), code="bad_state")
-    step = item.current_step
+
+
+def _check_reviewer(item: ContentItem, user, step: str, revision_id: int | None) -> None:
+    """This person may sign this step of the revision they read: not a writer of the item, a
+    reviewer of the step, on the current revision, and no other review of this round signed."""
     if user.pk in item_writer_ids(item):
         raise ValidationError(
             _("You wrote or edited this item: you cannot review or proofread it."), code="own_item"
@@ -439,59 +474,22 @@ def content_item_sign(
     )
     if other_reviews:
         raise ValidationError(_("Nobody signs two of the reviews of one item."), code="two_reviews")
-    if decision not in (SignOff.Decision.APPROVE, SignOff.Decision.REJECT):
-        raise ValidationError({"decision": _("Choose to approve or to return.")})
-    if not opinion:
-        raise ValidationError({"opinion": _("Write your opinion: every review level gives one.")})
-    revision = item.current_revision
-    rows = []
-    if decision == SignOff.Decision.REJECT:
-        rows.append(
-            _append_signoff(
-                item=item,
-                revision=revision,
-                step=step,
-                decision=decision,
-                opinion=opinion,
-                signer=user,
-                at=at,
-            )
-        )
-        item.status = Status.REJECTED
-        item.current_step = ""
-        item.step_entered_at = None
-        item.save()
-        return rows
-    for proof in item.platform.proofreads_for(step):
-        rows.append(
-            _append_signoff(
-                item=item,
-                revision=revision,
-                step=proof,
-                decision=decision,
-                opinion=_("Proofread with the %(step)s.") % {"step": Step(step).label},
-                signer=user,
-                at=at,
-            )
-        )
-    rows.append(
-        _append_signoff(
-            item=item, revision=revision, step=step, decision=decision, opinion=opinion, signer=user, at=at
-        )
-    )
+
+
+def _advance(item: ContentItem, step: str, *, revision, signed_at) -> None:
+    """After an approval: on to the next required step, or approved when it was the last."""
     steps = item.required_steps
     position = steps.index(step)
     if position + 1 < len(steps):
         item.current_step = steps[position + 1]
-        item.step_entered_at = rows[-1].signed_at
+        item.step_entered_at = signed_at
     else:
         item.status = Status.APPROVED
         item.current_step = ""
         item.step_entered_at = None
         item.approved_revision = revision
-        item.final_approved_at = rows[-1].signed_at
+        item.final_approved_at = signed_at
     item.save()
-    return rows
 
 
 def approval_problems(item: ContentItem) -> list[str]:
@@ -548,7 +546,8 @@ def content_item_publish(
         published_by=user,
         url=(url or "").strip(),
         post_id=(post_id or "").strip(),
-        content_sha256=item.approved_revision.sha256,
+        # approval_problems() above refuses an item without an approved revision.
+        content_sha256=cast(ContentRevision, item.approved_revision).sha256,
         created_by=user,
     )
     if item.final_approved_at and publication.published_at < item.final_approved_at:

@@ -239,19 +239,7 @@ def assignment_save(
     assignment: DutyAssignment | None = None,
 ) -> DutyAssignment:
     """Create or change one leader's 一岗双责 for a year."""
-    _check_year(year)
-    if not roles.is_leader(leader):
-        raise ValidationError(
-            {"leader": _("Only a leadership member can hold a dual-duty assignment.")}, code="not_leader"
-        )
-    if any(section.kind != OrgUnit.Kind.SECTION for section in sections):
-        raise ValidationError(
-            {"sections": _("Areas in charge must be sections of the office.")}, code="not_section"
-        )
-    if letter_signed_on is not None and letter_signed_on > timezone.localdate():
-        raise ValidationError(
-            {"letter_signed_on": _("The letter cannot be signed in the future.")}, code="future"
-        )
+    _check_assignment_input(year=year, leader=leader, sections=sections, letter_signed_on=letter_signed_on)
     existing = DutyAssignment.objects.active().select_for_update().filter(year=year)
     if assignment is not None:
         assignment = DutyAssignment.objects.select_for_update().get(pk=assignment.pk)
@@ -277,6 +265,28 @@ def assignment_save(
     assignment.letter_signed_on = letter_signed_on
     assignment.full_clean()
     assignment.save()
+    _set_assignment_sections(assignment, sections, user)
+    return assignment
+
+
+def _check_assignment_input(*, year, leader, sections, letter_signed_on) -> None:
+    _check_year(year)
+    if not roles.is_leader(leader):
+        raise ValidationError(
+            {"leader": _("Only a leadership member can hold a dual-duty assignment.")}, code="not_leader"
+        )
+    if any(section.kind != OrgUnit.Kind.SECTION for section in sections):
+        raise ValidationError(
+            {"sections": _("Areas in charge must be sections of the office.")}, code="not_section"
+        )
+    if letter_signed_on is not None and letter_signed_on > timezone.localdate():
+        raise ValidationError(
+            {"letter_signed_on": _("The letter cannot be signed in the future.")}, code="future"
+        )
+
+
+def _set_assignment_sections(assignment: DutyAssignment, sections, user) -> None:
+    """Links to exactly ``sections``: the ones no longer wanted removed, the new ones added."""
     wanted = {section.pk for section in sections}
     current = set(assignment.section_links.values_list("section_id", flat=True))
     if current - wanted:
@@ -287,7 +297,6 @@ def assignment_save(
             for pk in sorted(wanted - current)
         ]
     )
-    return assignment
 
 
 # Office meetings ---------------------------------------------------------------------------
@@ -599,21 +608,33 @@ def scheme_item_validate(item: SchemeItem) -> None:
     if item.kind != SchemeItem.Kind.VETO and not item.max_points:
         raise ValidationError({"max_points": _("Give the item's points.")}, code="points")
     if not item.count_key:
-        if (
-            item.count_mode
-            or item.count_required is not None
-            or item.count_period
-            or item.points_per_miss is not None
-        ):
-            raise ValidationError(
-                {"count_key": _("Choose which records the rule counts, or clear the rule.")},
-                code="rule_without_key",
-            )
+        _check_no_count_rule(item)
         return
     if item.kind != SchemeItem.Kind.SCORED:
         raise ValidationError(
             {"count_key": _("Only scored items can be counted automatically.")}, code="rule_kind"
         )
+    _check_count_rule_complete(item)
+    if item.count_mode == SchemeItem.Mode.AT_MOST:
+        item.count_period = SchemeItem.Period.YEAR
+    _check_count_filters(item)
+
+
+def _check_no_count_rule(item: SchemeItem) -> None:
+    """Without records to count, no part of a counting rule may be filled in."""
+    if (
+        item.count_mode
+        or item.count_required is not None
+        or item.count_period
+        or item.points_per_miss is not None
+    ):
+        raise ValidationError(
+            {"count_key": _("Choose which records the rule counts, or clear the rule.")},
+            code="rule_without_key",
+        )
+
+
+def _check_count_rule_complete(item: SchemeItem) -> None:
     missing = [
         name
         for name in ("count_mode", "count_required", "points_per_miss")
@@ -625,31 +646,33 @@ def scheme_item_validate(item: SchemeItem) -> None:
         raise ValidationError(
             {name: _("Complete the automatic count rule.") for name in missing}, code="rule_incomplete"
         )
-    if item.count_mode == SchemeItem.Mode.AT_MOST:
-        item.count_period = SchemeItem.Period.YEAR
+
+
+def _check_count_filters(item: SchemeItem) -> None:
     if not isinstance(item.count_filters, dict) or not all(
         isinstance(key, str) for key in item.count_filters
     ):
         raise ValidationError({"count_filters": _("Filters are field lookups and values.")}, code="filters")
-    if countable(item.count_key) is not None and item.count_filters:
-        # A stored filter is tried on the records now, not first when an assessor needs it.
-        try:
-            str(
-                countable_queryset(
-                    item.count_key,
-                    start=datetime.date(2000, 1, 1),
-                    end=datetime.date(2000, 1, 1),
-                    filters=item.count_filters,
-                ).query
-            )
-        except (FieldError, ValueError, TypeError) as error:
-            raise ValidationError(
-                {
-                    "count_filters": _("These filters do not fit the records counted: %(error)s")
-                    % {"error": error}
-                },
-                code="filters",
-            ) from error
+    if countable(item.count_key) is None or not item.count_filters:
+        return
+    # A stored filter is tried on the records now, not first when an assessor needs it.
+    try:
+        str(
+            countable_queryset(
+                item.count_key,
+                start=datetime.date(2000, 1, 1),
+                end=datetime.date(2000, 1, 1),
+                filters=item.count_filters,
+            ).query
+        )
+    except (FieldError, ValueError, TypeError) as error:
+        raise ValidationError(
+            {
+                "count_filters": _("These filters do not fit the records counted: %(error)s")
+                % {"error": error}
+            },
+            code="filters",
+        ) from error
 
 
 @transaction.atomic
@@ -728,19 +751,22 @@ def item_auto_score(item: SchemeItem, counts: dict[datetime.date, int], *, year:
     """(score, note) for an item's count rule given the counts per period: at least N per period
     loses points per missing record, at most N in the year loses points per extra one; the loss
     never exceeds the item's points. Periods that have not begun yet are not held against anyone."""
+    required, per_miss = item.count_required, item.points_per_miss
+    if required is None or per_miss is None:  # scheme_item_validate() keeps a rule whole
+        raise ValueError(f"Scheme item {item.pk} has an incomplete count rule.")
     total = sum(counts.values())
     if item.count_mode == SchemeItem.Mode.AT_LEAST:
         starts = _period_starts(year, item.count_period, until)
-        missing = sum(max(0, item.count_required - counts.get(start, 0)) for start in starts)
-        loss = min(item.max_points, missing * item.points_per_miss)
+        missing = sum(max(0, required - counts.get(start, 0)) for start in starts)
+        loss = min(item.max_points, missing * per_miss)
         note = _("%(total)s counted; %(missing)s missing over %(periods)s period(s)") % {
             "total": total,
             "missing": missing,
             "periods": len(starts),
         }
     else:
-        extra = max(0, total - item.count_required)
-        loss = min(item.max_points, extra * item.points_per_miss)
+        extra = max(0, total - required)
+        loss = min(item.max_points, extra * per_miss)
         note = _("%(total)s counted; %(extra)s over the limit of %(limit)s") % {
             "total": total,
             "extra": extra,
@@ -810,7 +836,7 @@ def assessment_create(
         )
     if scheme.is_voided:
         raise ValidationError({"scheme": _("This scheme was voided.")}, code="voided")
-    expected_kind = {
+    expected_kind: dict[str, str] = {
         Assessment.TargetKind.SECTION: OrgUnit.Kind.SECTION,
         Assessment.TargetKind.COUNTY_UNIT: OrgUnit.Kind.COUNTY_UNIT,
     }
@@ -898,29 +924,37 @@ def score_confirm(
             raise ValidationError({"reason": _("Say why the veto applies.")}, code="reason_required")
     else:
         veto_triggered = False
-        if score is None:
-            score = line.auto_score
-        if score is None:
-            raise ValidationError({"score": _("Enter a score.")}, code="required")
-        if score < 0 or score > item.max_points:
-            raise ValidationError(
-                {"score": _("The score must lie between 0 and %(max)s.") % {"max": item.max_points}},
-                code="range",
-            )
-        overridden = line.auto_score is not None and score != line.auto_score
-        deducted = line.auto_score is None and item.kind == SchemeItem.Kind.SCORED and score < item.max_points
-        if (overridden or deducted) and not reason:
-            message = (
-                _("Give a reason for changing the pre-filled score.")
-                if overridden
-                else _("Give a reason for the points taken off.")
-            )
-            raise ValidationError({"reason": message}, code="reason_required")
+        score = _checked_score(line, score, reason)
     line.score, line.reason, line.veto_triggered = score, reason, veto_triggered
     line.confirmed_by, line.confirmed_at = user, timezone.now()
     line.full_clean()
     line.save()
     return line
+
+
+def _checked_score(line: AssessmentScore, score: Decimal | None, reason: str) -> Decimal:
+    """The score of a scored or bonus line (the pre-filled one when none is given), within the
+    item's points, with a reason whenever it departs from the count or takes points off."""
+    item = line.item
+    if score is None:
+        score = line.auto_score
+    if score is None:
+        raise ValidationError({"score": _("Enter a score.")}, code="required")
+    if score < 0 or score > item.max_points:
+        raise ValidationError(
+            {"score": _("The score must lie between 0 and %(max)s.") % {"max": item.max_points}},
+            code="range",
+        )
+    overridden = line.auto_score is not None and score != line.auto_score
+    deducted = line.auto_score is None and item.kind == SchemeItem.Kind.SCORED and score < item.max_points
+    if (overridden or deducted) and not reason:
+        message = (
+            _("Give a reason for changing the pre-filled score.")
+            if overridden
+            else _("Give a reason for the points taken off.")
+        )
+        raise ValidationError({"reason": message}, code="reason_required")
+    return score
 
 
 def assessment_grade(scheme: AssessmentScheme, total: Decimal, vetoed: bool) -> str:

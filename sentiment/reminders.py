@@ -45,6 +45,8 @@ from ideology_office.notifications.sources import (
     role_user_ids,
 )
 
+from .periods import quarter_bounds, quarter_of
+
 DUTY_SHIFT_START = "sentiment.duty_shift_start"
 HANDOVER_NOT_ACCEPTED = "sentiment.handover_not_accepted"
 QUARTER_WITHOUT_REVIEW = "sentiment.quarter_without_review"
@@ -223,8 +225,6 @@ def _parse_quarter(key: str) -> tuple[int, int] | None:
 def _quarters_in(since, until) -> list[tuple[int, int, datetime.date]]:
     """The quarters whose last day (09:00) lies in the window, among the quarter the window starts
     in and the next one only: (year, quarter, last day)."""
-    from .services import quarter_bounds, quarter_of
-
     first, last = date_bounds(since, until, QUARTER_HOUR)
     year, quarter = quarter_of(first or last)
     found = []

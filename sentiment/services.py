@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import secrets
 from collections.abc import Iterable
@@ -37,7 +36,10 @@ from .models import (
     ShiftReassignment,
     ShiftSwap,
 )
+from .periods import quarter_bounds as quarter_bounds  # selectors and demo read it from here
+from .periods import quarter_of
 from .permissions import swap_decide_refusal
+from .reminders import DUTY_SHIFT_START, INCIDENT_OVER_LIMIT
 
 # Fallback limits if an administrator deleted a severity's row: the strictest sensible ones.
 DEFAULT_LIMITS = {"major": (30, 120), "serious": (60, 360), "general": (120, 1440)}
@@ -90,25 +92,39 @@ def _incident_check(incident: OpinionIncident) -> None:
     errors = {}
     if incident.found_at and incident.found_at > timezone.now() + datetime.timedelta(minutes=5):
         errors["found_at"] = _("The time found cannot be in the future.")
-    if incident.reported_at and incident.found_at and incident.reported_at < incident.found_at:
-        errors["reported_at"] = _("It cannot have been reported before it was found.")
-    if incident.reported_at and not incident.reported_to.strip():
-        errors["reported_to"] = _("Say to whom it was reported.")
-    if incident.handled_at and incident.found_at and incident.handled_at < incident.found_at:
-        errors["handled_at"] = _("It cannot have been handled before it was found.")
-    if incident.handled_at and not incident.measures.strip():
-        errors["measures"] = _("Describe the measures taken.")
-    if incident.handled_at and incident.handled_by_id is None:
-        errors["handled_by"] = _("Say who handled it.")
+    errors.update(_report_errors(incident))
+    errors.update(_handling_errors(incident))
     if errors:
         raise ValidationError(errors)
+
+
+def _report_errors(incident: OpinionIncident) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not incident.reported_at:
+        return errors
+    if incident.found_at and incident.reported_at < incident.found_at:
+        errors["reported_at"] = _("It cannot have been reported before it was found.")
+    if not incident.reported_to.strip():
+        errors["reported_to"] = _("Say to whom it was reported.")
+    return errors
+
+
+def _handling_errors(incident: OpinionIncident) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not incident.handled_at:
+        return errors
+    if incident.found_at and incident.handled_at < incident.found_at:
+        errors["handled_at"] = _("It cannot have been handled before it was found.")
+    if not incident.measures.strip():
+        errors["measures"] = _("Describe the measures taken.")
+    if incident.handled_by_id is None:
+        errors["handled_by"] = _("Say who handled it.")
+    return errors
 
 
 def _incident_reminders(incident: OpinionIncident) -> None:
     """An incident recorded (or changed) past its time limit is reminded of at once; a handled
     one has its waiting reminders cancelled."""
-    from .reminders import INCIDENT_OVER_LIMIT
-
     if incident.status == OpinionIncident.Status.HANDLED:
         reminders_cancel_for(incident)
     else:
@@ -117,8 +133,6 @@ def _incident_reminders(incident: OpinionIncident) -> None:
 
 def _shift_reminders(*shifts: DutyShift) -> None:
     """Someone new on a shift about to start gets its reminder now, not at the next planner pass."""
-    from .reminders import DUTY_SHIFT_START
-
     reminders_plan_for(source_key=DUTY_SHIFT_START, object_ids=[shift.pk for shift in shifts])
 
 
@@ -713,16 +727,6 @@ def duty_feed_token_for(*, person: User) -> DutyFeedToken:
 
 # ---------------------------------------------------------------------------------------------
 # Quarterly reviews and risks
-
-
-def quarter_of(day: datetime.date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
-    first = datetime.date(year, 3 * quarter - 2, 1)
-    last_month = 3 * quarter
-    return first, datetime.date(year, last_month, calendar.monthrange(year, last_month)[1])
 
 
 def _review_check(review: OpinionReview) -> None:

@@ -20,8 +20,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from . import roles
+from .models import SecurityEvent
+from .signin import LAST_SEEN_KEY, record_event
 
-LAST_SEEN_KEY = "accounts_last_seen"
 # Pages a person reaches before passing the second factor, and before changing a due password.
 SECOND_FACTOR_PAGES = frozenset(
     {"accounts:login", "accounts:logout", "accounts:otp_setup", "accounts:otp_verify", "accounts:keepalive"}
@@ -87,9 +88,6 @@ class SignInPolicyMiddleware:
         return self.get_response(request)
 
     def _time_out(self, request, user):
-        from .models import SecurityEvent
-        from .signin import record_event
-
         record_event(SecurityEvent.Kind.IDLE_TIMEOUT, request, user=user)
         request._idle_timeout = True
         path = request.get_full_path()

@@ -18,6 +18,10 @@ from .models import SecurityEvent, User
 
 Kind = SecurityEvent.Kind
 
+# The moment of the last request, kept in the session: set at sign-in here, read by the idle
+# time-out in middleware.py (which imports this module, never the other way).
+LAST_SEEN_KEY = "accounts_last_seen"
+
 
 def client_address(request) -> str | None:
     if request is None:
@@ -54,8 +58,6 @@ def record_event(kind: str, request=None, *, user=None, username: str = "", acto
 
 @receiver(user_logged_in, dispatch_uid="accounts.signin.logged_in")
 def _logged_in(sender, request, user, **kwargs):
-    from .middleware import LAST_SEEN_KEY
-
     if request is None:
         return
     if hasattr(request, "session"):

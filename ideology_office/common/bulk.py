@@ -103,43 +103,54 @@ def insert_rows(
     model is audited, whose summarising entry lists them), else None."""
     if not rows:
         return [] if return_pks else None
-    meta = model._meta
     audited = issubclass(model, audit.AuditedModel)
-    if audited and audit.current_batch() is None:
-        raise RuntimeError(f"Bulk inserts of {meta.label} must be inside audit.summarised_audit().")
-    by_attname = {field.attname: field for field in meta.concrete_fields}
-    given = [by_attname[name] for name in fields]
-    if any(len(row) != len(given) for row in rows):
-        raise ValueError(f"Every row must have one value for each of {list(fields)}.")
-    now = timezone.now()
-    pk_field = meta.pk
+    given = _given_fields(model, fields, rows, audited=audited)
+    pk_field = model._meta.pk
     pk_given = pk_field.attname in fields
-    if not pk_given and not isinstance(pk_field, AutoFieldMixin):
-        raise ValueError(f"{meta.label}'s primary key has no sequence: give it among the fields.")
     missing = [
-        field for field in meta.concrete_fields if field.attname not in fields and field is not pk_field
+        field
+        for field in model._meta.concrete_fields
+        if field.attname not in fields and field is not pk_field
     ]
+    now = timezone.now()
     constants = [_default(field, now) for field in missing]
-    want_pks = (return_pks or audited) and not pk_given
     connection = connections[using]
     if connection.vendor == "postgresql":
+        want_pks = (return_pks or audited) and not pk_given
         pks = _copy(model, given, missing, constants, rows, want_pks, connection)
     else:
         pks = _bulk_create(model, given, missing, constants, rows, using)
     if pk_given:
         pks = [row[fields.index(pk_field.attname)] for row in rows]
     if audited:
-        # The natural key must be among the fields given: the summarising entry lists it.
-        keys = [fields.index(name) for name in model.audit_natural_key]
-        if keys:
-            key_of = operator.itemgetter(*keys)
-            listed = [(pk, key_of(row)) for pk, row in zip(pks, rows, strict=True)]
-            if len(keys) > 1:
-                listed = [(pk, *key) for pk, key in listed]
-        else:
-            listed = [(pk,) for pk in pks]
-        audit.record_batch(model, listed, using=using)
+        audit.record_batch(model, _audit_listing(model, fields, pks, rows), using=using)
     return pks if return_pks else None
+
+
+def _given_fields(model, fields, rows, *, audited: bool) -> list[models.Field]:
+    """The model fields named by ``fields``, once the batch is known to be writable as given."""
+    meta = model._meta
+    if audited and audit.current_batch() is None:
+        raise RuntimeError(f"Bulk inserts of {meta.label} must be inside audit.summarised_audit().")
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    given = [by_attname[name] for name in fields]
+    if any(len(row) != len(given) for row in rows):
+        raise ValueError(f"Every row must have one value for each of {list(fields)}.")
+    if meta.pk.attname not in fields and not isinstance(meta.pk, AutoFieldMixin):
+        raise ValueError(f"{meta.label}'s primary key has no sequence: give it among the fields.")
+    return given
+
+
+def _audit_listing(model, fields, pks, rows) -> list[tuple]:
+    """(pk, *natural key) per row for the summarising audit entry. The natural key must be among
+    the fields given."""
+    keys = [fields.index(name) for name in model.audit_natural_key]
+    if not keys:
+        return [(pk,) for pk in pks]
+    key_of = operator.itemgetter(*keys)
+    if len(keys) == 1:
+        return [(pk, key_of(row)) for pk, row in zip(pks, rows, strict=True)]
+    return [(pk, *key_of(row)) for pk, row in zip(pks, rows, strict=True)]
 
 
 def _copy(model, given, missing, constants, rows, want_pks, connection) -> list | None:

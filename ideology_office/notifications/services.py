@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import socket
 import threading
 from collections import defaultdict
@@ -13,10 +14,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import get_connection
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from ideology_office.celery import app as celery_app
 
 from . import channels as channel_senders
 from .models import (
@@ -75,7 +79,8 @@ def _choices_for(user_ids: set[int], rule: ReminderRule | None) -> dict[int, _Pe
     rows = ReminderPreference.objects.filter(user_id__in=user_ids).filter(
         models.Q(rule=None) | models.Q(rule=rule) if rule is not None else models.Q(rule=None)
     )
-    defaults, specific = {}, {}
+    defaults: dict[int, ReminderPreference] = {}
+    specific: dict[int, ReminderPreference] = {}
     for row in rows:
         (defaults if row.rule_id is None else specific)[row.user_id] = row
     fallback_quiet = _default_quiet()
@@ -84,7 +89,7 @@ def _choices_for(user_ids: set[int], rule: ReminderRule | None) -> dict[int, _Pe
         default = defaults.get(user_id)
         chosen = specific.get(user_id) or default
         quiet = fallback_quiet
-        if default is not None and default.quiet_start is not None:
+        if default is not None and default.quiet_start is not None and default.quiet_end is not None:
             quiet = (
                 (default.quiet_start, default.quiet_end) if default.quiet_start != default.quiet_end else None
             )
@@ -274,12 +279,11 @@ BROKER_CONNECT_TIMEOUT = 0.4
 BROKER_PUBLISH_TIMEOUT = 0.4
 BROKER_TOTAL_TIMEOUT = 1.0
 
+# The Celery task (in tasks.py) that sends what is due.
+SEND_DUE_TASK = "notifications.send_due_reminders"
+
 
 def _publish_send_request() -> None:
-    from ideology_office.celery import app
-
-    from .tasks import send_due_reminders
-
     options = {
         # One connection attempt, no retry loop: kombu's default would hold the request for
         # seconds while the broker is down.
@@ -289,12 +293,13 @@ def _publish_send_request() -> None:
         "socket_timeout": BROKER_PUBLISH_TIMEOUT,
         "retry_on_timeout": False,
     }
-    with app.connection_for_write(
+    with celery_app.connection_for_write(
         connect_timeout=BROKER_CONNECT_TIMEOUT, transport_options=options
     ) as broker:
         # ignore_result: no subscription to the result backend (the same Redis) on the way.
-        send_due_reminders.apply_async(
-            queue=settings.REMINDER_QUEUE, retry=False, connection=broker, ignore_result=True
+        # By name: the tasks module calls these services, so this module never imports it.
+        celery_app.send_task(
+            SEND_DUE_TASK, queue=settings.REMINDER_QUEUE, retry=False, connection=broker, ignore_result=True
         )
 
 
@@ -401,8 +406,6 @@ def reminders_cancel_done() -> int:
 
 
 def worker_name() -> str:
-    import os
-
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -503,17 +506,7 @@ def reminder_deliver(item_id: int, *, worker: str, connection=None) -> str:
     item = OutboxItem.objects.select_related("recipient").get(pk=item_id)
     if item.status != OutboxStatus.SENDING or item.claimed_by != worker:
         return LOST_CLAIM
-    # This process holds the claim and has sent nothing yet: a row still "attempting" belongs to an
-    # earlier claim whose process stopped (or lost the claim to the watchdog while it hung).
-    outcomes = defaultdict(set)
-    stale = []
-    for pk, channel, status in item.deliveries.values_list("pk", "channel", "status"):
-        if status == DeliveryStatus.ATTEMPTING:
-            stale.append(pk)
-            status = DeliveryStatus.UNKNOWN
-        outcomes[channel].add(status)
-    if stale:
-        _mark_unknown(Delivery.objects.filter(pk__in=stale))
+    outcomes = _earlier_outcomes(item)
     errors, held = [], []
     for channel in parse_channels(item.channels):
         if channel == Channel.INBOX or outcomes[channel] & {DeliveryStatus.SENT, DeliveryStatus.SKIPPED}:
@@ -532,44 +525,71 @@ def reminder_deliver(item_id: int, *, worker: str, connection=None) -> str:
         locked = OutboxItem.objects.select_for_update().get(pk=item.pk)
         if locked.status != OutboxStatus.SENDING or locked.claimed_by != worker:
             return LOST_CLAIM
-        # Under the row's lock: no other transaction can write this reminder's inbox message.
-        if not InboxMessage.objects.filter(item=locked).exists():
-            InboxMessage.objects.create(
-                item=locked,
-                recipient_id=locked.recipient_id,
-                title=locked.title,
-                body=locked.body,
-                url=locked.url,
-                urgent=locked.urgent,
-                created_at=now,
-            )
-            Delivery.objects.create(
-                item=locked,
-                channel=Channel.INBOX,
-                status=DeliveryStatus.SENT,
-                attempt=locked.attempts,
-                worker=worker[:100],
-                finished_at=now,
-            )
-        locked.claimed_at = None
-        locked.claimed_by = ""
-        if errors and locked.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            locked.status, locked.last_error = OutboxStatus.FAILED, "\n".join(errors)
-        elif errors:
-            locked.status, locked.last_error = OutboxStatus.RETRY, "\n".join(errors)
-            locked.next_attempt_at = now + _retry_delay(locked.attempts)
-        elif held:
-            locked.status = OutboxStatus.HELD
-            locked.last_error = _(
-                "An earlier send through %(channels)s may have arrived (its outcome is unknown): "
-                "held for an administrator to send again or mark delivered."
-            ) % {"channels": ", ".join(held)}
-        else:
-            locked.status, locked.sent_at, locked.last_error = OutboxStatus.SENT, now, ""
-        locked.save(
-            update_fields=["status", "sent_at", "last_error", "next_attempt_at", "claimed_at", "claimed_by"]
-        )
+        _put_in_inbox(locked, worker=worker, now=now)
+        _settle(locked, errors=errors, held=held, now=now)
     return locked.status
+
+
+def _earlier_outcomes(item: OutboxItem) -> defaultdict[str, set]:
+    """{channel: statuses of its earlier sends}. The caller holds the claim and has sent nothing
+    yet: a row still "attempting" belongs to an earlier claim whose process stopped (or lost the
+    claim to the watchdog while it hung), so it is marked unknown."""
+    outcomes: defaultdict[str, set] = defaultdict(set)
+    stale = []
+    for pk, channel, status in item.deliveries.values_list("pk", "channel", "status"):
+        if status == DeliveryStatus.ATTEMPTING:
+            stale.append(pk)
+            status = DeliveryStatus.UNKNOWN
+        outcomes[channel].add(status)
+    if stale:
+        _mark_unknown(Delivery.objects.filter(pk__in=stale))
+    return outcomes
+
+
+def _put_in_inbox(locked: OutboxItem, *, worker: str, now: datetime.datetime) -> None:
+    """The inbox message and its log row, once. Under the row's lock: no other transaction can
+    write this reminder's inbox message."""
+    if InboxMessage.objects.filter(item=locked).exists():
+        return
+    InboxMessage.objects.create(
+        item=locked,
+        recipient_id=locked.recipient_id,
+        title=locked.title,
+        body=locked.body,
+        url=locked.url,
+        urgent=locked.urgent,
+        created_at=now,
+    )
+    Delivery.objects.create(
+        item=locked,
+        channel=Channel.INBOX,
+        status=DeliveryStatus.SENT,
+        attempt=locked.attempts,
+        worker=worker[:100],
+        finished_at=now,
+    )
+
+
+def _settle(locked: OutboxItem, *, errors: list[str], held: list[str], now: datetime.datetime) -> None:
+    """Release the claim and record the outcome: failed for good, to be retried, held or sent."""
+    locked.claimed_at = None
+    locked.claimed_by = ""
+    if errors and locked.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+        locked.status, locked.last_error = OutboxStatus.FAILED, "\n".join(errors)
+    elif errors:
+        locked.status, locked.last_error = OutboxStatus.RETRY, "\n".join(errors)
+        locked.next_attempt_at = now + _retry_delay(locked.attempts)
+    elif held:
+        locked.status = OutboxStatus.HELD
+        locked.last_error = _(
+            "An earlier send through %(channels)s may have arrived (its outcome is unknown): "
+            "held for an administrator to send again or mark delivered."
+        ) % {"channels": ", ".join(held)}
+    else:
+        locked.status, locked.sent_at, locked.last_error = OutboxStatus.SENT, now, ""
+    locked.save(
+        update_fields=["status", "sent_at", "last_error", "next_attempt_at", "claimed_at", "claimed_by"]
+    )
 
 
 @dataclass
@@ -587,8 +607,6 @@ class SendResult:
 
 def reminders_send_due(*, worker: str | None = None, max_batches: int | None = None) -> SendResult:
     """Claim and send due rows in small batches until none is left (or ``max_batches``)."""
-    from django.core.mail import get_connection
-
     worker = worker or worker_name()
     result = SendResult()
     batches = 0

@@ -22,7 +22,7 @@ def plan_reminders() -> dict:
     return {"created": result.created, "cancelled": result.cancelled, "skipped": result.skipped_rules}
 
 
-@shared_task(name="notifications.send_due_reminders")
+@shared_task(name=services.SEND_DUE_TASK)
 def send_due_reminders() -> dict:
     with audit_context(label="reminders-sender"):
         result = services.reminders_send_due()
