@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +19,7 @@ from ideology_office.common.policies import Action, require, visible_to
 from ideology_office.common.query_params import pk_param, year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
-from . import selectors, services
+from . import documents, selectors, services
 from .chain import CHAIN_NAME
 from .filters import ContentItemFilter
 from .forms import (
@@ -308,24 +306,6 @@ def _review_form_context(request, pk):
     }
 
 
-def chain_footer(chain_ok: bool, checked_at, anchor) -> list[str]:
-    """The lines printed under a review form or ledger: the verification and the newest anchor."""
-    checked = timezone.localtime(checked_at).strftime("%Y-%m-%d %H:%M")
-    lines = [
-        _("Sign-off chain verified · %(time)s") % {"time": checked}
-        if chain_ok
-        else _("Sign-off chain broken")
-    ]
-    if anchor:
-        lines.append(
-            _("Chain anchor digest: %(digest)s (taken %(time)s, #%(sequence)s)")
-            % {"digest": anchor.digest, "time": anchor.taken_at, "sequence": anchor.sequence}
-        )
-    else:
-        lines.append(_("No anchor of the chain has been taken yet."))
-    return lines
-
-
 @require_GET
 def item_review_form(request, pk):
     context = _review_form_context(request, pk)
@@ -339,73 +319,10 @@ def item_review_form(request, pk):
 
 @require_GET
 def item_review_form_docx(request, pk):
-    from docx import Document
-
     context = _review_form_context(request, pk)
-    item = context["item"]
-    document = Document()
-    document.add_heading(_("Publishing review form"), level=1)
-    facts = document.add_table(rows=0, cols=2)
-    facts.style = "Table Grid"
-    revision = item.approved_revision or item.current_revision
-    for label, value in [
-        (_("Title"), item.title),
-        (_("Platform"), item.platform.name),
-        (_("Author"), f"{item.author.get_full_name()} {item.author.title}".strip()),
-        (_("Sensitivity"), item.get_sensitivity_display()),
-        (_("Status"), item.get_status_display()),
-        (_("Revision"), f"v{revision.number}  SHA-256 {revision.sha256}"),
-    ]:
-        cells = facts.add_row().cells
-        cells[0].text = str(label)
-        cells[1].text = str(value)
-    document.add_heading(_("Sign-offs"), level=2)
-    table = document.add_table(rows=1, cols=7)
-    table.style = "Table Grid"
-    headers = [
-        _("Step"),
-        _("Decision"),
-        _("Signer"),
-        _("Time"),
-        _("Opinion"),
-        _("Revision"),
-        _("SHA-256 of the revision"),
-    ]
-    for cell, header in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = str(header)
-    for row in context["signoffs"]:
-        cells = table.add_row().cells
-        values = [
-            row.get_step_display(),
-            row.get_decision_display(),
-            f"{row.signer_name} {row.signer_title}".strip(),
-            timezone.localtime(row.signed_at).strftime("%Y-%m-%d %H:%M"),
-            row.opinion,
-            f"v{row.revision.number}（{_('round')} {row.review_round}）",
-            row.content_sha256,
-        ]
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = str(value)
-    publication = context["publication"]
-    footer = chain_footer(context["chain"].ok, context["chain"].checked_at, context["anchor"])
-    if publication:
-        document.add_heading(_("Publication"), level=2)
-        document.add_paragraph(
-            f"{timezone.localtime(publication.published_at):%Y-%m-%d %H:%M} "
-            f"{publication.published_by.get_full_name()} {publication.url or publication.post_id}"
-        )
-        for action in publication.actions.all():
-            document.add_paragraph(
-                f"{action.get_kind_display()} {timezone.localtime(action.acted_at):%Y-%m-%d %H:%M} "
-                f"{action.acted_by.get_full_name()}：{action.reason}"
-            )
-    for problem in context["chain"].problems:
-        footer.insert(1, problem)
-    for line in footer:
-        document.add_paragraph(line)
-    buffer = BytesIO()
-    document.save(buffer)
-    return download(buffer.getvalue(), f"信息发布审核表-{item.pk}.docx", DOCX_CONTENT_TYPE)
+    return download(
+        documents.review_form_docx(context), f"信息发布审核表-{context['item'].pk}.docx", DOCX_CONTENT_TYPE
+    )
 
 
 @require_GET
@@ -424,7 +341,7 @@ def ledger_export(request):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     rows = list(selectors.review_ledger_rows(selectors.review_ledger(start=start, end=end)))
     verification = selectors.verify_signoff_chain()
-    footer = chain_footer(verification.ok, timezone.now(), latest_anchor(CHAIN_NAME))
+    footer = documents.chain_footer(verification.ok, timezone.now(), latest_anchor(CHAIN_NAME))
     rows += [[]] + [[line] for line in (*footer[:1], *verification.problems[:20], *footer[1:])]
     sheet = Sheet(
         title=_("Review ledger"),
