@@ -361,19 +361,26 @@ def physical_positions_with_last_change():
     )
 
 
+def physical_positions_freshness(today: datetime.date) -> dict[int, Platform]:
+    """Every active physical position by id, each with ``last_changed`` (None if never),
+    ``days_unchanged`` (None if never) and ``is_stale`` (unchanged longer than its limit, or never
+    recorded). One query."""
+    positions = {}
+    for platform in physical_positions_with_last_change():
+        platform.days_unchanged = (
+            None if platform.last_changed is None else (today - platform.last_changed).days
+        )
+        platform.is_stale = (
+            platform.days_unchanged is None or platform.days_unchanged > platform.max_unchanged_days
+        )
+        positions[platform.pk] = platform
+    return positions
+
+
 def stale_physical_positions(today: datetime.date) -> list[Platform]:
     """Physical positions whose content has stayed unchanged longer than their limit (or that
     never had any recorded), each with ``last_changed`` and ``days_unchanged`` (None if never)."""
-    stale = []
-    for platform in physical_positions_with_last_change():
-        if platform.last_changed is None:
-            platform.days_unchanged = None
-            stale.append(platform)
-            continue
-        platform.days_unchanged = (today - platform.last_changed).days
-        if platform.days_unchanged > platform.max_unchanged_days:
-            stale.append(platform)
-    return stale
+    return [platform for platform in physical_positions_freshness(today).values() if platform.is_stale]
 
 
 def physical_update_list(*, platform: Platform | None = None):

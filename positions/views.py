@@ -367,12 +367,14 @@ def ledger_export(request):
 @require_GET
 def platform_list(request):
     _require_role(request.user)
-    platforms = Platform.objects.select_related("responsible_person").order_by("kind", "name")
-    stale_ids = {platform.pk for platform in selectors.stale_physical_positions(timezone.localdate())}
+    platforms = list(Platform.objects.select_related("responsible_person").order_by("kind", "name"))
+    freshness = selectors.physical_positions_freshness(timezone.localdate())
+    for platform in platforms:
+        platform.freshness = freshness.get(platform.pk)
     return render(
         request,
         "positions/platform_list.html",
-        {"platforms": platforms, "stale_ids": stale_ids, "crumbs": _crumbs((_("Platforms"), None))},
+        {"platforms": platforms, "crumbs": _crumbs((_("Platforms"), None))},
     )
 
 
@@ -388,8 +390,7 @@ def platform_detail(request, pk):
     if platform.is_physical:
         updates = selectors.physical_update_list(platform=platform)
         context["updates"] = filter_void_state(updates, void_state(request))[:50]
-        stale = {p.pk: p for p in selectors.stale_physical_positions(timezone.localdate())}
-        context["stale"] = stale.get(platform.pk)
+        context["freshness"] = selectors.physical_positions_freshness(timezone.localdate()).get(platform.pk)
     else:
         context["items"] = selectors.content_item_list(user=request.user).filter(platform=platform)[:50]
     return render(request, "positions/platform_detail.html", context)

@@ -177,3 +177,30 @@ def test_review_ledger_lists_the_period_in_chain_order(desk):
     rows = list(selectors.review_ledger(start=today, end=today))
     assert [row.sequence for row in rows] == sorted(row.sequence for row in rows)
     assert len(rows) == SignOff.objects.count()
+
+
+def test_every_physical_position_shows_its_days_since_the_last_change(client, leader):
+    today = timezone.localdate()
+    fresh = PhysicalPlatformFactory(name="新鲜展板", max_unchanged_days=30)
+    stale = PhysicalPlatformFactory(name="陈旧展板", max_unchanged_days=30)
+    PhysicalPlatformFactory(name="从未更新的屏", max_unchanged_days=30)
+    for platform, days_ago in ((fresh, 12), (stale, 45)):
+        services.physical_update_record(
+            platform=platform,
+            user=platform.responsible_person,
+            content="内容",
+            start_date=today - datetime.timedelta(days=days_ago),
+            approved_by=platform.responsible_person,
+            photo=photo(),
+        )
+    client.force_login(leader)
+    page = client.get("/positions/platforms/").content.decode()
+    assert "距上次更新 12 天（上限 30 天）" in page
+    assert "距上次更新 45 天（上限 30 天）" in page
+    assert "尚未登记内容更新" in page
+    detail = client.get(fresh.get_absolute_url()).content.decode()
+    assert "距上次更新 12 天（上限 30 天）" in detail
+    assert 'badge text-bg-danger">需更新' not in detail
+    detail = client.get(stale.get_absolute_url()).content.decode()
+    assert "距上次更新 45 天（上限 30 天）" in detail
+    assert 'badge text-bg-danger">需更新' in detail
