@@ -12,18 +12,27 @@ class PositionsConfig(AppConfig):
 
     def ready(self):
         # Everything else this area lends to the shared floor is declared in contract.py.
-        _schedule_chain_verification()
+        _register_chain()
 
 
-def _schedule_chain_verification() -> None:
-    """Nightly: verify the sign-off chain, anchor its head, alert the administrators on failure
-    (positions.tasks). Added to the beat schedule here, beside the task it runs."""
-    from celery.schedules import crontab
-    from django.conf import settings
+def _register_chain() -> None:
+    """The sign-off chain among the record chains the nightly task verifies and anchors
+    (``ideology_office.common.tasks.verify_record_chains``); a failure alerts the administrators."""
+    from ideology_office.accounts.roles import Role
+    from ideology_office.common.chain import RecordChain, register_chain
 
-    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
-    if isinstance(schedule, dict):
-        schedule.setdefault(
-            "signoff-chain-nightly",
-            {"task": "positions.verify_signoff_chain", "schedule": crontab(hour=2, minute=15)},
+    from .chain import CHAIN_NAME
+    from .models import SignOffChainHead
+    from .selectors import verify_signoff_chain
+
+    register_chain(
+        RecordChain(
+            name=CHAIN_NAME,
+            label="签批记录链",
+            verify=verify_signoff_chain,
+            head=lambda: (
+                SignOffChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
+            ),
+            alert_roles=(Role.ADMIN,),
         )
+    )

@@ -22,7 +22,8 @@ import datetime
 import hmac
 from dataclasses import dataclass, field
 
-from ideology_office.common.anchors import GENESIS_HASH, chain_key
+from ideology_office.common.anchors import chain_key
+from ideology_office.common.chain import Verification, verify_stream
 
 CHAIN_NAME = "signoffs"
 
@@ -82,10 +83,6 @@ def publication_seal(values, key: bytes | None = None) -> str:
     return link_hash("publication", values, key)
 
 
-def _label(sequence: int) -> str:
-    return f"签批记录 #{sequence}"
-
-
 @dataclass
 class ItemRound:
     """What the chain says about an item's current round while streaming."""
@@ -94,76 +91,38 @@ class ItemRound:
     returned: bool = False
 
 
-@dataclass
-class Verification:
-    problems: list[str] = field(default_factory=list)
-    rows: int = 0
-    last_sequence: int = 0
-    last_hash: str = GENESIS_HASH
-    rounds: dict = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def verify_rows(rows, head: tuple[int, str] | None, *, key: bytes | None = None, rounds=None) -> Verification:
     """Check a stream of ROW_COLUMNS tuples ordered by sequence against the head
-    ``(last_sequence, last_hash)`` (None: no head row). ``rounds`` ({item_id: review_round}),
-    when given, collects the approvals of each item's current round for ``item_problems``."""
+    ``(last_sequence, last_hash)`` (None: no head row), with the shared walk of
+    ``ideology_office.common.chain``. ``rounds`` ({item_id: review_round}), when given, collects
+    the approvals of each item's current round for ``item_problems``."""
     key = key or chain_key()
-    result = Verification()
-    problems = result.problems
-    previous = GENESIS_HASH
-    expected = 1
     new = hmac.new
-    collected = {} if rounds is not None else None
-    for row in rows:
-        sequence = row[0]
-        if sequence != expected:
-            if sequence > expected:
-                gap = f"#{expected}" if sequence == expected + 1 else f"#{expected}–#{sequence - 1}"
-                problems.append(f"签批记录 {gap} 缺失：记录被删除或序号被改动。")
+
+    def hash_of(row) -> str:
         text = "|".join((*map(str, row[:13]), moment(row[13])))
-        stored_previous, stored = row[14], row[15]
-        if not hmac.compare_digest(
-            new(key, f"{stored_previous}\n{text}".encode(), "sha256").hexdigest(), stored
-        ):
-            problems.append(f"{_label(sequence)} 的链哈希无效：该记录被伪造、改动或重新编号。")
-        elif stored_previous != previous:
-            problems.append(f"{_label(sequence)} 的前一记录哈希不符：其前的记录被改动、删除或插入。")
-        previous = stored
-        expected = sequence + 1
-        result.rows += 1
-        if collected is not None:
-            item_id, round_ = row[1], row[6]
-            if rounds.get(item_id) == round_:
-                state = collected.setdefault(item_id, ItemRound())
-                if row[8] == "approve":
-                    state.approved[row[7]] = (row[3], row[5])
-                else:
-                    state.returned = True
-    result.last_sequence, result.last_hash = expected - 1, previous
-    if head is None:
-        if result.rows:
-            problems.append("签批链头记录缺失：链尾无法确认（可能被截断）。")
-    else:
-        head_sequence, head_hash = head
-        if result.last_sequence > head_sequence:
-            problems.append(
-                f"{_label(head_sequence + 1)} 位于链头（#{head_sequence}）之后：不是经签批程序追加的记录。"
-            )
-        elif result.last_sequence < head_sequence:
-            gap = (
-                f"#{head_sequence}"
-                if head_sequence == result.last_sequence + 1
-                else f"#{result.last_sequence + 1}–#{head_sequence}"
-            )
-            problems.append(f"签批记录 {gap} 缺失：链尾被截断。")
-        elif head_hash != previous:
-            problems.append(f"链头与{_label(head_sequence)}不符：链头或链尾记录被改动。")
-    if collected is not None:
-        result.rounds = collected
+        return new(key, f"{row[14]}\n{text}".encode(), "sha256").hexdigest()
+
+    collected: dict = {}
+
+    def observe(row) -> None:
+        item_id, round_ = row[1], row[6]
+        if rounds.get(item_id) == round_:
+            state = collected.setdefault(item_id, ItemRound())
+            if row[8] == "approve":
+                state.approved[row[7]] = (row[3], row[5])
+            else:
+                state.returned = True
+
+    result = verify_stream(
+        rows,
+        head,
+        noun="签批记录",
+        chain_label="签批链",
+        hash_of=hash_of,
+        observe=observe if rounds is not None else None,
+    )
+    result.rounds = collected
     return result
 
 

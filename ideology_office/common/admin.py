@@ -17,10 +17,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ideology_office.accounts import roles
-
 from . import policies, voiding
-from .models import Attachment, AuditEntry
+from .admin_audit import AuditEntryAdmin, AuditTrailAdmin  # noqa: F401  (registered there)
+from .models import Attachment
 
 
 # --- business records ------------------------------------------------------------------------------
@@ -196,52 +195,7 @@ class ConfigurationAdmin(admin.ModelAdmin):
 # --- the shared floor ------------------------------------------------------------------------------
 
 
-class AuditTrailAdmin(admin.ModelAdmin):
-    """A part of the audit trail: read by the 审计管理员 only (三员分立), written by nobody here."""
-
-    def has_module_permission(self, request):
-        return roles.may_read_audit(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.may_read_audit(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(AuditTrailAdmin):
-    """The audit trail, read-only for everyone: nobody adds, changes or deletes an entry."""
-
-    list_display = (
-        "timestamp",
-        "actor_label",
-        "action",
-        "is_bulk",
-        "content_type",
-        "object_pk",
-        "object_repr",
-    )
-    list_filter = ("action", "is_bulk", "content_type", "timestamp")
-    search_fields = ("actor_label", "object_pk", "object_repr")
-    date_hierarchy = "timestamp"
-    list_select_related = ("content_type",)
-    readonly_fields = [field.name for field in AuditEntry._meta.fields]
-    show_full_result_count = False
-
-    def get_actions(self, request):
-        from ideology_office.accounts.audit_export import export_audit_entries
-
-        actions = super().get_actions(request)
-        if roles.may_read_audit(request.user):
-            actions["export_audit_entries"] = self.get_action(export_audit_entries)
-        return actions
+# The audit trail's admin (AuditTrailAdmin, AuditEntryAdmin, AuditArchiveAdmin) is in admin_audit.
 
 
 @admin.register(Attachment)

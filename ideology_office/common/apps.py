@@ -9,7 +9,7 @@ class CommonConfig(AppConfig):
 
     def ready(self):
         # Connect the audit trail's signal receivers.
-        from . import audit  # noqa: F401
+        from . import audit, audit_archive  # noqa: F401  (signal receivers; the retention check)
         from .models import Attachment
         from .policies import AttachmentPolicy, register_policy
 
@@ -19,3 +19,20 @@ class CommonConfig(AppConfig):
         from .contracts import autodiscover
 
         autodiscover()
+        _schedule_chain_verification()
+
+
+def _schedule_chain_verification() -> None:
+    """Nightly at 2:15: verify every record chain (sign-offs, audit trail), anchor, alert."""
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
+    if isinstance(schedule, dict):
+        schedule.setdefault(
+            "record-chains-nightly",
+            {
+                "task": "ideology_office.common.tasks.verify_record_chains",
+                "schedule": crontab(hour=2, minute=15),
+            },
+        )

@@ -42,12 +42,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
+
+from . import audit_chain
+from .trail import AuditEntry
 
 # Fields whose changes say nothing about the record itself.
 IGNORED_FIELDS = frozenset({"updated_at", "last_login"})
@@ -192,16 +196,12 @@ def _diff(model: type[models.Model], before: dict[str, Any], after: dict[str, An
 
 
 def _build_entry(instance_or_model, pk, action: str, changes: dict, *, is_bulk: bool, text: str):
-    from django.contrib.contenttypes.models import ContentType
-
     model = instance_or_model if isinstance(instance_or_model, type) else type(instance_or_model)
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=True)
     return _entry_for(content_type, pk, action, changes, is_bulk=is_bulk, text=text)
 
 
 def _entry_for(content_type, pk, action: str, changes: dict, *, is_bulk: bool, text: str):
-    from .models import AuditEntry
-
     actor = current_actor()
     return AuditEntry(
         content_type=content_type,
@@ -217,10 +217,10 @@ def _entry_for(content_type, pk, action: str, changes: dict, *, is_bulk: bool, t
 
 
 def _write_entries(entries: list, using: str) -> None:
-    from .models import AuditEntry
-
     if entries:
         AuditEntry.objects.using(using).bulk_create(entries, batch_size=500)
+        # Chained right after the commit (see ideology_office.common.trail).
+        audit_chain.seal_after_commit(using)
 
 
 def record_batch(model: type[models.Model], rows: list[tuple], *, using: str) -> None:
@@ -502,8 +502,6 @@ def _record_m2m(sender, instance, action, reverse, model, pk_set, using, **kwarg
 
 def _grant_target(row) -> tuple[Any, str]:
     """The content type id and pk of the record a guardian object permission row is about."""
-    from django.contrib.contenttypes.models import ContentType
-
     if hasattr(row, "object_pk"):
         return row.content_type_id, str(row.object_pk)
     target_model = row._meta.get_field("content_object").related_model
@@ -526,7 +524,6 @@ def _grant_entries(rows: list, change: str, using: str, *, is_bulk: bool) -> lis
     """Entries on each grant's target record: ``{"grant": [None, "<grantee>:<codename>"]}`` or
     ``{"revoke": ["<grantee>:<codename>", None]}``."""
     from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
 
     if not rows:
         return []
@@ -637,10 +634,6 @@ def past_values(record: models.Model, attname: str) -> set:
     """Every value ``record``'s field ``attname`` has held according to the audit trail (creation
     and each change), for rules that must be judged from history rather than the current field,
     such as separation of duties. One query."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from .models import AuditEntry
-
     values = set()
     entries = AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(type(record)), object_pk=str(record.pk)
@@ -652,3 +645,12 @@ def past_values(record: models.Model, attname: str) -> set:
         elif value is not None:
             values.add(value)
     return values
+
+
+def record_entry(record: models.Model, action: str, changes: dict, *, text: str = "") -> None:
+    """One entry about ``record`` written by the trail's own writer, for a model that is not an
+    :class:`AuditedModel` (e.g. an audit archive, which the trail itself records)."""
+    using = record._state.db or "default"
+    _write_entries(
+        [_build_entry(record, record.pk, action, changes, is_bulk=False, text=text or str(record))], using
+    )

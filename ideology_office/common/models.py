@@ -7,13 +7,25 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .audit import AuditedModel, AuditedQuerySet
+from .trail import AuditArchive, AuditChainHead, AuditEntry
+
+__all__ = [
+    "Attachment",
+    "AuditArchive",
+    "AuditChainHead",
+    "AuditEntry",
+    "BaseModel",
+    "DecidedRequest",
+    "TimeStampedModel",
+    "VoidableModel",
+    "VoidableQuerySet",
+]
 
 
 class TimeStampedModel(models.Model):
@@ -138,60 +150,3 @@ class Attachment(VoidableModel):
 
     def get_absolute_url(self):
         return reverse("common:attachment_download", args=[self.pk])
-
-
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The audit trail is append-only.")
-
-    def delete(self):
-        raise PermissionError("The audit trail is append-only.")
-
-
-class AuditEntry(models.Model):
-    """One create, update or delete of one row; written by :mod:`ideology_office.common.audit`."""
-
-    class Action(models.TextChoices):
-        CREATE = "create", _("created")
-        UPDATE = "update", _("changed")
-        DELETE = "delete", _("deleted")
-
-    timestamp = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("who"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        # The user may be deleted one day; the entry keeps actor_label.
-        db_constraint=False,
-    )
-    actor_label = models.CharField(_("who (as recorded)"), max_length=150)
-    remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    is_bulk = models.BooleanField(_("bulk write"), default=False)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("record type"))
-    object_pk = models.CharField(_("record id"), max_length=64, db_index=True)
-    object_repr = models.CharField(_("record"), max_length=200, blank=True)
-    changes = models.JSONField(_("changes"), default=dict, encoder=DjangoJSONEncoder)
-
-    objects = AuditEntryQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit trail")
-        ordering = ["-timestamp", "-pk"]
-        indexes = [models.Index(fields=["content_type", "object_pk"], name="common_audit_record")]
-        default_permissions = ("view",)
-
-    def __str__(self):
-        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The audit trail is append-only.")

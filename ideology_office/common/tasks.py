@@ -17,3 +17,13 @@ def health_check(token: str = "") -> dict:
         "worker": socket.gethostname(),
         "at": timezone.now().isoformat(),
     }
+
+
+@shared_task(name="ideology_office.common.tasks.verify_record_chains")
+def verify_record_chains() -> dict:
+    """Nightly (beat entry ``record-chains-nightly``): verify every record chain — the sign-offs
+    and the audit trail — end to end against its anchors; anchor each intact one, and send the
+    urgent reminder to its administrators when one does not verify."""
+    from .chain import registered_chains, verify_and_anchor
+
+    return {chain.name: verify_and_anchor(chain) for chain in registered_chains()}

@@ -177,6 +177,10 @@ AUTH_PASSWORD_VALIDATORS += [
 ]
 # A password older than this must be changed at the next request (0: never).
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
+# Audit entries are kept at least this long before the 审计管理员 may archive them (网络安全法: six
+# months; a system check refuses less than 180). Archived entries stay in the table.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+AUDIT_ARCHIVE_DIR = env.str("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "var" / "audit-archives"))
 # Signed out after this many minutes without a request; the page warns this many seconds before.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
 SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=120)
