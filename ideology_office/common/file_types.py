@@ -1,10 +1,16 @@
-"""Which evidence files are accepted, judged by their content, never by their name."""
+"""Which evidence files are accepted, judged by their content, never by their name.
+
+The signature is read by ``puremagic`` (a pure-Python table of file signatures, no libmagic).
+A zip container is then told apart by its member list — Word, Excel, PowerPoint or OFD — which
+puremagic cannot do without trusting the file name.
+"""
 
 from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
 
+import puremagic
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,25 +65,54 @@ _ZIP_MARKERS = (
 )
 
 
+# A zip container, never accepted as such: which package it is comes from its members.
+ZIP_PACKAGE = FileKind("zip", "application/zip", (".zip",), "zip")
+# puremagic's extension of a signature -> the accepted kind it stands for.
+_SIGNATURE_KINDS = {
+    ".pdf": PDF,
+    ".png": PNG,
+    ".jpg": JPEG,
+    ".jpeg": JPEG,
+    ".jfif": JPEG,
+    ".jpe": JPEG,
+    ".gif": GIF,
+    ".webp": WEBP,
+    # The OLE2 compound file signature (Word, Excel, PowerPoint 97-2003, WPS).
+    ".doc": OLE_OFFICE,
+    ".xls": OLE_OFFICE,
+    ".ppt": OLE_OFFICE,
+    ".wps": OLE_OFFICE,
+    # The local-file-header signature PK\x03\x04 shared by every zip-based format.
+    ".zip": ZIP_PACKAGE,
+    ".docx": ZIP_PACKAGE,
+    ".xlsx": ZIP_PACKAGE,
+    ".pptx": ZIP_PACKAGE,
+}
+# puremagic's confidence grows with the length of the matched signature (0.1 a byte): a match of
+# fewer than three bytes (such as a bare \xff\xd8) says too little to accept a file on.
+_MIN_CONFIDENCE = 0.3
+
+
+def _signature_kind(uploaded_file) -> FileKind | None:
+    try:
+        matches = puremagic.magic_stream(uploaded_file)
+    except (puremagic.PureError, ValueError, OSError):
+        return None
+    if not matches or matches[0].confidence < _MIN_CONFIDENCE:
+        return None
+    # Only the most certain matches count: a file that is more surely something else (a program
+    # with a stray signature inside) is not accepted for a weaker match.
+    best = [match for match in matches if match.confidence == matches[0].confidence]
+    kinds = [_SIGNATURE_KINDS[match.extension] for match in best if match.extension in _SIGNATURE_KINDS]
+    return kinds[0] if kinds else None
+
+
 def detect_kind(uploaded_file) -> FileKind | None:
-    """The kind of an uploaded file from its leading bytes (and, for zip packages, its members)."""
+    """The kind of an uploaded file from its signature (and, for zip packages, its members)."""
     uploaded_file.seek(0)
-    head = uploaded_file.read(16)
+    kind = _signature_kind(uploaded_file)
     uploaded_file.seek(0)
-    kind = None
-    if head.startswith(b"%PDF-"):
-        kind = PDF
-    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
-        kind = PNG
-    elif head.startswith(b"\xff\xd8\xff"):
-        kind = JPEG
-    elif head[:6] in (b"GIF87a", b"GIF89a"):
-        kind = GIF
-    elif head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        kind = WEBP
-    elif head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        kind = OLE_OFFICE
-    elif head.startswith(b"PK\x03\x04"):
+    if kind is ZIP_PACKAGE:
         kind = _zip_package_kind(uploaded_file)
     uploaded_file.seek(0)
     return kind
