@@ -1,16 +1,41 @@
 # Production image for ideology_office: one image, three roles (web / worker / beat),
 # chosen by the command docker-compose.yml gives each service.
+# Two stages: `build` turns uv.lock into wheels and installs them into a virtualenv; `runtime`
+# receives only that virtualenv and the application source — no uv, no pip, no compilers,
+# no tests, no bench (.dockerignore), no dev dependencies.
 # Works with the classic builder too (no BuildKit-only syntax such as RUN --mount or COPY --chmod).
-FROM python:3.11-slim
+
+# ---------------------------------------------------------------------------------------------
+FROM python:3.11-slim AS build
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1
+
+# The same uv as the Makefile uses; it stays in this stage.
+RUN pip install "uv==0.13.9"
+
+WORKDIR /build
+COPY pyproject.toml uv.lock ./
+
+# 1. uv exports exactly the locked runtime dependencies (--frozen: never re-resolve; --no-dev:
+#    no pytest, playwright, linters) with their hashes.
+# 2. Every one becomes a wheel in /wheels (downloaded as published, or built once here from an
+#    sdist), checked against the lock's hashes.
+# 3. uv installs only those wheels, offline, into the virtualenv the runtime stage copies.
+RUN uv export --frozen --no-dev --no-emit-project --format requirements-txt --output-file requirements.txt \
+ && pip wheel --require-hashes --no-deps --wheel-dir /wheels -r requirements.txt \
+ && uv venv /app/.venv --python /usr/local/bin/python3.11 \
+ && uv pip install --python /app/.venv/bin/python --no-index --no-deps /wheels/*.whl
+
+# ---------------------------------------------------------------------------------------------
+FROM python:3.11-slim AS runtime
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    UV_PROJECT_ENVIRONMENT=/app/.venv \
-    UV_PYTHON_DOWNLOADS=never \
-    UV_LINK_MODE=copy \
-    UV_NO_CACHE=1 \
     PATH="/app/.venv/bin:$PATH" \
     DJANGO_SETTINGS_MODULE=ideology_office.settings.production
 
@@ -18,24 +43,23 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system app \
  && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
-WORKDIR /app
-
 # pg_dump / pg_restore for `manage.py backup` and `restore` (Debian bookworm's client is 15, the
-# same major version as the postgres service).
+# same major version as the postgres service). Then the base image's own installer goes: nothing
+# in this image installs packages at run time.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends postgresql-client \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && python -m pip uninstall --yes pip setuptools wheel \
+ && rm -f /usr/local/bin/pip /usr/local/bin/pip3 /usr/local/bin/pip3.11
 
-# The same uv as the Makefile uses.
-RUN pip install "uv==0.13.9"
+WORKDIR /app
 
-# Dependencies first, so this layer is reused until pyproject.toml / uv.lock change.
-# --frozen: install exactly uv.lock, never re-resolve; --no-dev: skip the dev group (pytest, playwright, ...).
-# The project itself is not a package ([tool.uv] package = false), so there is nothing else to install.
-COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
+# The virtualenv of the build stage: the locked runtime wheels only (same base image, so the same
+# /usr/local/bin/python3.11 it points to).
+COPY --from=build /app/.venv /app/.venv
 
-# Application source (.dockerignore keeps .venv, var/, .git, caches and secrets out).
+# Application source (.dockerignore keeps tests, bench, .tools, .venv, var/, .git, caches and
+# secrets out).
 COPY . .
 
 # Static files are collected into the image (STATIC_ROOT=/app/var/staticfiles) and served by whitenoise.
@@ -49,14 +73,15 @@ RUN SECRET_KEY=collectstatic-only-not-a-real-key \
  && chmod 0755 docker/entrypoint-web.sh \
  && mkdir -p /app/var/media /backups \
  && chown app:app /app/var /app/var/media /backups
-# /app/var is writable by app for the celery beat schedule (/app/var/celerybeat-schedule);
-# /app/var/media is the mount point of the private uploads volume (a new named volume copies
-# this directory's ownership, so uploads are writable by app). Never serve MEDIA_ROOT publicly.
+# /app/var is writable by app for the celery beat schedule (/app/var/celerybeat-schedule) and
+# heartbeat (/app/var/beat-heartbeat); /app/var/media is the mount point of the private uploads
+# volume (a new named volume copies this directory's ownership, so uploads are writable by app).
+# Never serve MEDIA_ROOT publicly.
 
 USER app
 
 EXPOSE 8000
 
 # No image-level HEALTHCHECK: worker and beat run from this same image and do not listen on 8000.
-# The web service's health check lives in docker-compose.yml.
+# Each service's health check lives in docker-compose.yml.
 CMD ["/app/docker/entrypoint-web.sh"]

@@ -332,6 +332,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_dir / "celerybeat-schedule")
+# Beat touches this file after every tick (docker-compose's health check reads its age) and ticks
+# at least once a minute.
+CELERY_BEAT_SCHEDULER = "ideology_office.beat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+BEAT_HEARTBEAT_FILE = env("BEAT_HEARTBEAT_FILE", default=str(_celery_dir / "beat-heartbeat"))
 # Exactly one beat runs: embedded in the `make run` worker, or its own service in docker-compose.
 CELERY_BEAT_SCHEDULE = {
     "worker-health-check": {
