@@ -372,6 +372,10 @@ def meeting_detail(request, pk):
     meeting = selectors.meeting_detail(meeting.pk)
     can_change = permissions.can_change_meeting(request.user, meeting)
     follow_ups = list(meeting.follow_ups.all())
+    unlinked = any(
+        item.kind == "first_topic" and not item.study_session_id for item in meeting.agenda_items.all()
+    )
+    candidates = services.study_sessions_for_meeting(meeting) if can_change and unlinked else None
     for action in follow_ups:
         action.meeting = meeting
         action.can_complete = permissions.can_complete_follow_up(request.user, action)
@@ -385,11 +389,11 @@ def meeting_detail(request, pk):
             "follow_ups": follow_ups,
             "can_change": can_change,
             "agenda_form": forms.AgendaItemForm(auto_id="agenda_%s"),
-            "study_link_form": forms.AgendaStudyLinkForm(
-                auto_id="study_link_%s", candidates=services.study_sessions_for_meeting(meeting)
-            )
-            if can_change
+            "study_link_form": forms.AgendaStudyLinkForm(auto_id="study_link_%s", candidates=candidates)
+            if candidates is not None
             else None,
+            # An empty drop-down explains nothing: the page says how to fill it instead.
+            "study_link_candidates": candidates is not None and candidates.exists(),
             "attendance_form": forms.AttendanceForm(auto_id="attendance_%s"),
             "follow_up_form": forms.FollowUpForm(auto_id="follow_up_%s"),
             "today": timezone.localdate(),

@@ -100,3 +100,18 @@ def test_the_meeting_page_links_the_study_and_only_its_recorder_may_link(client,
     response = client.post(url, {"study_session": session.pk}, follow=True)
     assert "已将第一议题学习关联到学习台账" in response.content.decode()
     assert f'href="{session.get_absolute_url()}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_with_nothing_to_link_the_page_says_how_to_fill_the_list(client, meeting):
+    head = UserFactory(roles=[Role.SECTION_HEAD], section=meeting.section)
+    client.force_login(head)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    # No empty drop-down: the reason and the way to fill it instead.
+    assert 'name="study_session"' not in page
+    assert 'data-testid="study-link-empty"' in page
+    assert "2023-03-10" in page and reverse("study:session_create") in page
+    first_agenda_session()
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert 'name="study_session"' in page
+    assert 'data-testid="study-link-empty"' not in page
