@@ -486,6 +486,10 @@ def handover_accept(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("You accepted the handover."))
+        # The person taking over lands on their own shift, whose log they now keep.
+        incoming = services.next_shift(handover.shift)
+        if incoming is not None:
+            return redirect(incoming)
     return redirect(handover.shift)
 
 
