@@ -19,7 +19,7 @@ from ideology_office.common.spreadsheets import Sheet, xlsx_response
 
 from . import forms, permissions, selectors, services
 from .filters import InspectionFilter, MechanismFilter, TaskFilter
-from .models import Inspection, RectificationTask
+from .models import ChecklistResult, Inspection, RectificationTask
 
 LEDGER_HEADERS = [
     "序号",
@@ -583,10 +583,16 @@ def checklist_result_edit(request, pk):
                     return redirect(finding)
         elif form.is_valid():
             try:
-                services.checklist_result_record(result=result, user=request.user, **form.cleaned_data)
+                recorded = services.checklist_result_record(
+                    result=result, user=request.user, **form.cleaned_data
+                )
             except ValidationError as error:
                 apply_service_error(form, error)
             else:
+                if recorded.outcome == ChecklistResult.Outcome.PROBLEM and recorded.finding_id is None:
+                    # A problem found is raised next, on this very page: land at its form.
+                    messages.success(request, _("Recorded the problem. Raise it as a finding below."))
+                    return redirect(f"{reverse('inspections:checklist_result_edit', args=[result.pk])}#raise")
                 messages.success(request, _("Recorded the result."))
                 return redirect(inspection)
     return render(
