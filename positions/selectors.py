@@ -380,7 +380,9 @@ def physical_positions_freshness(today: datetime.date) -> dict[int, Platform]:
 def stale_physical_positions(today: datetime.date) -> list[Platform]:
     """Physical positions whose content has stayed unchanged longer than their limit (or that
     never had any recorded), each with ``last_changed`` and ``days_unchanged`` (None if never)."""
-    return [platform for platform in physical_positions_freshness(today).values() if platform.is_stale]
+    # is_stale is set on each platform by physical_positions_freshness(), not a model field.
+    freshness = physical_positions_freshness(today).values()
+    return [platform for platform in freshness if platform.is_stale]  # type: ignore[attr-defined]
 
 
 def physical_update_list(*, platform: Platform | None = None):

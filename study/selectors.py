@@ -307,8 +307,8 @@ def daily_minimum(roles, minimums: dict[int, dict[str, int]], platform_id: int |
     when the platform sets none for their roles. Over all platforms (``platform_id`` None) the
     minimums of the platforms are added, as their points are."""
     if platform_id is None:
-        parts = [daily_minimum(roles, minimums, each) for each in minimums]
-        parts = [part for part in parts if part is not None]
+        each_minimum = (daily_minimum(roles, minimums, each) for each in minimums)
+        parts = [part for part in each_minimum if part is not None]
         return sum(parts) if parts else None
     table = minimums.get(platform_id, {})
     found = [table[role] for role in roles if role in table]
