@@ -126,6 +126,12 @@ def verify_rows(rows, head: tuple[int, str] | None, *, key: bytes | None = None,
     return result
 
 
+# The values of positions.models' Step and ContentItem.Sensitivity the rule needs (the chain does
+# not import the models: they import it; tests/positions/test_chain_tamper.py pins the values).
+REQUIRED_STEPS = ("first", "second", "final")
+LEADER_STEP = "leader"
+HIGH_SENSITIVITY = "high"
+
 APPROVED_STATES = ("approved", "published", "taken_down")
 
 
@@ -133,18 +139,16 @@ def item_problems(items, rounds: dict, publications: dict, *, key: bytes | None 
     """Problems of each item's state against the chain. ``items``: tuples (id, title, status,
     review_round, sensitivity, current_revision_id, approved_revision_id, current revision's title);
     ``rounds``: {item_id: ItemRound}; ``publications``: {item_id: PUBLICATION_COLUMNS + (seal,)}."""
-    from positions.models import ContentItem, Step
-
     key = key or chain_key()
     problems = []
-    steps = [str(Step.FIRST), str(Step.SECOND), str(Step.FINAL)]
+    steps = list(REQUIRED_STEPS)
     for item_id, title, status, _round, sensitivity, current_id, approved_id, current_title in items:
         name = f"内容条目 #{item_id}"
         if current_title is not None and title != current_title:
             problems.append(f"{name} 的标题与其当前版本不符：标题被改动。")
         publication = publications.get(item_id)
         if status in APPROVED_STATES:
-            required = steps + ([str(Step.LEADER)] if sensitivity == ContentItem.Sensitivity.HIGH else [])
+            required = steps + ([LEADER_STEP] if sensitivity == HIGH_SENSITIVITY else [])
             state = rounds.get(item_id) or ItemRound()
             if approved_id is None or approved_id != current_id:
                 problems.append(f"{name} 的批准版本不是当前版本：版本被替换。")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ideology_office.common.audit import AuditedQuerySet
 from ideology_office.common.models import BaseModel, VoidableModel
 
+from .chain import link_hash, payload, publication_seal
 from .lunar import lunar_to_solar, qingming
 
 
@@ -387,14 +388,10 @@ class SignOff(BaseModel):
         )
 
     def payload(self) -> str:
-        from .chain import payload
-
         return payload(self.payload_values())
 
     def compute_chain_hash(self, previous_hash: str) -> str:
         """HMAC-SHA256 under the chain key (never in the database) of the previous hash and the payload."""
-        from .chain import link_hash
-
         return link_hash(previous_hash, self.payload_values())
 
 
@@ -480,8 +477,6 @@ class Publication(BaseModel):
         )
 
     def compute_seal(self) -> str:
-        from .chain import publication_seal
-
         return publication_seal(self.seal_values())
 
 

@@ -11,17 +11,18 @@ from celery import shared_task
 
 from ideology_office.accounts.roles import Role
 from ideology_office.common import chain
+from ideology_office.common import tasks as common_tasks
 
 
 def alert_administrators(problems: list[str], *, chain_label: str = "签批记录链") -> int:
     """An urgent reminder to every administrator, once a day per chain (through the outbox)."""
-    return chain.alert_roles_holders(problems, chain_label=chain_label, roles=(Role.ADMIN,))
+    return common_tasks.alert_roles_holders(problems, chain_label=chain_label, roles=(Role.ADMIN,))
 
 
 def verify_and_anchor() -> dict:
     from .chain import CHAIN_NAME
 
-    return chain.verify_and_anchor(next(c for c in chain.registered_chains() if c.name == CHAIN_NAME))
+    return common_tasks.verify_and_anchor(next(c for c in chain.registered_chains() if c.name == CHAIN_NAME))
 
 
 @shared_task(name="positions.verify_signoff_chain")

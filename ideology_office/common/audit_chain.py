@@ -59,10 +59,22 @@ def seal_after_commit(using: str) -> None:
 def _write_links(using: str, links: list[tuple[int, str, str, int]]) -> None:
     """Set (sequence, previous hash, chain hash) of entries by id, the only UPDATE the database
     allows on an entry (from unchained to chained)."""
-    with connections[using].cursor() as cursor:
-        cursor.executemany(
-            "UPDATE common_auditentry SET sequence = %s, previous_hash = %s, chain_hash = %s WHERE id = %s",
-            links,
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                "UPDATE common_auditentry SET sequence = %s, previous_hash = %s, chain_hash = %s WHERE id = %s",
+                links,
+            )
+            return
+        # PostgreSQL: one statement for the whole batch (arrays) instead of a round trip per entry.
+        sequences, previous, hashes, ids = (list(column) for column in zip(*links, strict=True))
+        cursor.execute(
+            "UPDATE common_auditentry AS entry SET sequence = link.sequence,"
+            " previous_hash = link.previous_hash, chain_hash = link.chain_hash"
+            " FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[])"
+            " AS link (sequence, previous_hash, chain_hash, id) WHERE entry.id = link.id",
+            [sequences, previous, hashes, ids],
         )
 
 

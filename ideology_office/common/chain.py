@@ -2,6 +2,9 @@
 head, a registry of the chains, and the nightly verification that anchors each intact chain and
 alerts at once when one is broken.
 
+The nightly task that verifies every registered chain, anchors it and alerts is in
+:mod:`.tasks` (which alone reaches the notifications).
+
 A chain is a table whose rows carry a ``sequence`` (contiguous from 1), the ``previous_hash`` and
 their own ``chain_hash`` (HMAC-SHA256 under the key of :mod:`ideology_office.common.anchors`), and
 a one-row head holding the last sequence and hash. Two chains use this: the 三审三校 sign-offs
@@ -12,14 +15,10 @@ first bad row first (a forged, changed or renumbered row names itself).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .anchors import GENESIS_HASH
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -134,52 +133,3 @@ def register_chain(chain: RecordChain) -> None:
 
 def registered_chains() -> list[RecordChain]:
     return list(_chains.values())
-
-
-def alert_roles_holders(problems: list[str], *, chain_label: str, roles: Iterable[str]) -> int:
-    """An urgent reminder to everyone holding one of ``roles``, once a day per chain, through the
-    outbox (inbox, e-mail, group robot) like every other reminder."""
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from ideology_office.accounts.models import User
-    from ideology_office.notifications.models import OutboxItem, ReminderKind
-    from ideology_office.notifications.services import request_sending
-
-    now = timezone.now()
-    body = "\n".join(problems[:20]) + (f"\n……共 {len(problems)} 处。" if len(problems) > 20 else "")
-    created = 0
-    for person in User.objects.with_role(*roles):
-        _item, new = OutboxItem.objects.get_or_create(
-            dedup_key=f"chain-broken:{chain_label}:{timezone.localdate(now):%Y-%m-%d}:{person.pk}",
-            defaults={
-                "kind": ReminderKind.OVERDUE,
-                "recipient": person,
-                "title": f"{chain_label}核验未通过，请立即核查",
-                "body": body,
-                "url": reverse("admin:index"),
-                "channels": "inbox,email,webhook",
-                "urgent": True,
-                "send_at": now,
-                "next_attempt_at": now,
-            },
-        )
-        created += new
-    if created:
-        request_sending()
-    return created
-
-
-def verify_and_anchor(chain: RecordChain, anchors_dir: Path | None = None) -> dict:
-    """Verify ``chain`` against its anchors; anchor its head when intact, alert when not."""
-    from . import anchors
-
-    directory = anchors_dir or anchors.anchor_dir()
-    result = chain.verify(anchors_dir=directory)
-    if result.problems:
-        logger.error("%s does not verify: %s", chain.name, result.problems[0])
-        alerted = alert_roles_holders(result.problems, chain_label=chain.label, roles=chain.alert_roles)
-        return {"ok": False, "problems": len(result.problems), "alerted": alerted}
-    head = chain.head() or (0, GENESIS_HASH)
-    anchor = anchors.write_anchor(chain.name, *head, directory=directory)
-    return {"ok": True, "rows": result.rows, "anchor": anchor.digest}

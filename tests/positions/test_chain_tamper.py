@@ -300,3 +300,13 @@ def test_postgresql_refuses_to_rewrite_sign_offs_heads_publications_and_audit_en
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(query)
+
+
+def test_the_chain_rule_uses_the_models_step_and_sensitivity_values():
+    """positions.chain does not import the models (they import it): its copies of the values hold."""
+    from positions import chain
+    from positions.models import Step
+
+    assert chain.REQUIRED_STEPS == (Step.FIRST.value, Step.SECOND.value, Step.FINAL.value)
+    assert chain.LEADER_STEP == Step.LEADER.value
+    assert chain.HIGH_SENSITIVITY == ContentItem.Sensitivity.HIGH.value
