@@ -150,3 +150,14 @@ def test_a_template_that_no_longer_renders_is_explained_and_nothing_downloads(cl
     response = client.get(DOWNLOAD, {"since": 2021, "until": 2023})
     assert response.status_code == 409
     assert "报告模板中引用了不存在的数据项" in response.content.decode()
+
+
+def test_template_tags_are_the_template_editors_help_not_the_leaders_page(client, leader, admin_person):
+    client.force_login(leader)
+    page = client.get(reverse("reports:annual_figures")).content.decode()
+    assert "office_meetings_on_ideology" in page  # the figure is there…
+    assert "{{ f." not in page and "{{ f.office_meetings_on_ideology }}" not in page  # …its tag is not
+    client.force_login(admin_person)
+    help_page = client.get(reverse("admin:reports_reporttemplate_add")).content.decode()
+    assert "{{ f.office_meetings_on_ideology }}" in help_page
+    assert "{{ f.central_group_sessions }}" in help_page
