@@ -14,6 +14,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common import spreadsheets
 from study import imports
 from study.models import Attendance, ImportJob, PointsEntry, StudySession
 from tests.factories import OrgUnitFactory, UserFactory
@@ -387,13 +388,13 @@ def test_shared_strings_are_read_and_capped_while_streaming(office, monkeypatch)
     rows = [["日期", "类型", "主题", "组织股室"], ["2024-03-05", "专题研讨", "题" * 90, "综合股"]]
     assert run(shared_strings_xlsx(rows)).ok
     StudySession.objects.all().delete()
-    monkeypatch.setattr(imports, "MAX_SHARED_CHARS", 100)
+    monkeypatch.setattr(spreadsheets, "MAX_SHARED_CHARS", 100)
     result = run(shared_strings_xlsx(rows + [["2024-03-06", "专题研讨", "目" * 90, "综合股"]]))
     assert not result.ok and "100" in result.errors[0].message
 
 
 def test_the_csv_size_is_checked_before_the_file_is_read(office, monkeypatch, tmp_path, client, admin_person):
-    monkeypatch.setattr(imports, "MAX_BYTES", 1000)
+    monkeypatch.setattr(spreadsheets, "MAX_BYTES", 1000)
     path = tmp_path / "big.csv"
     path.write_bytes(b"x" * 2000)
     read = []

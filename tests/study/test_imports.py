@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common import spreadsheets
 from study import imports
 from study.models import Attendance, ImportJob, PointsEntry, StudySession
 from tests.factories import OrgUnitFactory, UserFactory
@@ -251,7 +252,7 @@ def test_a_missing_required_column_is_reported_before_any_row(office):
 
 
 def test_an_oversized_file_is_refused_before_parsing(office, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", 1000)
+    monkeypatch.setattr(spreadsheets, "MAX_BYTES", 1000)
     result = run(STUDY, b"PK" + b"x" * 2000)
     assert len(result.errors) == 1
     assert "MB" in result.errors[0].message
@@ -259,7 +260,7 @@ def test_an_oversized_file_is_refused_before_parsing(office, monkeypatch):
 
 
 def test_too_many_rows_are_refused_from_the_declared_dimension(office, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 1)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 1)
     result = run(STUDY, xlsx_bytes(STUDY_HEADERS, good_rows()))
     assert "最多导入 1 行" in result.errors[0].message
 
