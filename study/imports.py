@@ -640,6 +640,69 @@ SESSION_INSERT_FIELDS = (
 )
 
 
+@dataclass
+class _StudyLookups:
+    """What a study-records row is checked against, read once per file."""
+
+    kinds: dict[str, str]
+    venues: dict[str, str]
+    sections: dict[str, int]
+    people: People
+    materials: dict[str, int | None]  # None: two materials share the title
+
+    @classmethod
+    def load(cls) -> _StudyLookups:
+        venues = _choice_lookup(StudySession.Venue.choices)
+        venues.update({"室务会": "office_meeting", "中心组": "central_group", "党支部": "party_branch"})
+        sections = {}
+        for pk, name, short_name, code in OrgUnit.objects.values_list("pk", "name", "short_name", "code"):
+            for label in (name, short_name, code):
+                if label:
+                    sections[label] = pk
+        materials: dict[str, int | None] = {}
+        for pk, title in StudyMaterial.objects.active().values_list("pk", "title"):
+            materials[title] = None if title in materials else pk
+        return cls(
+            kinds={**_choice_lookup(StudySession.Kind.choices), **KIND_ALIASES},
+            venues=venues,
+            sections=sections,
+            people=People(),
+            materials=materials,
+        )
+
+
+@dataclass
+class _SeenRows:
+    """The rows read so far of one file: no session twice, no record corrected twice."""
+
+    sessions: dict[tuple, int] = field(default_factory=dict)
+    numbered: dict[int, int] = field(default_factory=dict)
+
+    def record_number(self, reader: _RowReader) -> int | None:
+        record = reader.get("record", parse_record_number)
+        if record is None:
+            return None
+        if record in self.numbered:
+            reader.error(
+                "record",
+                _("Record %(number)s is already corrected by row %(row)s.")
+                % {"number": record, "row": self.numbered[record]},
+            )
+        else:
+            self.numbered[record] = reader.number
+        return record
+
+    def session(self, reader: _RowReader, key: tuple) -> None:
+        if key in self.sessions:
+            reader.error(
+                "topic",
+                _("The same session (kind, date and topic) is already in row %(row)s.")
+                % {"row": self.sessions[key]},
+            )
+        else:
+            self.sessions[key] = reader.number
+
+
 class StudyRecordsSpec(Spec):
     kind = ImportJob.Kind.STUDY_RECORDS
     title = gettext_lazy("Study records")
@@ -671,118 +734,15 @@ class StudyRecordsSpec(Spec):
         index = self.header_index(table.headers, errors, table.header_row)
         if errors:
             return []
-        kinds = {**_choice_lookup(StudySession.Kind.choices), **KIND_ALIASES}
-        venues = _choice_lookup(StudySession.Venue.choices)
-        venues.update({"室务会": "office_meeting", "中心组": "central_group", "党支部": "party_branch"})
-        sections = {}
-        for pk, name, short_name, code in OrgUnit.objects.values_list("pk", "name", "short_name", "code"):
-            for label in (name, short_name, code):
-                if label:
-                    sections[label] = pk
-        people = People()
-        materials: dict[str, int | None] = {}
-        for pk, title in StudyMaterial.objects.active().values_list("pk", "title"):
-            materials[title] = None if title in materials else pk
-        seen: dict[tuple, int] = {}
-        numbered: dict[int, int] = {}
+        lookups = _StudyLookups.load()
+        seen = _SeenRows()
         given = frozenset(index)
         rows = []
         for count, (number, values) in enumerate(table.rows, start=1):
             reader = _RowReader(self, index, number, values, errors)
-            date = reader.get("date", parse_date, required=True)
-            kind_text = reader.get("kind", required=True)
-            kind = kinds.get(kind_text) if kind_text else None
-            if kind_text and kind is None:
-                reader.error("kind", _("Unknown kind “%(value)s”.") % {"value": kind_text})
-            elif kind == StudySession.Kind.READING_CLASS:
-                reader.error("kind", _("Reading classes are recorded on their own page, not imported."))
-                kind = None
-            topic = reader.get("topic", required=True, limit=TOPIC_LIMIT) or ""
-            section_text = reader.get("section", required=True)
-            section_id = sections.get(section_text) if section_text else None
-            if section_text and section_id is None:
-                reader.error("section", _("No section called “%(value)s”.") % {"value": section_text})
-            elif (
-                section_id is not None
-                and user is not None
-                and not permissions.can_record_for_section(user, section_id)
-            ):
-                reader.error("section", _("You may record sessions of your own section only."))
-            venue_text = reader.get("venue")
-            venue = ""
-            if kind == StudySession.Kind.FIRST_AGENDA:
-                venue = venues.get(venue_text or "", "")
-                if not venue:
-                    reader.error(
-                        "venue", _("Give the meeting of the first agenda item: 室务会, 中心组 or 党支部.")
-                    )
-            start_time = reader.get("start_time", parse_time)
-            end_time = reader.get("end_time", parse_time)
-            if start_time and end_time and end_time <= start_time:
-                reader.error("end_time", _("The end time must be after the start time."))
-            place = reader.get("place", limit=PLACE_LIMIT) or ""
-            host_id = self._person(reader, people, "host")
-            recorder_id = self._person(reader, people, "recorder")
-            tag_names = tuple(dict.fromkeys(split_list(reader.raw("tags"))))
-            for name in tag_names:
-                if len(name) > 30:
-                    reader.error("tags", _("A tag may have at most 30 characters: %(name)s") % {"name": name})
-            material_ids = []
-            for title in split_list(reader.raw("materials")):
-                if title not in materials:
-                    reader.error("materials", _("No study material titled “%(title)s”.") % {"title": title})
-                elif materials[title] is None:
-                    reader.error(
-                        "materials",
-                        _("Two materials are titled “%(title)s”; record this one on the page.")
-                        % {"title": title},
-                    )
-                else:
-                    material_ids.append(materials[title])
-            attendance = self._attendance(reader, people)
-            minutes = reader.get("minutes") or ""
-            record = reader.get("record", parse_record_number)
-            if record is not None:
-                if record in numbered:
-                    reader.error(
-                        "record",
-                        _("Record %(number)s is already corrected by row %(row)s.")
-                        % {"number": record, "row": numbered[record]},
-                    )
-                else:
-                    numbered[record] = number
-            if not reader.failed and date and kind:
-                key = (kind, date, topic)
-                if key in seen:
-                    reader.error(
-                        "topic",
-                        _("The same session (kind, date and topic) is already in row %(row)s.")
-                        % {"row": seen[key]},
-                    )
-                else:
-                    seen[key] = number
-            if not reader.failed:
-                rows.append(
-                    SessionRow(
-                        number=number,
-                        kind=kind,
-                        date=date,
-                        topic=topic,
-                        section_id=section_id,
-                        venue=venue,
-                        start_time=start_time,
-                        end_time=end_time,
-                        place=place,
-                        host_id=host_id,
-                        recorder_id=recorder_id,
-                        minutes=minutes,
-                        tag_names=tag_names,
-                        material_ids=tuple(dict.fromkeys(material_ids)),
-                        attendance=attendance,
-                        pk=record,
-                        given=given,
-                    )
-                )
+            row = self._session_row(reader, lookups, seen, user=user, given=given)
+            if row is not None:
+                rows.append(row)
             if progress and count % BATCH_SIZE == 0:
                 progress(CHECKING, count, table.estimated_rows)
         self._check_records(rows, user, errors)
@@ -790,6 +750,116 @@ class StudyRecordsSpec(Spec):
             self._check_may_change([row for row in rows if row.pk is None], user, errors)
         errors.sort(key=lambda error: error.row)
         return rows
+
+    def _session_row(
+        self, reader: _RowReader, lookups: _StudyLookups, seen: _SeenRows, *, user, given: frozenset
+    ) -> SessionRow | None:
+        """One row read column by column, in the columns' order (so are its errors); None if any
+        cell of it is wrong."""
+        date = reader.get("date", parse_date, required=True)
+        kind = self._kind(reader, lookups)
+        topic = reader.get("topic", required=True, limit=TOPIC_LIMIT) or ""
+        section_id = self._section(reader, lookups, user)
+        venue = self._venue(reader, lookups, kind)
+        start_time, end_time = self._times(reader)
+        place = reader.get("place", limit=PLACE_LIMIT) or ""
+        host_id = self._person(reader, lookups.people, "host")
+        recorder_id = self._person(reader, lookups.people, "recorder")
+        tag_names = self._tag_names(reader)
+        material_ids = self._materials(reader, lookups)
+        attendance = self._attendance(reader, lookups.people)
+        minutes = reader.get("minutes") or ""
+        record = seen.record_number(reader)
+        if not reader.failed and date and kind:
+            seen.session(reader, (kind, date, topic))
+        if reader.failed:
+            return None
+        return SessionRow(
+            number=reader.number,
+            kind=kind,
+            date=date,
+            topic=topic,
+            section_id=section_id,
+            venue=venue,
+            start_time=start_time,
+            end_time=end_time,
+            place=place,
+            host_id=host_id,
+            recorder_id=recorder_id,
+            minutes=minutes,
+            tag_names=tag_names,
+            material_ids=material_ids,
+            attendance=attendance,
+            pk=record,
+            given=given,
+        )
+
+    @staticmethod
+    def _kind(reader: _RowReader, lookups: _StudyLookups) -> str | None:
+        kind_text = reader.get("kind", required=True)
+        kind = lookups.kinds.get(kind_text) if kind_text else None
+        if kind_text and kind is None:
+            reader.error("kind", _("Unknown kind “%(value)s”.") % {"value": kind_text})
+        elif kind == StudySession.Kind.READING_CLASS:
+            reader.error("kind", _("Reading classes are recorded on their own page, not imported."))
+            kind = None
+        return kind
+
+    @staticmethod
+    def _section(reader: _RowReader, lookups: _StudyLookups, user) -> int | None:
+        section_text = reader.get("section", required=True)
+        section_id = lookups.sections.get(section_text) if section_text else None
+        if section_text and section_id is None:
+            reader.error("section", _("No section called “%(value)s”.") % {"value": section_text})
+        elif (
+            section_id is not None
+            and user is not None
+            and not permissions.can_record_for_section(user, section_id)
+        ):
+            reader.error("section", _("You may record sessions of your own section only."))
+        return section_id
+
+    @staticmethod
+    def _venue(reader: _RowReader, lookups: _StudyLookups, kind: str | None) -> str:
+        venue_text = reader.get("venue")
+        if kind != StudySession.Kind.FIRST_AGENDA:
+            return ""
+        venue = lookups.venues.get(venue_text or "", "")
+        if not venue:
+            reader.error("venue", _("Give the meeting of the first agenda item: 室务会, 中心组 or 党支部."))
+        return venue
+
+    @staticmethod
+    def _times(reader: _RowReader) -> tuple:
+        start_time = reader.get("start_time", parse_time)
+        end_time = reader.get("end_time", parse_time)
+        if start_time and end_time and end_time <= start_time:
+            reader.error("end_time", _("The end time must be after the start time."))
+        return start_time, end_time
+
+    @staticmethod
+    def _tag_names(reader: _RowReader) -> tuple[str, ...]:
+        tag_names = tuple(dict.fromkeys(split_list(reader.raw("tags"))))
+        for name in tag_names:
+            if len(name) > 30:
+                reader.error("tags", _("A tag may have at most 30 characters: %(name)s") % {"name": name})
+        return tag_names
+
+    @staticmethod
+    def _materials(reader: _RowReader, lookups: _StudyLookups) -> tuple[int, ...]:
+        material_ids = []
+        for title in split_list(reader.raw("materials")):
+            if title not in lookups.materials:
+                reader.error("materials", _("No study material titled “%(title)s”.") % {"title": title})
+            elif lookups.materials[title] is None:
+                reader.error(
+                    "materials",
+                    _("Two materials are titled “%(title)s”; record this one on the page.")
+                    % {"title": title},
+                )
+            else:
+                material_ids.append(lookups.materials[title])
+        return tuple(dict.fromkeys(material_ids))
 
     def _check_records(self, rows: list[SessionRow], user, errors: list[RowError]) -> None:
         """Rows carrying a record number: the record must exist and not be voided, the importer
