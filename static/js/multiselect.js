@@ -33,6 +33,9 @@
           },
         },
       });
+      // The label now names Tom Select's own control; the original, kept only to submit the form
+      // (and out of the tab order), is hidden from screen readers so it is not read as an unnamed field.
+      select.setAttribute("aria-hidden", "true");
     });
   }
 

@@ -264,7 +264,6 @@ def main_pages() -> list[tuple[str, str]]:
         ("inspections-finding", first(Finding).get_absolute_url()),
         ("inspections-tasks", reverse("inspections:task_list")),
         ("inspections-task", first(RectificationTask).get_absolute_url()),
-        ("inspections-form", reverse("inspections:inspection_create")),
         ("admin", reverse("admin:index")),
     ]
     return pages
