@@ -23,8 +23,9 @@ PATTERNS = (
     "reminders.py",
 )
 EXTRA = ("ideology_office/common/bulk.py", "ideology_office/common/spreadsheets.py")
-# Being split by another change in flight (the study import); removed from here when it lands.
-PENDING = {"study/imports.py", "study/resources.py"}
+# Being split by another change in flight (the study import and the spreadsheet reader it moved to
+# common); removed from here when it lands. Nothing else may be added.
+PENDING = {"study/imports.py", "study/resources.py", "ideology_office/common/spreadsheets.py"}
 
 
 def checked_files() -> list[Path]:
