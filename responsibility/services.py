@@ -4,6 +4,7 @@ come through here, so each rule holds whichever door is used."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import FieldError, ValidationError
@@ -932,6 +933,50 @@ def score_confirm(
     return line
 
 
+@dataclass(frozen=True)
+class ScoreEntry:
+    """One line of the score sheet as the assessor left it in the one form of the sheet."""
+
+    line: AssessmentScore
+    score: Decimal | None
+    reason: str
+    veto_triggered: bool = False
+
+
+@transaction.atomic
+def scores_confirm(*, assessment: Assessment, entries: list[ScoreEntry], user: User) -> list[AssessmentScore]:
+    """The whole sheet saved at once: every line checked as :func:`score_confirm` checks one.
+    One refused line refuses the save: nothing is written, and each refusal names its line
+    (``{line pk: [messages]}`` in the error)."""
+    from .permissions import can_score
+
+    # Whole-sheet refusals first (completed, voided, not this person's to score): said once.
+    assessment = _open_assessment(assessment)
+    if not can_score(user, assessment):
+        raise ValidationError(_("You may not score this assessment."), code="forbidden")
+    saved, refused = [], {}
+    for entry in entries:
+        if entry.line.assessment_id != assessment.pk:
+            raise ValidationError(_("That line belongs to another assessment."), code="foreign_line")
+        try:
+            # A savepoint per line, so the other lines are all checked; any refusal undoes all.
+            with transaction.atomic():
+                saved.append(
+                    score_confirm(
+                        line=entry.line,
+                        score=entry.score,
+                        reason=entry.reason,
+                        user=user,
+                        veto_triggered=entry.veto_triggered,
+                    )
+                )
+        except ValidationError as error:
+            refused[entry.line.pk] = error.messages
+    if refused:
+        raise ValidationError(refused)
+    return saved
+
+
 def _checked_score(line: AssessmentScore, score: Decimal | None, reason: str) -> Decimal:
     """The score of a scored or bonus line (the pre-filled one when none is given), within the
     item's points, with a reason whenever it departs from the count or takes points off."""
@@ -969,11 +1014,19 @@ def assessment_grade(scheme: AssessmentScheme, total: Decimal, vetoed: bool) -> 
     return Assessment.Grade.POOR
 
 
-def assessment_total(scheme: AssessmentScheme, lines) -> tuple[Decimal, bool]:
+def assessment_total(scheme: AssessmentScheme, lines, *, provisional: bool = False) -> tuple[Decimal, bool]:
     """Scored items plus bonus items (each within its points, all within the scheme's cap);
-    a triggered veto item makes the grade 较差 whatever the total."""
-    scored = sum((line.score or ZERO for line in lines if line.item.kind == SchemeItem.Kind.SCORED), ZERO)
-    bonus = sum((line.score or ZERO for line in lines if line.item.kind == SchemeItem.Kind.BONUS), ZERO)
+    a triggered veto item makes the grade 较差 whatever the total. ``provisional``: a line not yet
+    confirmed counts with its pre-filled score, as the sheet shows it (the running total of an
+    assessment in progress); the completed total counts confirmed scores only."""
+
+    def points(line):
+        if line.score is not None:
+            return line.score
+        return (line.auto_score or ZERO) if provisional and line.confirmed_at is None else ZERO
+
+    scored = sum((points(line) for line in lines if line.item.kind == SchemeItem.Kind.SCORED), ZERO)
+    bonus = sum((points(line) for line in lines if line.item.kind == SchemeItem.Kind.BONUS), ZERO)
     vetoed = any(line.veto_triggered for line in lines)
     return scored + min(bonus, scheme.bonus_cap), vetoed
 

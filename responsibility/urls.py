@@ -50,4 +50,5 @@ urlpatterns = [
     path("assessments/<int:pk>/complete/", views.assessment_complete, name="assessment_complete"),
     path("assessments/<int:pk>/lines/<int:line_pk>/", views.assessment_line, name="assessment_line"),
     path("assessments/<int:pk>/lines/<int:line_pk>/score/", views.score_save, name="score_save"),
+    path("assessments/<int:pk>/scores/", views.scores_save, name="scores_save"),
 ]

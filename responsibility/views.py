@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ideology_office.common.counting import countable
@@ -831,9 +833,23 @@ def _sheet_rows(lines):
 
 def assessment_detail(request, pk):
     assessment = permissions.access_assessment(request.user, pk)
+    return _assessment_page(request, assessment)
+
+
+def _assessment_page(request, assessment, *, entered=None, refused=None, status=200):
+    """The score sheet; after a refused save, with what the assessor typed and each line's refusal."""
     lines = _sheet_rows(selectors.score_sheet(assessment))
-    total, vetoed = services.assessment_total(assessment.scheme, lines)
+    total, vetoed = services.assessment_total(assessment.scheme, lines, provisional=True)
     can_score = permissions.can_score(request.user, assessment)
+    for line in lines:
+        typed = (entered or {}).get(line.pk)
+        if typed is not None:
+            line.entered_score, line.entered_reason, line.entered_veto = typed
+        else:
+            shown = line.score if line.score is not None else line.auto_score
+            line.entered_score = "" if shown is None else shown
+            line.entered_reason, line.entered_veto = line.reason, line.veto_triggered
+        line.refusal = (refused or {}).get(line.pk, [])
     return render(
         request,
         "responsibility/assessment_detail.html",
@@ -843,12 +859,58 @@ def assessment_detail(request, pk):
             "running_total": total,
             "running_vetoed": vetoed,
             "unconfirmed": sum(1 for line in lines if line.confirmed_at is None),
+            "prefilled_unconfirmed": sum(
+                1 for line in lines if line.confirmed_at is None and line.auto_score is not None
+            ),
             "can_score": can_score,
+            "refused": bool(refused),
             "crumbs": _crumbs(
                 (_("Assessments"), reverse("responsibility:assessment_list")), (str(assessment), None)
             ),
         },
+        status=status,
     )
+
+
+@require_POST
+def scores_save(request, pk):
+    """Every line of the sheet in one save: all are confirmed, or none when one is refused."""
+    assessment = permissions.access_assessment(request.user, pk)
+    _require(
+        permissions.can_score(request.user, assessment),
+        _("Only an assessor who is not the person assessed scores an assessment in progress."),
+    )
+    entries, entered, refused = [], {}, {}
+    for line in assessment.scores.select_related("item"):
+        text = (request.POST.get(f"score-{line.pk}") or "").strip()
+        reason = request.POST.get(f"reason-{line.pk}") or ""
+        veto = request.POST.get(f"veto-{line.pk}") == "on"
+        entered[line.pk] = (text, reason, veto)
+        try:
+            score = Decimal(text) if text else None
+        except InvalidOperation:
+            refused[line.pk] = [_("Enter a number.")]
+            continue
+        entries.append(services.ScoreEntry(line=line, score=score, reason=reason, veto_triggered=veto))
+    if not refused:
+        try:
+            saved = services.scores_confirm(assessment=assessment, entries=entries, user=request.user)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, " ".join(error.messages))
+                return redirect(assessment)
+            refused = {key: list(value) for key, value in error.message_dict.items()}
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Saved the score of %(count)s item.", "Saved the scores of %(count)s items.", len(saved)
+                )
+                % {"count": len(saved)},
+            )
+            return redirect(assessment)
+    messages.error(request, _("Nothing was saved: correct the items marked below and save again."))
+    return _assessment_page(request, assessment, entered=entered, refused=refused)
 
 
 def assessment_line(request, pk, line_pk):

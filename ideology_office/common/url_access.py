@@ -134,6 +134,7 @@ URL_ACCESS: dict[str, UrlAccess] = {
     "responsibility:assessment_complete": record("responsibility.Assessment", "change", POST),
     "responsibility:assessment_line": record("responsibility.Assessment"),
     "responsibility:score_save": record("responsibility.Assessment", "change", POST),
+    "responsibility:scores_save": record("responsibility.Assessment", "change", POST),
     # --- study --------------------------------------------------------------------------------
     "study:index": role(),
     "study:session_list": role(),
