@@ -266,6 +266,16 @@ def _not_a_time(value) -> CellError:
     )
 
 
+def _time_after_date(text: str) -> datetime.time | None:
+    """The time of a date-and-time text ("2024-03-05 09:30"); a date alone is refused."""
+    head, _sep, tail = text.replace("T", " ", 1).partition(" ")
+    if tail and _date_from_text(head) is not None:
+        return _time_from_text(tail.strip())
+    if _date_from_text(text) is not None:
+        raise _not_a_time(text)
+    return None
+
+
 def parse_time(value) -> datetime.time:
     if isinstance(value, datetime.datetime):
         # A date typed into a time column reads as midnight: refused, never stored as 00:00.
@@ -279,11 +289,7 @@ def parse_time(value) -> datetime.time:
     text = _normalised(value)
     time = _time_from_text(text)
     if time is None:
-        head, _sep, tail = text.replace("T", " ", 1).partition(" ")
-        if tail and _date_from_text(head) is not None:
-            time = _time_from_text(tail.strip())
-        elif _date_from_text(text) is not None:
-            raise _not_a_time(text)
+        time = _time_after_date(text)
     if time is None:
         raise CellError(_("“%(value)s” is not a time (write it as 09:30).") % {"value": text})
     return time
@@ -435,9 +441,11 @@ class Spec:
             if column.key in index:
                 errors.append(RowError(header_row, header, _("This column appears twice.")))
             index[column.key] = position
-        for column in self.columns:
-            if column.required and column.key not in index:
-                errors.append(RowError(header_row, column.header, _("The required column is missing.")))
+        errors.extend(
+            RowError(header_row, column.header, _("The required column is missing."))
+            for column in self.columns
+            if column.required and column.key not in index
+        )
         return index
 
     def _unknown_header(self, header: str, missing: list[str]) -> str:
@@ -533,15 +541,23 @@ class _RowReader:
         )
         return True
 
+    def _missing(self, key: str) -> None:
+        if key not in getattr(self, "bad", ()):
+            self.error(key, _("This cell is required."))
+
+    def _as_text(self, key: str, value, limit: int | None) -> str | None:
+        text = _text(value)
+        if limit is not None and self.too_long(key, text, limit):
+            return None
+        return text
+
     def get(self, key: str, parse=None, *, required: bool = False, limit: int | None = None):
         # raw() and _blank() inlined: this runs for every cell of every row.
         position = self.index.get(key)
         values = self.values
         value = values[position] if position is not None and position < len(values) else None
         if value is None or (value.__class__ is str and not value.strip()):
-            if required and key not in getattr(self, "bad", ()):
-                self.error(key, _("This cell is required."))
-            return None
+            return self._missing(key) if required else None
         if value is UNCALCULATED:
             self.error(
                 key,
@@ -549,10 +565,7 @@ class _RowReader:
             )
             return None
         if parse is None:
-            text = _text(value)
-            if limit is not None and self.too_long(key, text, limit):
-                return None
-            return text
+            return self._as_text(key, value, limit)
         try:
             return parse(value)
         except CellError as problem:
@@ -640,6 +653,15 @@ SESSION_INSERT_FIELDS = (
 )
 
 
+def _not_yours(number: int, session: StudySession) -> RowError:
+    return RowError(
+        number,
+        "",
+        _("This study record belongs to %(section)s; you may not change it.")
+        % {"section": session.section.name if session.section_id else "—"},
+    )
+
+
 @dataclass
 class _StudyLookups:
     """What a study-records row is checked against, read once per file."""
@@ -701,6 +723,71 @@ class _SeenRows:
             )
         else:
             self.sessions[key] = reader.number
+
+
+@dataclass
+class _Changes:
+    """What the corrected rows of one batch change, gathered first and then written kind by kind."""
+
+    user_id: int | None
+    sessions: dict[tuple[str, ...], list[StudySession]] = field(default_factory=dict)
+    stale_links: dict = field(default_factory=dict)
+    new_links: dict = field(default_factory=dict)
+    stale_attendance: list[int] = field(default_factory=list)
+    changed_attendance: list[Attendance] = field(default_factory=list)
+    new_attendance: list[tuple] = field(default_factory=list)
+
+    def links(self, current: dict, row: SessionRow, tag_ids: dict[str, int]) -> None:
+        pk = current["pk"]
+        for column, through, have, want in (
+            ("tags", StudySession.tags.through, current["tags"], {tag_ids[name] for name in row.tag_names}),
+            ("materials", StudySession.materials.through, current["materials"], set(row.material_ids)),
+        ):
+            if column not in row.given:
+                continue
+            self.stale_links.setdefault(through, []).extend(have[other] for other in have.keys() - want)
+            self.new_links.setdefault(through, []).extend((pk, other) for other in want - have.keys())
+
+    def attendance(self, current: dict, row: SessionRow) -> None:
+        have = current["attendance"]
+        want = {person: (status, reason) for person, status, reason in row.attendance}
+        for person, (line_pk, status, reason) in have.items():
+            if person not in want:
+                self.stale_attendance.append(line_pk)
+            elif want[person] != (status, reason):
+                line = Attendance(pk=line_pk, status=want[person][0], absence_reason=want[person][1])
+                self.changed_attendance.append(line)
+        self.new_attendance.extend(
+            (current["pk"], person, status, reason, self.user_id)
+            for person, (status, reason) in want.items()
+            if person not in have
+        )
+
+    def apply(self) -> None:
+        # Changes and deletions keep their row-by-row audit entries, with the values. Sessions
+        # are updated grouped by the fields that changed: bulk_update() builds a CASE per field
+        # and row, so a correction of one field should not rewrite all eight.
+        for fields, group in self.sessions.items():
+            StudySession.objects.bulk_update(group, [name.removesuffix("_id") for name in fields])
+        for through, pks in self.stale_links.items():
+            if pks:
+                through.objects.filter(pk__in=pks).delete()
+        if self.stale_attendance:
+            Attendance.objects.filter(pk__in=self.stale_attendance).delete()
+        if self.changed_attendance:
+            Attendance.objects.bulk_update(self.changed_attendance, ["status", "absence_reason"])
+        tag_through, material_through = StudySession.tags.through, StudySession.materials.through
+        insert_rows(tag_through, ("studysession_id", "tag_id"), self.new_links.get(tag_through, []))
+        insert_rows(
+            material_through,
+            ("studysession_id", "studymaterial_id"),
+            self.new_links.get(material_through, []),
+        )
+        insert_rows(
+            Attendance,
+            ("session_id", "person_id", "status", "absence_reason", "created_by_id"),
+            self.new_attendance,
+        )
 
 
 class StudyRecordsSpec(Spec):
@@ -879,34 +966,30 @@ class StudyRecordsSpec(Spec):
                 ).values_list("pk", "kind", "date", "topic")
             }
             for row in batch:
-                session = sessions.get(row.pk)
-                if session is None:
-                    errors.append(
-                        RowError(
-                            row.number,
-                            header,
-                            _("There is no study record numbered %(number)s (or it has been voided).")
-                            % {"number": row.pk},
-                        )
-                    )
-                elif user is not None and not policies.can(user, Action.CHANGE, session):
-                    errors.append(
-                        RowError(
-                            row.number,
-                            "",
-                            _("This study record belongs to %(section)s; you may not change it.")
-                            % {"section": session.section.name if session.section_id else "—"},
-                        )
-                    )
-                elif others.get(row.key, row.pk) != row.pk:
-                    errors.append(
-                        RowError(
-                            row.number,
-                            header,
-                            _("Record %(other)s already has this kind, date and topic.")
-                            % {"other": others[row.key]},
-                        )
-                    )
+                problem = self._record_problem(row, sessions.get(row.pk), others, user, header)
+                if problem is not None:
+                    errors.append(problem)
+
+    @staticmethod
+    def _record_problem(
+        row: SessionRow, session, others: dict[tuple, int], user, header: str
+    ) -> RowError | None:
+        if session is None:
+            return RowError(
+                row.number,
+                header,
+                _("There is no study record numbered %(number)s (or it has been voided).")
+                % {"number": row.pk},
+            )
+        if user is not None and not policies.can(user, Action.CHANGE, session):
+            return _not_yours(row.number, session)
+        if others.get(row.key, row.pk) != row.pk:
+            return RowError(
+                row.number,
+                header,
+                _("Record %(other)s already has this kind, date and topic.") % {"other": others[row.key]},
+            )
+        return None
 
     def notes(self, new_rows: list[SessionRow]) -> list[str]:
         """A row that makes a new record beside an existing one of the same date, section and
@@ -947,27 +1030,25 @@ class StudyRecordsSpec(Spec):
         if not active.filter(date__gte=first, date__lte=last).exists():
             return
         for batch in _batches(rows):
-            wanted = {row.key: row for row in batch}
-            found = (
-                active.filter(date__in={row.date for row in batch}, topic__in={row.topic for row in batch})
-                .select_related("section")
-                .only("pk", "kind", "date", "topic", "section", "voided_at", "section__name")
-                .order_by()
-            )
-            refused = []
-            for session in found:
-                row = wanted.get((session.kind, session.date, session.topic))
-                if row is not None and not policies.can(user, Action.CHANGE, session):
-                    refused.append((row.number, session))
-            for number, session in sorted(refused, key=lambda item: item[0]):
-                errors.append(
-                    RowError(
-                        number,
-                        "",
-                        _("This study record belongs to %(section)s; you may not change it.")
-                        % {"section": session.section.name if session.section_id else "—"},
-                    )
-                )
+            for number, session in self._refused_updates(batch, active, user):
+                errors.append(_not_yours(number, session))
+
+    @staticmethod
+    def _refused_updates(batch: list[SessionRow], active, user) -> list[tuple[int, StudySession]]:
+        """(row number, session) of the rows naming a session the importer may not change."""
+        wanted = {row.key: row for row in batch}
+        found = (
+            active.filter(date__in={row.date for row in batch}, topic__in={row.topic for row in batch})
+            .select_related("section")
+            .only("pk", "kind", "date", "topic", "section", "voided_at", "section__name")
+            .order_by()
+        )
+        refused = []
+        for session in found:
+            row = wanted.get((session.kind, session.date, session.topic))
+            if row is not None and not policies.can(user, Action.CHANGE, session):
+                refused.append((row.number, session))
+        return sorted(refused, key=lambda item: item[0])
 
     def _person(self, reader: _RowReader, people: People, key: str) -> int | None:
         text = reader.get(key)
@@ -1016,26 +1097,11 @@ class StudyRecordsSpec(Spec):
         writes is never what another looks up."""
         tag_ids = self._tag_ids(rows, user)
         user_id = user.pk if user is not None else None
-        # A file of a period the ledger has no sessions in yet (the usual first import of a
-        # year) has nothing to look up: one query says so.
-        known_period = (
-            bool(rows)
-            and StudySession.objects.active()
-            .filter(date__gte=min(row.date for row in rows), date__lte=max(row.date for row in rows))
-            .exists()
-        ) or any(row.pk is not None for row in rows)
+        known_period = self._known_period(rows)
         new_rows = []
         for batch in _batches(rows):
             existing = self._existing(batch) if known_period else {}
-            changed = []
-            for row in batch:
-                current = existing.get(("pk", row.pk) if row.pk is not None else row.key)
-                if current is None:
-                    new_rows.append(row)
-                elif self._differs(current, row, tag_ids):
-                    changed.append((current, row))
-                else:
-                    result.unchanged += 1
+            changed = self._sort_batch(batch, existing, tag_ids, result, new_rows)
             if changed:
                 # Updated right away: only one batch of what the ledger holds is kept in memory.
                 with _naming_the_file(user):
@@ -1050,23 +1116,7 @@ class StudyRecordsSpec(Spec):
             pks = insert_rows(
                 StudySession,
                 SESSION_INSERT_FIELDS,
-                [
-                    (
-                        row.kind,
-                        row.venue,
-                        row.date,
-                        row.topic,
-                        row.section_id,
-                        row.start_time,
-                        row.end_time,
-                        row.place,
-                        row.host_id,
-                        row.recorder_id,
-                        row.minutes,
-                        user_id,
-                    )
-                    for row in batch
-                ],
+                [self._insert_values(row, user_id) for row in batch],
                 return_pks=True,
             )
             self._write_children(list(zip(pks, batch, strict=True)), tag_ids, user_id)
@@ -1075,67 +1125,69 @@ class StudyRecordsSpec(Spec):
             if progress:
                 progress(WRITING, done, len(rows))
 
+    @staticmethod
+    def _known_period(rows: list[SessionRow]) -> bool:
+        """Whether anything can be looked up: a file of a period the ledger has no sessions in
+        yet (the usual first import of a year) has nothing to look up, and one query says so."""
+        return (
+            bool(rows)
+            and StudySession.objects.active()
+            .filter(date__gte=min(row.date for row in rows), date__lte=max(row.date for row in rows))
+            .exists()
+        ) or any(row.pk is not None for row in rows)
+
+    def _sort_batch(
+        self,
+        batch: list[SessionRow],
+        existing: dict[tuple, dict],
+        tag_ids: dict[str, int],
+        result: ImportResult,
+        new_rows: list[SessionRow],
+    ) -> list[tuple[dict, SessionRow]]:
+        """New rows go to ``new_rows``, unchanged ones are counted; the changed ones are returned."""
+        changed = []
+        for row in batch:
+            current = existing.get(("pk", row.pk) if row.pk is not None else row.key)
+            if current is None:
+                new_rows.append(row)
+            elif self._differs(current, row, tag_ids):
+                changed.append((current, row))
+            else:
+                result.unchanged += 1
+        return changed
+
+    @staticmethod
+    def _insert_values(row: SessionRow, user_id) -> tuple:
+        return (
+            row.kind,
+            row.venue,
+            row.date,
+            row.topic,
+            row.section_id,
+            row.start_time,
+            row.end_time,
+            row.place,
+            row.host_id,
+            row.recorder_id,
+            row.minutes,
+            user_id,
+        )
+
     def _update(self, changed: list[tuple[dict, SessionRow]], tag_ids: dict[str, int], user) -> None:
         """Change only what differs, so that the audit trail shows what the corrected file
         corrected: the session's fields and an attendance line's status or reason as per-row
         changes, a person or link taken off as a deletion, one added as part of a batch."""
-        user_id = user.pk if user is not None else None
-        sessions: dict[tuple[str, ...], list[StudySession]] = {}
-        stale_links, stale_attendance, changed_attendance = {}, [], []
-        new_links, new_attendance = {}, []
-        tag_through = StudySession.tags.through
-        material_through = StudySession.materials.through
+        changes = _Changes(user_id=user.pk if user is not None else None)
         for current, row in changed:
-            pk = current["pk"]
             fields = self._changed_scalars(current, row)
             if fields:
                 session = self._session(row, user)
-                session.pk = pk
-                sessions.setdefault(fields, []).append(session)
-            for through, have, want in (
-                (tag_through, current["tags"], {tag_ids[name] for name in row.tag_names}),
-                (material_through, current["materials"], set(row.material_ids)),
-            ):
-                if ("tags" if through is tag_through else "materials") not in row.given:
-                    continue
-                stale_links.setdefault(through, []).extend(have[other] for other in have.keys() - want)
-                new_links.setdefault(through, []).extend((pk, other) for other in want - have.keys())
-            if row.given.isdisjoint(ATTENDANCE_COLUMNS):
-                continue
-            have = current["attendance"]
-            want = {person: (status, reason) for person, status, reason in row.attendance}
-            for person, (line_pk, status, reason) in have.items():
-                if person not in want:
-                    stale_attendance.append(line_pk)
-                elif want[person] != (status, reason):
-                    line = Attendance(pk=line_pk, status=want[person][0], absence_reason=want[person][1])
-                    changed_attendance.append(line)
-            new_attendance.extend(
-                (pk, person, status, reason, user_id)
-                for person, (status, reason) in want.items()
-                if person not in have
-            )
-        # Changes and deletions keep their row-by-row audit entries, with the values. Sessions
-        # are updated grouped by the fields that changed: bulk_update() builds a CASE per field
-        # and row, so a correction of one field should not rewrite all eight.
-        for fields, group in sessions.items():
-            StudySession.objects.bulk_update(group, [name.removesuffix("_id") for name in fields])
-        for through, pks in stale_links.items():
-            if pks:
-                through.objects.filter(pk__in=pks).delete()
-        if stale_attendance:
-            Attendance.objects.filter(pk__in=stale_attendance).delete()
-        if changed_attendance:
-            Attendance.objects.bulk_update(changed_attendance, ["status", "absence_reason"])
-        insert_rows(tag_through, ("studysession_id", "tag_id"), new_links.get(tag_through, []))
-        insert_rows(
-            material_through, ("studysession_id", "studymaterial_id"), new_links.get(material_through, [])
-        )
-        insert_rows(
-            Attendance,
-            ("session_id", "person_id", "status", "absence_reason", "created_by_id"),
-            new_attendance,
-        )
+                session.pk = current["pk"]
+                changes.sessions.setdefault(fields, []).append(session)
+            changes.links(current, row, tag_ids)
+            if not row.given.isdisjoint(ATTENDANCE_COLUMNS):
+                changes.attendance(current, row)
+        changes.apply()
 
     def _session(self, row: SessionRow, user) -> StudySession:
         return StudySession(
@@ -1202,9 +1254,12 @@ class StudyRecordsSpec(Spec):
                 found[key] = values
             if values["pk"] in numbers:
                 found[("pk", values["pk"])] = values
-        if not found:
-            return found
-        by_pk = {values["pk"]: values for values in found.values()}
+        if found:
+            self._add_children({values["pk"]: values for values in found.values()})
+        return found
+
+    @staticmethod
+    def _add_children(by_pk: dict[int, dict]) -> None:
         for link, session_id, tag_id in StudySession.tags.through.objects.filter(
             studysession_id__in=by_pk
         ).values_list("pk", "studysession_id", "tag_id"):
@@ -1220,7 +1275,6 @@ class StudyRecordsSpec(Spec):
             .values_list("pk", "session_id", "person_id", "status", "absence_reason")
         ):
             by_pk[session_id]["attendance"][person] = (line, status, reason)
-        return found
 
     def _changed_scalars(self, current: dict, row: SessionRow) -> tuple[str, ...]:
         wanted = (
@@ -1308,50 +1362,70 @@ class PlatformPointsSpec(Spec):
         rows = []
         for count, (number, values) in enumerate(table.rows, start=1):
             reader = _RowReader(self, index, number, values, errors)
-            platform_text = reader.get("platform", required=True)
-            platform_id = platforms.get(platform_text) if platform_text else None
-            if platform_text and platform_id is None:
-                reader.error("platform", _("No platform called “%(value)s”.") % {"value": platform_text})
-            person_id = None
-            person_text = reader.get("person", required=True)
-            if person_text:
-                try:
-                    person_id = people.find(person_text)
-                except CellError as problem:
-                    reader.error("person", str(problem))
-            day = reader.get("date", parse_date)
-            month = reader.get("month", parse_month)
-            if day and month:
-                # Both given: they must agree, or the month would be silently ignored.
-                if day.replace(day=1) != month:
-                    reader.error(
-                        "month",
-                        _("The month %(month)s does not agree with the date %(date)s; give one of them.")
-                        % {"month": month.strftime("%Y-%m"), "date": day.isoformat()},
-                    )
-                month = None
-            if day is None and month is None and not reader.failed:
-                reader.error(
-                    "date" if "date" in index else "month", _("Give the day or the month of the points.")
-                )
-            period, date = (PointsEntry.Period.DAY, day) if day else (PointsEntry.Period.MONTH, month)
-            if date and date > today:
-                reader.error("date" if day else "month", _("The date is in the future."))
-            points = reader.get("points", parse_points, required=True)
-            if not reader.failed:
-                row = PointsRow(number, platform_id, person_id, period, date, points)
-                if row.key in seen:
-                    reader.error(
-                        "person",
-                        _("The same person, platform and date are already in row %(row)s.")
-                        % {"row": seen[row.key]},
-                    )
-                else:
-                    seen[row.key] = number
-                    rows.append(row)
+            row = self._points_row(reader, platforms, people, today=today, has_date="date" in index)
+            if row is not None:
+                self._unless_seen(reader, row, seen, rows)
             if progress and count % BATCH_SIZE == 0:
                 progress(CHECKING, count, table.estimated_rows)
         return rows
+
+    def _points_row(self, reader: _RowReader, platforms: dict, people: People, *, today, has_date: bool):
+        platform_text = reader.get("platform", required=True)
+        platform_id = platforms.get(platform_text) if platform_text else None
+        if platform_text and platform_id is None:
+            reader.error("platform", _("No platform called “%(value)s”.") % {"value": platform_text})
+        person_id = self._points_person(reader, people)
+        period, date = self._period(reader, has_date)
+        if date and date > today:
+            reader.error(
+                "date" if period == PointsEntry.Period.DAY else "month", _("The date is in the future.")
+            )
+        points = reader.get("points", parse_points, required=True)
+        if reader.failed:
+            return None
+        return PointsRow(reader.number, platform_id, person_id, period, date, points)
+
+    @staticmethod
+    def _points_person(reader: _RowReader, people: People) -> int | None:
+        person_text = reader.get("person", required=True)
+        if not person_text:
+            return None
+        try:
+            return people.find(person_text)
+        except CellError as problem:
+            reader.error("person", str(problem))
+            return None
+
+    @staticmethod
+    def _period(reader: _RowReader, has_date: bool) -> tuple:
+        """(period, date): a day, or a month; both given must agree (the day is kept)."""
+        day = reader.get("date", parse_date)
+        month = reader.get("month", parse_month)
+        if day and month:
+            # Both given: they must agree, or the month would be silently ignored.
+            if day.replace(day=1) != month:
+                reader.error(
+                    "month",
+                    _("The month %(month)s does not agree with the date %(date)s; give one of them.")
+                    % {"month": month.strftime("%Y-%m"), "date": day.isoformat()},
+                )
+            month = None
+        if day is None and month is None and not reader.failed:
+            reader.error("date" if has_date else "month", _("Give the day or the month of the points."))
+        return (PointsEntry.Period.DAY, day) if day else (PointsEntry.Period.MONTH, month)
+
+    @staticmethod
+    def _unless_seen(
+        reader: _RowReader, row: PointsRow, seen: dict[tuple, int], rows: list[PointsRow]
+    ) -> None:
+        if row.key in seen:
+            reader.error(
+                "person",
+                _("The same person, platform and date are already in row %(row)s.") % {"row": seen[row.key]},
+            )
+        else:
+            seen[row.key] = row.number
+            rows.append(row)
 
     def write(self, rows: list[PointsRow], *, user, result: ImportResult, progress: Progress | None) -> None:
         # Updates existing entries too: only administrators import points (import_table asks
@@ -1458,29 +1532,32 @@ def import_table(
             return result
         if progress:
             progress(WRITING, 0, len(rows))
-        # One transaction; each batch of created rows leaves one summarising audit entry naming
-        # the file and every row's id and natural key (README, "审计日志").
-        try:
-            with transaction.atomic(), summarised_audit(source=source):
-                spec.write(rows, user=user, result=result, progress=progress)
-        except DatabaseError as error:
-            result.created = result.updated = result.unchanged = 0
-            result.notes.clear()
-            result.errors.append(
-                RowError(
-                    0,
-                    "",
-                    _("The database refused the data (%(reason)s); nothing was written.")
-                    % {
-                        "reason": str(error).strip().splitlines()[0][:200]
-                        if str(error).strip()
-                        else type(error).__name__
-                    },
-                )
-            )
-            return result
-    result.written = True
+        _write(spec, rows, user=user, result=result, progress=progress, source=source)
     return result
+
+
+def _write(
+    spec: Spec, rows: list, *, user, result: ImportResult, progress: Progress | None, source: str
+) -> None:
+    """One transaction; each batch of created rows leaves one summarising audit entry naming the
+    file and every row's id and natural key (README, "审计日志"). A database refusal undoes it all
+    and becomes the file's error."""
+    try:
+        with transaction.atomic(), summarised_audit(source=source):
+            spec.write(rows, user=user, result=result, progress=progress)
+    except DatabaseError as error:
+        result.created = result.updated = result.unchanged = 0
+        result.notes.clear()
+        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        result.errors.append(
+            RowError(
+                0,
+                "",
+                _("The database refused the data (%(reason)s); nothing was written.") % {"reason": reason},
+            )
+        )
+        return
+    result.written = True
 
 
 @contextlib.contextmanager

@@ -61,8 +61,9 @@ class PipelineResource(resources.Resource):
             result.append_base_error(Error(PermissionError(_("You may not import this kind of file."))))
             return result
         numbers = getattr(dataset, "study_row_numbers", None) or list(range(2, len(dataset) + 2))
+        headers = list(dataset.headers or [])
         table = imports.Table(
-            headers=[str(header) for header in dataset.headers or []],
+            headers=[str(header) for header in headers],
             source=iter(zip(numbers, (dataset[index] for index in range(len(dataset))), strict=True)),
             estimated_rows=len(dataset),
         )
@@ -70,21 +71,27 @@ class PipelineResource(resources.Resource):
             self.kind, table, user=user, dry_run=dry_run, source=kwargs.get("file_name") or ""
         )
         result.total_rows = outcome.total_rows
-        by_row = defaultdict(lambda: defaultdict(list))
-        for error in outcome.errors:
-            if error.row == 0:
-                result.append_base_error(Error(imports.ImportRefused(error.message)))
-            else:
-                by_row[error.row][error.column or "__all__"].append(error.message)
-        row_values = dict(zip(numbers, (dataset[index] for index in range(len(dataset))), strict=True))
-        for number, problems in sorted(by_row.items()):
-            values = dict(zip(dataset.headers or [], row_values.get(number, ()), strict=False))
-            result.append_invalid_row(number, values, ValidationError(dict(problems)))
+        _report_errors(result, outcome, dataset, numbers, headers)
         if outcome.ok:
             result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.created
             result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
             result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.unchanged
         return result
+
+
+def _report_errors(result: Result, outcome, dataset, numbers: list[int], headers: list) -> None:
+    """The pipeline's errors in django-import-export's terms: a file error as a base error, row
+    errors per row and column (the row's values shown beside them)."""
+    by_row = defaultdict(lambda: defaultdict(list))
+    for error in outcome.errors:
+        if error.row == 0:
+            result.append_base_error(Error(imports.ImportRefused(error.message)))
+        else:
+            by_row[error.row][error.column or "__all__"].append(error.message)
+    row_values = dict(zip(numbers, (dataset[index] for index in range(len(dataset))), strict=True))
+    for number, problems in sorted(by_row.items()):
+        values = dict(zip(headers, row_values.get(number, ()), strict=False))
+        result.append_invalid_row(number, values, ValidationError(dict(problems)))
 
 
 class StudyRecordsResource(PipelineResource):

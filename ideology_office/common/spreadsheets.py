@@ -302,6 +302,11 @@ class _Found(Exception):
     pass
 
 
+def _target_of(relationships: dict[str, tuple[str, str]], kind: str) -> str | None:
+    """The first related part of this kind (a relationship type ends with it)."""
+    return next((target for rel_kind, target in relationships.values() if rel_kind.endswith(kind)), None)
+
+
 class _Workbook:
     """The parts of one .xlsx needed to read one visible worksheet, found through the package's
     relationships. Refuses damaged, unsafe or ambiguous workbooks (ImportRefused)."""
@@ -330,28 +335,7 @@ class _Workbook:
 
     def _open(self, sheet: str | None) -> None:
         try:
-            infos = self.archive.infolist()
-            self.names = {info.filename for info in infos}
-            if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
-                raise ImportRefused(_("The workbook unpacks to more than the allowed size and is refused."))
-            package = self._relationships("")
-            workbook_path = next(
-                (target for kind, target in package.values() if kind.endswith("/officeDocument")),
-                "xl/workbook.xml",
-            )
-            sheets, self.epoch = self._sheets(workbook_path)
-            parts = self._relationships(workbook_path)
-            self.shared_path = next(
-                (target for kind, target in parts.values() if kind.endswith("/sharedStrings")), None
-            )
-            self.styles_path = next(
-                (target for kind, target in parts.values() if kind.endswith("/styles")), None
-            )
-            visible = []
-            for name, state, rid in sheets:
-                kind, target = parts.get(rid, ("", ""))
-                if kind.endswith("/worksheet") and target in self.names and state in ("", "visible"):
-                    visible.append((name, target))
+            visible = self._visible_sheets()
         except ImportRefused:
             raise
         except Exception as error:
@@ -359,26 +343,50 @@ class _Workbook:
         if not visible:
             raise ImportRefused(_("The workbook has no visible worksheet."))
         self.sheet_names = [name for name, _target in visible]
-        if sheet:
-            chosen = [(name, target) for name, target in visible if name == sheet]
-            if not chosen:
-                raise SheetChoiceNeeded(
-                    _("The workbook has no visible sheet called “%(sheet)s”; its sheets are: %(names)s.")
-                    % {"sheet": sheet, "names": "、".join(self.sheet_names)},
-                    self.sheet_names,
-                )
-        else:
-            chosen = visible if len(visible) == 1 else [item for item in visible if self._has_values(item[1])]
-            if len(chosen) > 1:
-                raise SheetChoiceNeeded(
-                    _("The workbook has %(count)s sheets with data (%(names)s); choose the sheet to import.")
-                    % {"count": len(chosen), "names": "、".join(name for name, _target in chosen)},
-                    self.sheet_names,
-                )
-            chosen = chosen or visible[:1]
-        self.sheet_name, self.sheet_path = chosen[0]
+        chosen = self._named_sheet(visible, sheet) if sheet else self._only_sheet_with_data(visible)
+        self.sheet_name, self.sheet_path = chosen
         self.sheet_size = self.archive.getinfo(self.sheet_path).file_size
         self.declared_rows = self._declared_rows()
+
+    def _visible_sheets(self) -> list[tuple[str, str]]:
+        """(name, part) of every visible worksheet, found through the package's relationships;
+        the shared strings, styles and date epoch are noted on the way."""
+        infos = self.archive.infolist()
+        self.names = {info.filename for info in infos}
+        if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+            raise ImportRefused(_("The workbook unpacks to more than the allowed size and is refused."))
+        package = self._relationships("")
+        workbook_path = _target_of(package, "/officeDocument") or "xl/workbook.xml"
+        sheets, self.epoch = self._sheets(workbook_path)
+        parts = self._relationships(workbook_path)
+        self.shared_path = _target_of(parts, "/sharedStrings")
+        self.styles_path = _target_of(parts, "/styles")
+        visible = []
+        for name, state, rid in sheets:
+            kind, target = parts.get(rid, ("", ""))
+            if kind.endswith("/worksheet") and target in self.names and state in ("", "visible"):
+                visible.append((name, target))
+        return visible
+
+    def _named_sheet(self, visible: list[tuple[str, str]], sheet: str) -> tuple[str, str]:
+        chosen = [(name, target) for name, target in visible if name == sheet]
+        if not chosen:
+            raise SheetChoiceNeeded(
+                _("The workbook has no visible sheet called “%(sheet)s”; its sheets are: %(names)s.")
+                % {"sheet": sheet, "names": "、".join(self.sheet_names)},
+                self.sheet_names,
+            )
+        return chosen[0]
+
+    def _only_sheet_with_data(self, visible: list[tuple[str, str]]) -> tuple[str, str]:
+        chosen = visible if len(visible) == 1 else [item for item in visible if self._has_values(item[1])]
+        if len(chosen) > 1:
+            raise SheetChoiceNeeded(
+                _("The workbook has %(count)s sheets with data (%(names)s); choose the sheet to import.")
+                % {"count": len(chosen), "names": "、".join(name for name, _target in chosen)},
+                self.sheet_names,
+            )
+        return (chosen or visible)[0]
 
     def _read_part(self, path: str) -> bytes:
         info = self.archive.getinfo(path)
@@ -737,13 +745,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
     handle = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
     try:
         for number, values in enumerate(csv.reader(handle), start=1):
-            if number - 1 > MAX_ROWS:
-                raise _too_many_rows()
-            if len(values) > MAX_COLUMNS and any(value.strip() for value in values[MAX_COLUMNS:]):
-                raise _too_many_columns()
-            for value in values:
-                if len(value) > MAX_CELL_CHARS:
-                    raise _too_long_cell(_(" (row %(row)s)") % {"row": number})
+            _check_csv_row(number, values)
             yield number, tuple(value.strip() if value.strip() else None for value in values)
     except ImportRefused:
         raise
@@ -751,6 +753,16 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, tuple]]:
         if "field larger than field limit" in str(error):
             raise _too_long_cell() from error
         raise ImportRefused(_("The CSV file cannot be read: %(reason)s.") % {"reason": error}) from error
+
+
+def _check_csv_row(number: int, values: list[str]) -> None:
+    if number - 1 > MAX_ROWS:
+        raise _too_many_rows()
+    if len(values) > MAX_COLUMNS and any(value.strip() for value in values[MAX_COLUMNS:]):
+        raise _too_many_columns()
+    for value in values:
+        if len(value) > MAX_CELL_CHARS:
+            raise _too_long_cell(_(" (row %(row)s)") % {"row": number})
 
 
 def _header_text(value) -> str:
@@ -776,24 +788,7 @@ def read_table(
         # Only a stated dimension is a true count for the progress bar; otherwise rows are counted.
         estimated = workbook.declared_rows or 0
         rows = _xlsx_rows(workbook)
-    # The header row is the first of the first rows holding two or more known column headers:
-    # a title row above it ("2025年学习台账") is skipped. Otherwise the first non-empty row.
-    known = known_headers
-    looked: list[tuple[int, tuple]] = []
-    header_at = None
-    for number, values in rows:
-        if not any(not _blank(value) for value in values):
-            continue
-        looked.append((number, values))
-        if sum(1 for value in values if _header_text(value) in known) >= 2:
-            header_at = len(looked) - 1
-            break
-        if len(looked) >= HEADER_SEARCH_ROWS:
-            break
-    if not looked:
-        raise ImportRefused(_("The file is empty: it has no header row and no data."))
-    if header_at is None:
-        header_at = 0
+    looked, header_at = _header_search(rows, known_headers)
     header_row, values = looked[header_at]
     headers = [_header_text(value) for value in values]
     source = itertools.chain(looked[header_at + 1 :], rows)
@@ -805,6 +800,24 @@ def read_table(
         header_row=header_row,
         sheet=sheet_name,
     )
+
+
+def _header_search(rows: Iterator[tuple[int, tuple]], known: frozenset[str]) -> tuple[list, int]:
+    """The first non-empty rows read (at most HEADER_SEARCH_ROWS) and the index among them of the
+    header: the first holding two or more known column headers — a title row above it
+    ("2025年学习台账") is skipped — otherwise the first."""
+    looked: list[tuple[int, tuple]] = []
+    for number, values in rows:
+        if not any(not _blank(value) for value in values):
+            continue
+        looked.append((number, values))
+        if sum(1 for value in values if _header_text(value) in known) >= 2:
+            return looked, len(looked) - 1
+        if len(looked) >= HEADER_SEARCH_ROWS:
+            break
+    if not looked:
+        raise ImportRefused(_("The file is empty: it has no header row and no data."))
+    return looked, 0
 
 
 def _non_empty(rows):
