@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.admin import ConfigurationAdmin, ConfigurationInline, RecordAdmin
+from ideology_office.common.privacy import PersonalDataAdminMixin
 
 from . import services
 from .models import (
@@ -150,7 +151,7 @@ class DutyRosterAdmin(ServiceErrorMixin, RecordAdmin):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(RecordAdmin):
+class DutyShiftAdmin(PersonalDataAdminMixin, RecordAdmin):
     list_display = ["start", "end", "officer", "leader", "phone", "roster"]
     list_filter = ["roster__status"]
     date_hierarchy = "start"

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from ideology_office.common.privacy import phone_for
+
 from .models import DutyShift
 
 PRODUCT_ID = "-//ideology-office//duty roster//ZH"
@@ -39,7 +41,8 @@ def _event(shift: DutyShift, *, person, stamp: datetime.datetime, host: str) -> 
         _("Duty officer: %(officer)s %(phone)s; leader on duty: %(leader)s")
         % {
             "officer": shift.officer.get_full_name(),
-            "phone": shift.phone,
+            # The feed's reader is its owner: their own duty phone, others' by the one rule.
+            "phone": phone_for(shift.phone, person, owner=shift.officer_id),
             "leader": shift.leader.get_full_name(),
         },
     )

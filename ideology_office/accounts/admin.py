@@ -18,17 +18,21 @@ django-guardian registers no admin pages of its own; should anything register it
 permission models, :func:`_read_only_for_non_superusers` keeps those pages read-only too.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.admin import AuditTrailAdmin
+from ideology_office.common.privacy import PersonalDataAdminMixin, mask_phone, sees_personal_data
 
-from . import roles
-from .models import OrgUnit, SecurityEvent, User
+from . import policy, roles
+from .models import DataExport, OrgUnit, SecurityEvent, SignInPolicy, User
 from .signin import record_event
 
 # What only a superuser may change on a person: these are the powers themselves.
@@ -94,7 +98,7 @@ class _RoleSeparationFormMixin:
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
     list_display = ("username", "real_name", "section", "title", "phone", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups", "section")
     search_fields = ("username", "real_name", "phone")
@@ -119,7 +123,7 @@ class UserAdmin(DjangoUserAdmin):
     actions = ["unlock_accounts", "clear_second_factor"]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = [*super().get_readonly_fields(request, obj), "password_changed_at"]
+        readonly = [*super().get_readonly_fields(request, obj), "password_changed_at", "masked_phone"]
         user = request.user
         if user.is_superuser:
             return readonly
@@ -130,7 +134,32 @@ class UserAdmin(DjangoUserAdmin):
             readonly += [name for name in (*PERSON_FIELDS, "must_change_password") if name not in readonly]
         return readonly
 
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj):
+        # Only in the forms of readers who see numbers masked (get_fieldsets).
+        return mask_phone(obj.phone)
+
+    def _masks_phone(self, request) -> bool:
+        """Readers who neither keep accounts nor see personal data (the 安全管理员) read the
+        phone masked in the form as in the list (common/privacy.py)."""
+        return not roles.may_manage_accounts(request.user) and not sees_personal_data(request.user)
+
     def get_fieldsets(self, request, obj=None):
+        fieldsets = self._user_fieldsets(request, obj)
+        if obj is None or not self._masks_phone(request) or obj.pk == request.user.pk:
+            return fieldsets
+        return tuple(
+            (
+                title,
+                {
+                    **options,
+                    "fields": tuple("masked_phone" if f == "phone" else f for f in options["fields"]),
+                },
+            )
+            for title, options in fieldsets
+        )
+
+    def _user_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
@@ -266,6 +295,93 @@ class SecurityEventAdmin(AuditTrailAdmin):
     search_fields = ("username", "actor_label", "remote_addr")
     date_hierarchy = "timestamp"
     readonly_fields = [field.name for field in SecurityEvent._meta.fields]
+
+
+@admin.register(DataExport)
+class DataExportAdmin(AuditTrailAdmin):
+    """Downloads of records (common/exports.py), read by the 审计管理员 only."""
+
+    list_display = ("timestamp", "actor_label", "what", "page", "row_count", "remote_addr")
+    list_filter = ("page", "timestamp")
+    search_fields = ("actor_label", "what", "page")
+    date_hierarchy = "timestamp"
+    readonly_fields = [field.name for field in DataExport._meta.fields]
+
+
+class SignInPolicyForm(forms.ModelForm):
+    second_factor_roles = forms.MultipleChoiceField(
+        label=_("roles that must use a second factor"),
+        choices=roles.Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = SignInPolicy
+        fields = policy.FIELDS
+
+
+@admin.register(SignInPolicy)
+class SignInPolicyAdmin(admin.ModelAdmin):
+    """The sign-in policy: one record, read and changed by the 安全管理员 only (三员分立); the
+    other administrators and the business roles are refused. Saved through the service, which
+    checks the values (a Chinese reason for each bad one), audits the change and puts it in force."""
+
+    form = SignInPolicyForm
+    fieldsets = (
+        (
+            _("Passwords"),
+            {
+                "fields": (
+                    "password_min_length",
+                    "password_min_classes",
+                    "password_history_count",
+                    "password_max_age_days",
+                )
+            },
+        ),
+        (_("Sessions"), {"fields": ("idle_timeout_minutes", "idle_warning_seconds")}),
+        (_("Lockout"), {"fields": ("lockout_failure_limit", "lockout_minutes")}),
+        (_("Second factor"), {"fields": ("second_factor_roles",)}),
+    )
+
+    def _allowed(self, request) -> bool:
+        return roles.is_security_admin(request.user)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_object(self, request, object_id, from_field=None):
+        from .services import sign_in_policy_record
+
+        if str(object_id) != str(SignInPolicy.SINGLETON_PK):
+            return None
+        return sign_in_policy_record()
+
+    def changelist_view(self, request, extra_context=None):
+        # One record: the list is its form.
+        if not self._allowed(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(
+            reverse("admin:accounts_signinpolicy_change", args=[SignInPolicy.SINGLETON_PK])
+        )
+
+    def save_model(self, request, obj, form, change):
+        from .services import save_sign_in_policy
+
+        save_sign_in_policy(obj, by=request.user)
 
 
 def _read_only_for_non_superusers(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from .models import OrgUnit, User
@@ -102,6 +103,8 @@ def seed(*, password: str | None, log) -> list[tuple[str, str, str, str]]:
             phone=f"1390000{number:04d}",
             email=f"{username}@yunxi.example",
             is_staff=Role.ADMIN in roles or bool(ADMINISTRATOR_ROLES & set(roles)),
+            # Outside development a demo password is a one-time password (GB/T 22239: first sign-in).
+            must_change_password=settings.DEMO_MUST_CHANGE_PASSWORD,
         )
         login_password = password or secrets.token_urlsafe(9)
         user.set_password(login_password)

@@ -1,11 +1,12 @@
-"""The sign-in policy, applied to every request of a signed-in person:
+"""The sign-in policy (``accounts/policy.py``: the 安全管理员's record, or the settings), applied to
+every request of a signed-in person:
 
-1. **Idle timeout**: without a request for ``SESSION_IDLE_TIMEOUT_MINUTES`` the session ends (the
-   page warns before, static/js/idle-timeout.js).
-2. **Second factor**: a person holding a role in ``OTP_REQUIRED_ROLES`` enrols a TOTP device on
-   first sign-in and enters its code on every sign-in before anything else opens.
-3. **Password change**: a new or reset account (``must_change_password``) or an expired password
-   (``PASSWORD_MAX_AGE_DAYS``) opens nothing but the password change page.
+1. **Idle timeout**: without a request for the policy's idle minutes the session ends (the page
+   warns before, static/js/idle-timeout.js).
+2. **Second factor**: a person holding one of the policy's second-factor roles enrols a TOTP
+   device on first sign-in and enters its code on every sign-in before anything else opens.
+3. **Password change**: a new or reset account (``must_change_password``) or a password older than
+   the policy allows opens nothing but the password change page.
 """
 
 import time
@@ -19,7 +20,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from . import roles
+from . import policy, roles
 from .models import SecurityEvent
 from .signin import LAST_SEEN_KEY, record_event
 
@@ -62,10 +63,11 @@ class SignInPolicyMiddleware:
         if user is None or not user.is_authenticated or request.path_info.startswith(settings.STATIC_URL):
             return self.get_response(request)
         now = time.time()
-        timeout = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+        rules = policy.current()
+        timeout = rules.idle_timeout_minutes * 60
         last_seen = request.session.get(LAST_SEEN_KEY)
         if timeout and last_seen is not None and now - last_seen > timeout:
-            return self._time_out(request, user)
+            return self._time_out(request, user, rules.idle_timeout_minutes)
         # Written at most once a minute: the session is not saved on every request.
         if last_seen is None or now - last_seen > 60:
             request.session[LAST_SEEN_KEY] = now
@@ -82,20 +84,19 @@ class SignInPolicyMiddleware:
                 messages.warning(
                     request,
                     _("Your password is older than %(days)d days: please change it.")
-                    % {"days": settings.PASSWORD_MAX_AGE_DAYS},
+                    % {"days": rules.password_max_age_days},
                 )
             return _elsewhere(request, reverse("accounts:password_change"))
         return self.get_response(request)
 
-    def _time_out(self, request, user):
+    def _time_out(self, request, user, minutes):
         record_event(SecurityEvent.Kind.IDLE_TIMEOUT, request, user=user)
         request._idle_timeout = True
         path = request.get_full_path()
         logout(request)
         messages.info(
             request,
-            _("You were signed out after %(minutes)d minutes without activity.")
-            % {"minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES},
+            _("You were signed out after %(minutes)d minutes without activity.") % {"minutes": minutes},
         )
         login = reverse("accounts:login")
         return _elsewhere(

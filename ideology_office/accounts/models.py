@@ -133,8 +133,10 @@ class User(AbstractUser, AuditedModel):
             PasswordHistory.objects.create(user=self, password=self.password)
 
     def password_expired(self) -> bool:
-        """Older than PASSWORD_MAX_AGE_DAYS (0: never expires)."""
-        days = getattr(settings, "PASSWORD_MAX_AGE_DAYS", 0)
+        """Older than the sign-in policy allows (0 days: never expires)."""
+        from .policy import current
+
+        days = current().password_max_age_days
         if not days or not self.has_usable_password():
             return False
         changed = self.password_changed_at or self.date_joined
@@ -219,3 +221,111 @@ class SecurityEvent(AuditedModel):
 
     def __str__(self):
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.username} {self.get_kind_display()}"
+
+
+class DataExport(AuditedModel):
+    """One download of records (a ledger, the duty roster, study records, a score sheet, an
+    evidence file...): who, what, with which filters and how many rows. Written for every download
+    by ``common.exports`` in one place; creating it writes its entry of the audit trail, and the
+    审计管理员 reads both."""
+
+    timestamp = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_label = models.CharField(_("done by"), max_length=150)
+    remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    what = models.CharField(_("file"), max_length=255)
+    page = models.CharField(
+        _("page"), max_length=100, blank=True, help_text=_("The URL name of the download.")
+    )
+    path = models.CharField(_("address of the download"), max_length=500, blank=True)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-timestamp", "-pk"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_label} {self.what}"
+
+
+def _range(low: int, high: int):
+    from django.core.validators import MaxValueValidator, MinValueValidator
+
+    return [
+        MinValueValidator(low, message=_("At least %(limit_value)s.")),
+        MaxValueValidator(high, message=_("At most %(limit_value)s.")),
+    ]
+
+
+class SignInPolicy(AuditedModel):
+    """The sign-in policy, kept by the 安全管理员 in the admin: one record (``accounts/policy.py``
+    reads it, cached). Until it is first saved, the environment's settings apply. Every change is
+    in the audit trail with its old and new values. The lower limits are those of GB/T 22239-2019
+    level 3 as the product meets it: no weaker policy can be saved."""
+
+    SINGLETON_PK = 1
+
+    password_min_length = models.PositiveSmallIntegerField(
+        _("minimum password length"), validators=_range(8, 64)
+    )
+    password_min_classes = models.PositiveSmallIntegerField(
+        _("character classes required"),
+        validators=_range(3, 4),
+        help_text=_("Of lower-case letters, upper-case letters, digits and other characters."),
+    )
+    password_history_count = models.PositiveSmallIntegerField(
+        _("earlier passwords not to reuse"), validators=_range(1, 24)
+    )
+    password_max_age_days = models.PositiveSmallIntegerField(
+        _("password valid for (days)"), validators=_range(0, 365), help_text=_("0: never expires.")
+    )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        _("sign out after inactivity (minutes)"), validators=_range(1, 480)
+    )
+    idle_warning_seconds = models.PositiveSmallIntegerField(
+        _("warn before signing out (seconds)"), validators=_range(10, 600)
+    )
+    lockout_failure_limit = models.PositiveSmallIntegerField(
+        _("failed sign-ins before a lockout"),
+        validators=_range(3, 10),
+        help_text=_("Per user name and address."),
+    )
+    lockout_minutes = models.PositiveSmallIntegerField(_("lockout (minutes)"), validators=_range(1, 1440))
+    second_factor_roles = models.JSONField(_("roles that must use a second factor"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in policy")
+        verbose_name_plural = _("sign-in policy")
+        default_permissions = ("view", "change")
+
+    def __str__(self):
+        return str(_("sign-in policy"))
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        unknown = set(self.second_factor_roles or ()) - set(Role.values)
+        if unknown:
+            errors["second_factor_roles"] = _("Not a role: %(names)s.") % {
+                "names": "、".join(sorted(unknown))
+            }
+        if (
+            self.idle_timeout_minutes is not None
+            and self.idle_warning_seconds is not None
+            and self.idle_warning_seconds >= self.idle_timeout_minutes * 60
+        ):
+            errors["idle_warning_seconds"] = _("The warning must come before the sign-out.")
+        if errors:
+            raise ValidationError(errors)

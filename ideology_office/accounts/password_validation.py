@@ -4,10 +4,22 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from . import policy
+
+# The numbers (length, classes, history) are the sign-in policy's in force (accounts/policy.py),
+# read at each check: the 安全管理员 changes them in the admin without a restart.
+
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     """Django's validator with messages of our own: Django 5.2's zh_Hans catalogue misses its
     current wording, so users would read English."""
+
+    def __init__(self, min_length=None):
+        self._min_length = min_length
+
+    @property
+    def min_length(self):
+        return self._min_length or policy.current().password_min_length
 
     def get_error_message(self):
         return ngettext(
@@ -28,8 +40,12 @@ class CharacterClassesValidator:
     """At least ``min_classes`` of the four classes: lower-case letters, upper-case letters, digits
     and other characters."""
 
-    def __init__(self, min_classes=3):
-        self.min_classes = min_classes
+    def __init__(self, min_classes=None):
+        self._min_classes = min_classes
+
+    @property
+    def min_classes(self):
+        return self._min_classes or policy.current().password_min_classes
 
     @staticmethod
     def classes(password: str) -> int:
@@ -70,8 +86,12 @@ class UsernameNotContainedValidator:
 class PasswordHistoryValidator:
     """None of the person's last ``count`` passwords (the current one included)."""
 
-    def __init__(self, count=5):
-        self.count = count
+    def __init__(self, count=None):
+        self._count = count
+
+    @property
+    def count(self):
+        return self._count or policy.current().password_history_count
 
     def validate(self, password, user=None):
         if user is None or user.pk is None:

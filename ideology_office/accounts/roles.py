@@ -165,10 +165,11 @@ def check_role_separation(names: Iterable[str]) -> None:
 
 
 def second_factor_required(user) -> bool:
-    """Whether the person must sign in with a second factor (settings.OTP_REQUIRED_ROLES)."""
-    from django.conf import settings
+    """Whether the person must sign in with a second factor (the sign-in policy's roles;
+    OTP_REQUIRED_ROLES until the 安全管理员 sets them)."""
+    from .policy import current
 
-    required = set(getattr(settings, "OTP_REQUIRED_ROLES", ()))
+    required = set(current().second_factor_roles)
     return bool(required and role_names(user) & required)
 
 
@@ -230,7 +231,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessattempt",
         "axes.view_accesslog",
     ],
-    Role.AUDIT_ADMIN: ["common.view_auditentry", "accounts.view_securityevent"],
+    Role.AUDIT_ADMIN: ["common.view_auditentry", "accounts.view_securityevent", "accounts.view_dataexport"],
 }
 
 

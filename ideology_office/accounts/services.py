@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from . import roles
 from .models import SecurityEvent, User
@@ -77,3 +78,39 @@ def unlock(person: User, *, by: User, request=None) -> int:
     cleared = axes_reset(username=person.get_username())
     record_event(SecurityEvent.Kind.UNLOCKED, request, user=person, actor=by)
     return cleared
+
+
+def save_sign_in_policy(record, *, by: User):
+    """The 安全管理员 sets the sign-in policy (one record): checked (ValidationError with the
+    reasons, nothing written), saved (the audit trail keeps old and new values) and put in force at
+    once by dropping the cached copy (accounts/policy.py)."""
+    from django.core.exceptions import PermissionDenied
+
+    from . import policy
+    from .models import SignInPolicy
+
+    if not roles.is_security_admin(by):
+        raise PermissionDenied(_("Only the security administrator sets the sign-in policy."))
+    record.pk = SignInPolicy.SINGLETON_PK
+    record.second_factor_roles = sorted(set(record.second_factor_roles or ()))
+    record.full_clean()
+    with transaction.atomic():
+        record.save()
+        transaction.on_commit(policy.invalidate)
+    policy.invalidate()
+    return record
+
+
+def sign_in_policy_record():
+    """The saved record, or an unsaved one holding the settings' defaults (for the admin form)."""
+    from dataclasses import asdict
+
+    from . import policy
+    from .models import SignInPolicy
+
+    record = SignInPolicy.objects.filter(pk=SignInPolicy.SINGLETON_PK).first()
+    if record is None:
+        values = asdict(policy.defaults())
+        values["second_factor_roles"] = list(values["second_factor_roles"])
+        record = SignInPolicy(pk=SignInPolicy.SINGLETON_PK, **values)
+    return record

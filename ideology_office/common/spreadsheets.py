@@ -86,8 +86,19 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
 
 
 def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
-    """Download an .xlsx; ``filename`` may be Chinese (RFC 5987 encoding)."""
-    return download(workbook_bytes(sheets), filename, XLSX_CONTENT_TYPE)
+    """Download an .xlsx; ``filename`` may be Chinese (RFC 5987 encoding). The response carries
+    its number of data rows for the audit of downloads (``common/exports.py``)."""
+    counted = [0]
+
+    def counting(rows):
+        for row in rows:
+            counted[0] += 1
+            yield row
+
+    sheets = [Sheet(s.title, s.headers, counting(s.rows), s.column_widths) for s in sheets]
+    response = download(workbook_bytes(sheets), filename, XLSX_CONTENT_TYPE)
+    response.export_rows = counted[0]
+    return response
 
 
 # ---------------------------------------------------------------------------------------------

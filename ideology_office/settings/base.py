@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "ideology_office.common.middleware.HtmxHistoryMiddleware",
     "ideology_office.common.middleware.AuditActorMiddleware",
     "ideology_office.common.middleware.WorkAreaGateMiddleware",
+    # Every download (an attachment response) is recorded: who, what, filters, rows.
+    "ideology_office.common.exports.ExportAuditMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -150,10 +152,7 @@ LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "ideology_office.accounts.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
+    {"NAME": "ideology_office.accounts.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -163,17 +162,18 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one w
 # 三员分立: no superuser; `manage.py bootstrap_admins` creates the system, security and audit
 # administrators. Development and test settings allow a superuser again, and say so.
 ALLOW_SUPERUSER = env.bool("ALLOW_SUPERUSER", default=False)
-# At least 8 characters (10 here) of 3 of the 4 classes, not the user name, none of the last 5.
+# Demo accounts (seed_demo) must set their own password at first sign-in, except in development.
+DEMO_MUST_CHANGE_PASSWORD = env.bool("DEMO_MUST_CHANGE_PASSWORD", default=not DEBUG)
+# The values below are the defaults of the sign-in policy: the 安全管理员 may set others in the
+# admin (系统管理 → 登录策略, accounts/policy.py), within the level-3 limits.
+# At least 10 characters of 3 of the 4 classes, not the user name, none of the last 5.
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
+PASSWORD_MIN_CLASSES = env.int("PASSWORD_MIN_CLASSES", default=3)
+PASSWORD_HISTORY_COUNT = env.int("PASSWORD_HISTORY_COUNT", default=5)
 AUTH_PASSWORD_VALIDATORS += [
-    {
-        "NAME": "ideology_office.accounts.password_validation.CharacterClassesValidator",
-        "OPTIONS": {"min_classes": 3},
-    },
+    {"NAME": "ideology_office.accounts.password_validation.CharacterClassesValidator"},
     {"NAME": "ideology_office.accounts.password_validation.UsernameNotContainedValidator"},
-    {
-        "NAME": "ideology_office.accounts.password_validation.PasswordHistoryValidator",
-        "OPTIONS": {"count": env.int("PASSWORD_HISTORY_COUNT", default=5)},
-    },
+    {"NAME": "ideology_office.accounts.password_validation.PasswordHistoryValidator"},
 ]
 # A password older than this must be changed at the next request (0: never).
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
@@ -194,8 +194,11 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="意识形态工作平台")
 # Lock the pair (user name, address), never the address alone: a whole office sits behind one
 # NAT address, and one person's typing mistakes must not lock out everyone else.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# The sign-in policy's defaults; axes asks the policy in force (accounts/policy.py).
+LOCKOUT_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOCKOUT_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = "ideology_office.accounts.policy.failure_limit"
+AXES_COOLOFF_TIME = "ideology_office.accounts.policy.cool_off"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT=1 so the client's address is taken from

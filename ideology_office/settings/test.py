@@ -33,9 +33,11 @@ STORAGES = {
 # A small model used only by the tests of cross-cutting pieces (attachments, audit, voiding).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 
-AXES_FAILURE_LIMIT = 3
+LOCKOUT_FAILURE_LIMIT = 3
 
 # Sign-in policy: tests make superusers, and the second factor is required only where a test asks
 # for it (override_settings(OTP_REQUIRED_ROLES=...), as tests/accounts/test_second_factor.py does).
 ALLOW_SUPERUSER = True
+# The tests sign the demo people in as they are (a test of the rule overrides it).
+DEMO_MUST_CHANGE_PASSWORD = False
 OTP_REQUIRED_ROLES = []

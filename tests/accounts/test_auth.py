@@ -82,7 +82,7 @@ def test_admin_is_not_open_to_anonymous(client):
 
 @pytest.mark.django_db
 def test_lockout_is_per_user_name_and_address(client, settings, staff, section_head, password):
-    limit = settings.AXES_FAILURE_LIMIT
+    limit = settings.LOCKOUT_FAILURE_LIMIT
     for _ in range(limit):
         login(client, staff.username, "wrong-password", address="10.0.0.1")
 
@@ -100,7 +100,7 @@ def test_lockout_is_per_user_name_and_address(client, settings, staff, section_h
 
 @pytest.mark.django_db
 def test_lockout_ends_after_the_cool_off(client, settings, staff, password):
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.LOCKOUT_FAILURE_LIMIT):
         login(client, staff.username, "wrong-password")
     assert login(client, staff.username, password).status_code == 429
 

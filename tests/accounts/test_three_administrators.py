@@ -47,7 +47,11 @@ def test_the_three_groups_exist_with_their_own_permissions():
         return {f"{p.content_type.app_label}.{p.codename}" for p in group(role).permissions.all()}
 
     assert "common.view_auditentry" in perms(Role.AUDIT_ADMIN)
-    assert perms(Role.AUDIT_ADMIN) <= {"common.view_auditentry", "accounts.view_securityevent"}
+    assert perms(Role.AUDIT_ADMIN) <= {
+        "common.view_auditentry",
+        "accounts.view_securityevent",
+        "accounts.view_dataexport",
+    }
     assert "accounts.add_user" in perms(Role.SYSTEM_ADMIN)
     assert "common.view_auditentry" not in perms(Role.SYSTEM_ADMIN) | perms(Role.SECURITY_ADMIN)
     assert "accounts.add_user" not in perms(Role.SECURITY_ADMIN)
