@@ -319,3 +319,68 @@ def test_the_nightly_task_verifies_both_chains_and_alerts_when_the_audit_chain_b
         assert f"审计记录 #{chain[1].sequence}" in alert.body
     # No anchor blesses a broken chain.
     assert len(read_anchors(AUDIT_CHAIN_NAME, anchors)[0]) == 1
+
+
+def test_the_migration_chains_the_entries_written_before_the_chain(staff):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "ideology_office.common.migrations.0004_chain_existing_entries_and_triggers"
+    )
+    with audit_context(user=staff, remote_addr="10.0.0.8"):
+        for number in range(4):
+            Dossier.objects.create(title=f"迁移前{number}", owner=staff)
+    # As before the chain existed: no MAC, no sequence, no head.
+    _sql("UPDATE common_auditentry SET entry_mac = '', sequence = NULL, previous_hash = '', chain_hash = ''")
+    _sql("DELETE FROM common_auditchainhead")
+    if connection.vendor == "postgresql":
+        # The migration alters the table: no deferred constraint checks may be pending (a test
+        # transaction has them; a real migration starts fresh).
+        _sql("SET CONSTRAINTS ALL IMMEDIATE")
+    migration.chain_existing(apps, SimpleNamespace(connection=connection))
+    total = AuditEntry.objects.count()
+    assert not AuditEntry.objects.filter(sequence__isnull=True).exists()
+    assert AuditChainHead.objects.get(pk=1).last_sequence == total
+    assert verify_audit_chain().problems == []
+    # In id order, so the chain reads as the trail was written.
+    ids = list(AuditEntry.objects.order_by("sequence").values_list("pk", flat=True))
+    assert ids == sorted(ids)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need a server database")
+@pytest.mark.django_db(transaction=True)
+def test_entries_written_from_many_transactions_at_once_chain_without_gaps_or_forks(staff):
+    """Four threads, each committing its own transactions (each chaining after its commit): the
+    sealers queue on the head row, so the sequence is 1..N with no gap, no fork, all verified."""
+    import threading
+
+    from django.db import connections, transaction
+
+    errors = []
+
+    def writer(number):
+        try:
+            for round_ in range(8):
+                with transaction.atomic(), audit_context(label=f"writer{number}"):
+                    Dossier.objects.create(title=f"并发{number}-{round_}", owner_id=staff.pk)
+                    Dossier.objects.create(title=f"并发{number}-{round_}b", owner_id=staff.pk)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    seal_pending()
+    total = AuditEntry.objects.count()
+    sequences = list(AuditEntry.objects.order_by("sequence").values_list("sequence", flat=True))
+    assert sequences == list(range(1, total + 1))
+    assert AuditChainHead.objects.get(pk=1).last_sequence == total
+    assert verify_audit_chain().problems == []
