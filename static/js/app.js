@@ -44,7 +44,9 @@
       marker.setAttribute("aria-hidden", "true");
       marker.style.backgroundColor = markerColour(row.color);
       line.appendChild(marker);
-      line.appendChild(element("span", "chart-tooltip-name", row.seriesName || row.name));
+      // An unnamed series is called "series\u00000" by ECharts: nothing a reader should see.
+      var name = /^series\u0000/.test(row.seriesName || "") ? "" : row.seriesName;
+      line.appendChild(element("span", "chart-tooltip-name", name || ""));
       var value = Array.isArray(row.value) ? row.value[row.value.length - 1] : row.value;
       line.appendChild(element("span", "chart-tooltip-value", value == null ? "—" : String(value)));
       box.appendChild(line);
