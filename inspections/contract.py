@@ -4,31 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
+from ideology_office.common.scale import ScaleGenerator
 
 from . import permissions, reminders, selectors
 from .models import Finding, RectificationTask
-
-
-def _demo(**options):
-    """The area's part of seed_demo, imported only when seeding."""
-    from . import demo
-
-    return demo.seed(**options)
-
-
-def _report_figures(report) -> None:
-    from .report import report_figures
-
-    report_figures(report)
-
-
-def _ledgers():
-    from .ledgers import ledgers
-
-    return ledgers()
-
 
 contract = WorkAreaContract(
     label="inspections",
@@ -84,7 +65,11 @@ contract = WorkAreaContract(
             channels="inbox,email,webhook",
         ),
     ),
-    report_figures=_report_figures,
-    ledgers=_ledgers,
-    demo=_demo,
+    report_figures=lazy("inspections.report.report_figures"),
+    ledgers=lazy("inspections.ledgers.ledgers"),
+    panels=(Panel("rectification", lazy("inspections.panels.rectification")),),
+    drilldowns=(DrillDown("tasks", lazy("inspections.panels.drill_tasks")),),
+    my_work=(Panel("tasks", lazy("inspections.panels.my_tasks")),),
+    scale=ScaleGenerator(lazy("inspections.scale.generate"), lazy("inspections.scale.summary")),
+    demo=lazy("inspections.demo.seed"),
 )

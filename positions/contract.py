@@ -4,31 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
+from ideology_office.common.scale import ScaleGenerator
 
 from . import permissions, reminders
 from .models import ContentItem, PhysicalUpdate, Publication
-
-
-def _demo(**options):
-    """The area's part of seed_demo, imported only when seeding."""
-    from . import demo
-
-    return demo.seed(**options)
-
-
-def _report_figures(report) -> None:
-    from .report import report_figures
-
-    report_figures(report)
-
-
-def _ledgers():
-    from .ledgers import ledgers
-
-    return ledgers()
-
 
 contract = WorkAreaContract(
     label="positions",
@@ -80,7 +61,14 @@ contract = WorkAreaContract(
         DefaultRule(reminders.PHYSICAL_STALE, "阵地内容未及时更新", "0d", overdue_every_days=7),
         DefaultRule(reminders.KEY_DATE, "宣传重点节点提醒", "-7d,-1d", channels="inbox,email"),
     ),
-    report_figures=_report_figures,
-    ledgers=_ledgers,
-    demo=_demo,
+    report_figures=lazy("positions.report.report_figures"),
+    ledgers=lazy("positions.ledgers.ledgers"),
+    panels=(
+        Panel("review_waiting", lazy("positions.panels.review_waiting")),
+        Panel("key_dates", lazy("positions.panels.key_dates_ahead")),
+    ),
+    drilldowns=(DrillDown("waiting", lazy("positions.panels.drill_waiting")),),
+    my_work=(Panel("reviews", lazy("positions.panels.my_reviews")),),
+    scale=ScaleGenerator(lazy("positions.scale.generate"), lazy("positions.scale.summary")),
+    demo=lazy("positions.demo.seed"),
 )

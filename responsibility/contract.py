@@ -4,31 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.contracts import DefaultRule, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
 
 from . import permissions, reminders
 from .models import OfficeMeeting
-
-
-def _demo(**options):
-    """The area's part of seed_demo, imported only when seeding."""
-    from . import demo
-
-    return demo.seed(**options)
-
-
-def _report_figures(report) -> None:
-    from .report import report_figures
-
-    report_figures(report)
-
-
-def _ledgers():
-    from .ledgers import ledgers
-
-    return ledgers()
-
 
 contract = WorkAreaContract(
     label="responsibility",
@@ -72,7 +52,12 @@ contract = WorkAreaContract(
             channels="inbox,email",
         ),
     ),
-    report_figures=_report_figures,
-    ledgers=_ledgers,
-    demo=_demo,
+    report_figures=lazy("responsibility.report.report_figures"),
+    ledgers=lazy("responsibility.ledgers.ledgers"),
+    panels=(
+        Panel("group_needs_adjustment", lazy("responsibility.panels.group_needs_adjustment")),
+        Panel("assessments", lazy("responsibility.panels.assessments")),
+    ),
+    my_work=(Panel("follow_ups", lazy("responsibility.panels.my_follow_ups")),),
+    demo=lazy("responsibility.demo.seed"),
 )

@@ -4,31 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
+from ideology_office.common.scale import ScaleGenerator
 
 from . import permissions, reminders
 from .models import DutyRoster, DutyShift, InformationReport, OpinionIncident, OpinionReview
-
-
-def _demo(**options):
-    """The area's part of seed_demo, imported only when seeding."""
-    from . import demo
-
-    return demo.seed(**options)
-
-
-def _report_figures(report) -> None:
-    from .report import report_figures
-
-    report_figures(report)
-
-
-def _ledgers():
-    from .ledgers import ledgers
-
-    return ledgers()
-
 
 contract = WorkAreaContract(
     label="sentiment",
@@ -97,7 +78,15 @@ contract = WorkAreaContract(
             urgent=True,
         ),
     ),
-    report_figures=_report_figures,
-    ledgers=_ledgers,
-    demo=_demo,
+    report_figures=lazy("sentiment.report.report_figures"),
+    ledgers=lazy("sentiment.ledgers.ledgers"),
+    panels=(
+        Panel("opinion", lazy("sentiment.panels.opinion_quarter")),
+        Panel("incidents", lazy("sentiment.panels.incidents_by_quarter")),
+        Panel("duty", lazy("sentiment.panels.duty_today")),
+    ),
+    drilldowns=(DrillDown("incidents", lazy("sentiment.panels.drill_incidents")),),
+    my_work=(Panel("shifts", lazy("sentiment.panels.my_shifts")),),
+    scale=ScaleGenerator(lazy("sentiment.scale.generate"), lazy("sentiment.scale.summary")),
+    demo=lazy("sentiment.demo.seed"),
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.contracts import DefaultRule, WorkArea, WorkAreaContract
+from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
+from ideology_office.common.scale import ScaleGenerator
 
 from . import permissions, reminders
 from .models import ReadingClass, StudySession
@@ -20,25 +21,6 @@ def _sessions(*kinds):
 
 
 Kind = StudySession.Kind
-
-
-def _demo(**options):
-    """The area's part of seed_demo, imported only when seeding."""
-    from . import demo
-
-    return demo.seed(**options)
-
-
-def _report_figures(report) -> None:
-    from .report import report_figures
-
-    report_figures(report)
-
-
-def _ledgers():
-    from .ledgers import ledgers
-
-    return ledgers()
 
 
 contract = WorkAreaContract(
@@ -85,7 +67,19 @@ contract = WorkAreaContract(
         DefaultRule(reminders.MATERIAL_WAITING, "学习材料待学习提醒", "0d", overdue_every_days=3),
         DefaultRule(reminders.POINTS_BELOW_THRESHOLD, "学习积分低于要求", "0d", channels="inbox,email"),
     ),
-    report_figures=_report_figures,
-    ledgers=_ledgers,
-    demo=_demo,
+    report_figures=lazy("study.report.report_figures"),
+    ledgers=lazy("study.ledgers.ledgers"),
+    panels=(
+        Panel("study", lazy("study.panels.study_by_month")),
+        Panel("timeliness", lazy("study.panels.first_agenda_timeliness")),
+        Panel("points", lazy("study.panels.points_by_section")),
+    ),
+    drilldowns=(
+        DrillDown("study", lazy("study.panels.drill_study")),
+        DrillDown("materials_studied", lazy("study.panels.drill_materials_studied")),
+        DrillDown("materials_waiting", lazy("study.panels.drill_materials_waiting")),
+        DrillDown("points", lazy("study.panels.drill_points")),
+    ),
+    scale=ScaleGenerator(lazy("study.scale.generate"), lazy("study.scale.summary")),
+    demo=lazy("study.demo.seed"),
 )

@@ -32,6 +32,10 @@ from ideology_office.common import scale
 from ideology_office.common.audit import summarised_audit
 from ideology_office.common.services import attachment_add
 from ideology_office.reports.ledgers import ledgers
+from inspections import scale as inspections_scale
+from positions import scale as positions_scale
+from sentiment import scale as sentiment_scale
+from study import scale as study_scale
 
 from .factories import UserFactory
 
@@ -67,12 +71,12 @@ def _grow(factor: int, viewer: User, office: dict) -> scale.Population:
     sizes = _sized(factor)
     with summarised_audit(source="test_query_counts"):
         population = scale.seed_people(sections=sizes.sections, people=sizes.people)
-        scale.seed_study(
+        study_scale.seed_study(
             population, sessions=sizes.sessions, attendance=sizes.attendance, points=sizes.points
         )
-        scale.seed_inspections(population, tasks=sizes.tasks)
-        scale.seed_positions(population, items=sizes.content_items)
-        scale.seed_incidents(population, incidents=sizes.incidents)
+        inspections_scale.seed_inspections(population, tasks=sizes.tasks)
+        positions_scale.seed_positions(population, items=sizes.content_items)
+        sentiment_scale.seed_incidents(population, incidents=sizes.incidents)
     people = {user.pk: user for user in User.objects.filter(pk__in=population.names)}
     for _ in range(factor):
         _office_records(viewer, office, population, people)

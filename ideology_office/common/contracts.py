@@ -28,7 +28,7 @@ from typing import Any
 
 from django.apps import apps
 from django.utils.functional import Promise
-from django.utils.module_loading import module_has_submodule
+from django.utils.module_loading import import_string, module_has_submodule
 
 CONTRACT_MODULE = "contract"
 
@@ -114,6 +114,18 @@ class WorkAreaContract:
     demo: Callable[..., Any] | None = None
     #: The app's part of ``seed_demo --scale N`` (``common.scale.ScaleGenerator``).
     scale: Any = None
+
+
+def lazy(path: str) -> Callable[..., Any]:
+    """The function at the dotted ``path``, imported on its first call: a contract names its
+    report, ledger, dashboard and demo code without loading it when the contracts are discovered."""
+
+    def call(*args, **kwargs):
+        return import_string(path)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = path.rpartition(".")[2]
+    call.__doc__ = f"Calls {path}."
+    return call
 
 
 _contracts: dict[str, WorkAreaContract] | None = None

@@ -47,9 +47,17 @@ def home(request):
     context = {"work_areas": work_areas()}
     if roles.has_any_role(user):
         context["my_work"] = selectors.my_work(user)
+        context["my_work_panels"] = selectors.my_work_templates(context["my_work"])
     if can_read_reports(user):
         form, scope, has_areas = _scope(request, user)
-        context.update(form=form, scope=scope, has_areas=has_areas, office=selectors.leader_dashboard(scope))
+        office = selectors.leader_dashboard(scope)
+        context.update(
+            form=form,
+            scope=scope,
+            has_areas=has_areas,
+            office=office,
+            office_panels=selectors.panel_templates(office),
+        )
         if request.htmx:
             return render(request, "dashboard/home.html#office-panels", context)
     headcounts = selectors.section_headcounts()
@@ -85,11 +93,12 @@ def records(request):
     found = selectors.drill_records(request.GET.get("figure", ""), scope, request.GET)
     if found is None:
         return HttpResponseBadRequest(_("No such figure."))
-    label, queryset, date_field, counts = found
-    value = queryset.count() if counts else None
+    counts = found.counts
+    value = found.queryset.count() if counts else found.value
     total, page_obj = page_of_rows(
-        request.user, queryset, date_field=date_field, page=request.GET.get("page", 1)
+        request.user, found.queryset, date_field=found.date_field, page=request.GET.get("page", 1)
     )
+    label = found.label
     context = {
         "figure": SimpleNamespace(label=label, value=value, unit="", counts=counts),
         "total": total,

@@ -1,0 +1,109 @@
+"""The public-opinion area's dashboard panels (declared in contract.py): this quarter's review and
+risk heat map, incidents per quarter against their time limits (each number linking to the
+incidents it counts), the duty today, and each person's next shifts."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ideology_office.dashboard.selectors import Scope, records_link
+
+from .models import OpinionIncident
+from .selectors import (
+    current_quarter_review_status,
+    on_duty_now,
+    risk_heatmap,
+    shifts_for_day,
+    shifts_for_person,
+)
+
+
+def opinion_quarter(scope: Scope) -> dict:
+    """This quarter's review (held or not, days left) and its risk heat map: one to three queries."""
+    status = current_quarter_review_status(scope.today)
+    return {"status": status, "heatmap": risk_heatmap(status.review) if status.review else None}
+
+
+def incidents_by_quarter(scope: Scope) -> list[dict]:
+    """Per quarter of the year: incidents found, and how many were reported and handled within
+    their limits. One query; the comparison with each incident's own limits is done here."""
+    rows = incidents_of(scope)
+    quarters: list[dict[str, Any]] = [
+        {"quarter": number, "found": 0, "reported_in_time": 0, "handled_in_time": 0, "open": 0}
+        for number in range(1, 5)
+    ]
+    for found, reported, handled, report_limit, handle_limit in rows.values_list(
+        "found_at", "reported_at", "handled_at", "report_limit_minutes", "handle_limit_minutes"
+    ):
+        quarter = quarters[(timezone.localtime(found).month - 1) // 3]
+        quarter["found"] += 1
+        if reported and (reported - found).total_seconds() <= report_limit * 60:
+            quarter["reported_in_time"] += 1
+        if handled and (handled - found).total_seconds() <= handle_limit * 60:
+            quarter["handled_in_time"] += 1
+        if handled is None:
+            quarter["open"] += 1
+    for quarter in quarters:
+        for which in ("found", "reported_in_time", "handled_in_time"):
+            quarter[f"{which}_url"] = records_link(
+                "incidents", scope, quarter=quarter["quarter"], which=which
+            )
+        quarter["url"] = quarter["found_url"]
+    return quarters
+
+
+def _quarter_start(year: int, quarter: int) -> datetime.datetime:
+    day = datetime.date(year + 1, 1, 1) if quarter > 4 else datetime.date(year, quarter * 3 - 2, 1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def incidents_of(scope: Scope, quarter: int | None = None, which: str = "found"):
+    """The incidents the quarter table counts (found in the year or quarter, local time), and of
+    them those reported or handled within their limits."""
+    first, after = (quarter, quarter + 1) if quarter else (1, 5)
+    rows = OpinionIncident.objects.active().filter(
+        found_at__gte=_quarter_start(scope.year, first), found_at__lt=_quarter_start(scope.year, after)
+    )
+    if which == "found":
+        return rows
+    done, limit = (
+        ("reported_at", "report_limit_minutes")
+        if which == "reported_in_time"
+        else ("handled_at", "handle_limit_minutes")
+    )
+    within = [
+        pk
+        for pk, found, done_at, minutes in rows.values_list("pk", "found_at", done, limit)
+        if done_at is not None and (done_at - found).total_seconds() <= minutes * 60
+    ]
+    return rows.filter(pk__in=within)
+
+
+def duty_today(scope: Scope, now: datetime.datetime | None = None) -> dict:
+    """Who is on duty now and the day's shifts: two queries."""
+    now = now or timezone.now()
+    return {"now": on_duty_now(now), "today": shifts_for_day(timezone.localdate(now))}
+
+
+def drill_incidents(scope: Scope, params):
+    which = params.get("which", "found")
+    try:
+        quarter = int(params.get("quarter") or 0)
+    except ValueError:
+        return None
+    labels = {
+        "found": _("Opinion incidents found"),
+        "reported_in_time": _("Incidents reported within the time limit"),
+        "handled_in_time": _("Incidents handled within the time limit"),
+    }
+    if which not in labels or not 1 <= quarter <= 4:
+        return None
+    return labels[which], incidents_of(scope, quarter, which), "found_at", True
+
+
+def my_shifts(user, today) -> list:
+    return list(shifts_for_person(person=user, since=timezone.now())[:3])
