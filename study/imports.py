@@ -437,16 +437,25 @@ class Spec:
             if column is None:
                 if header and header not in IGNORED_HEADERS:
                     errors.append(RowError(header_row, header, self._unknown_header(header, missing)))
-                continue
-            if column.key in index:
-                errors.append(RowError(header_row, header, _("This column appears twice.")))
-            index[column.key] = position
-        errors.extend(
+            else:
+                self._place(index, column, position, errors, header_row)
+        errors.extend(self._missing_required(index, header_row))
+        return index
+
+    def _missing_required(self, index: dict[str, int], header_row: int) -> list[RowError]:
+        return [
             RowError(header_row, column.header, _("The required column is missing."))
             for column in self.columns
             if column.required and column.key not in index
-        )
-        return index
+        ]
+
+    @staticmethod
+    def _place(
+        index: dict[str, int], column: Column, position: int, errors: list[RowError], header_row: int
+    ) -> None:
+        if column.key in index:
+            errors.append(RowError(header_row, column.header, _("This column appears twice.")))
+        index[column.key] = position
 
     def _unknown_header(self, header: str, missing: list[str]) -> str:
         known = [column.header for column in self.columns]
@@ -651,6 +660,16 @@ SESSION_INSERT_FIELDS = (
     "minutes",
     "created_by_id",
 )
+
+
+def _keys_taken(active, batch: list[SessionRow]) -> dict[tuple, int]:
+    """{(kind, date, topic): pk} of the sessions that share a date and a topic with the batch."""
+    return {
+        (kind, date, topic): pk
+        for pk, kind, date, topic in active.filter(
+            date__in={row.date for row in batch}, topic__in={row.topic for row in batch}
+        ).values_list("pk", "kind", "date", "topic")
+    }
 
 
 def _not_yours(number: int, session: StudySession) -> RowError:
@@ -959,12 +978,7 @@ class StudyRecordsSpec(Spec):
         header = self.header_of["record"]
         for batch in _batches(numbered):
             sessions = active.select_related("section").in_bulk([row.pk for row in batch])
-            others = {
-                (kind, date, topic): pk
-                for pk, kind, date, topic in active.filter(
-                    date__in={row.date for row in batch}, topic__in={row.topic for row in batch}
-                ).values_list("pk", "kind", "date", "topic")
-            }
+            others = _keys_taken(active, batch)
             for row in batch:
                 problem = self._record_problem(row, sessions.get(row.pk), others, user, header)
                 if problem is not None:
@@ -1098,17 +1112,7 @@ class StudyRecordsSpec(Spec):
         tag_ids = self._tag_ids(rows, user)
         user_id = user.pk if user is not None else None
         known_period = self._known_period(rows)
-        new_rows = []
-        for batch in _batches(rows):
-            existing = self._existing(batch) if known_period else {}
-            changed = self._sort_batch(batch, existing, tag_ids, result, new_rows)
-            if changed:
-                # Updated right away: only one batch of what the ledger holds is kept in memory.
-                with _naming_the_file(user):
-                    self._update(changed, tag_ids, user)
-                result.updated += len(changed)
-            if progress and known_period:
-                progress(WRITING, result.updated + result.unchanged, len(rows))
+        new_rows = self._update_known(rows, tag_ids, user, result, progress) if known_period else list(rows)
         if known_period and new_rows:
             result.notes.extend(self.notes(new_rows))
         done = result.updated + result.unchanged
@@ -1124,6 +1128,27 @@ class StudyRecordsSpec(Spec):
             done += len(batch)
             if progress:
                 progress(WRITING, done, len(rows))
+
+    def _update_known(
+        self,
+        rows: list[SessionRow],
+        tag_ids: dict[str, int],
+        user,
+        result: ImportResult,
+        progress: Progress | None,
+    ) -> list[SessionRow]:
+        """Update the rows' sessions the ledger already has, batch by batch; return the new rows."""
+        new_rows: list[SessionRow] = []
+        for batch in _batches(rows):
+            changed = self._sort_batch(batch, self._existing(batch), tag_ids, result, new_rows)
+            if changed:
+                # Updated right away: only one batch of what the ledger holds is kept in memory.
+                with _naming_the_file(user):
+                    self._update(changed, tag_ids, user)
+                result.updated += len(changed)
+            if progress:
+                progress(WRITING, result.updated + result.unchanged, len(rows))
+        return new_rows
 
     @staticmethod
     def _known_period(rows: list[SessionRow]) -> bool:
@@ -1241,22 +1266,32 @@ class StudyRecordsSpec(Spec):
         Children come as {tag or material id: link id} and {person id: (line id, status, reason)}."""
         if not rows:
             return {}
+        found = self._found_by_key(rows)
+        if found:
+            self._add_children({values["pk"]: values for values in found.values()})
+        return found
+
+    def _found_by_key(self, rows: list[SessionRow]) -> dict[tuple, dict]:
+        """The sessions found, by natural key, or by ("pk", number) for a row carrying one."""
         wanted = {row.key for row in rows if row.pk is None}
         numbers = {row.pk for row in rows if row.pk is not None}
-        found = {}
-        query = StudySession.objects.active().filter(
-            Q(date__in={row.date for row in rows}, topic__in={row.topic for row in rows}) | Q(pk__in=numbers)
-        )
-        for values in query.order_by().values("pk", "kind", "date", "topic", *SESSION_SCALARS):
+        found: dict[tuple, dict] = {}
+        for values in self._sessions_like(rows, numbers):
             key = (values["kind"], values["date"], values["topic"])
             values.update(tags={}, materials={}, attendance={})
             if key in wanted:
                 found[key] = values
             if values["pk"] in numbers:
                 found[("pk", values["pk"])] = values
-        if found:
-            self._add_children({values["pk"]: values for values in found.values()})
         return found
+
+    @staticmethod
+    def _sessions_like(rows: list[SessionRow], numbers: set[int]):
+        """The non-voided sessions of the rows' dates and topics, or with their numbers."""
+        query = StudySession.objects.active().filter(
+            Q(date__in={row.date for row in rows}, topic__in={row.topic for row in rows}) | Q(pk__in=numbers)
+        )
+        return query.order_by().values("pk", "kind", "date", "topic", *SESSION_SCALARS)
 
     @staticmethod
     def _add_children(by_pk: dict[int, dict]) -> None:
@@ -1427,19 +1462,26 @@ class PlatformPointsSpec(Spec):
             seen[row.key] = row.number
             rows.append(row)
 
-    def write(self, rows: list[PointsRow], *, user, result: ImportResult, progress: Progress | None) -> None:
-        # Updates existing entries too: only administrators import points (import_table asks
-        # may_import), and points entries have no section: an administrator may change every one.
-        existing = {}
-        if rows:
-            first = min(row.date for row in rows)
-            last = max(row.date for row in rows)
+    @staticmethod
+    def _existing_points(rows: list[PointsRow]) -> dict[tuple, tuple[int, int]]:
+        """(pk, points) of the entries already kept for the rows' period, by natural key."""
+        if not rows:
+            return {}
+        first = min(row.date for row in rows)
+        last = max(row.date for row in rows)
+        return {
+            (platform_id, person_id, period, date): (pk, points)
             for pk, platform_id, person_id, period, date, points in (
                 PointsEntry.objects.filter(date__gte=first, date__lte=last)
                 .values_list("pk", "platform_id", "person_id", "period", "date", "points")
                 .iterator(chunk_size=BATCH_SIZE)
-            ):
-                existing[(platform_id, person_id, period, date)] = (pk, points)
+            )
+        }
+
+    def write(self, rows: list[PointsRow], *, user, result: ImportResult, progress: Progress | None) -> None:
+        # Updates existing entries too: only administrators import points (import_table asks
+        # may_import), and points entries have no section: an administrator may change every one.
+        existing = self._existing_points(rows)
         new, changed = [], []
         for row in rows:
             current = existing.get(row.key)
