@@ -129,7 +129,12 @@ def browser(chromium_path, monkeypatch, page_guard):
     # around it are still synchronous and safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        # Chromium on Linux takes its own language (a file input's button, a date field's format)
+        # from LANGUAGE, not from --lang; its Chinese needs the chromium-l10n package.
+        env = {**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"}
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True, env=env
+        )
         yield GuardedBrowser(browser, page_guard)
         browser.close()
 

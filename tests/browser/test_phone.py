@@ -155,6 +155,11 @@ def test_the_duty_officer_logs_and_hands_over_and_the_next_accepts(browser, live
     shift, following = _rosters_covering_now(leader, officers)
 
     page = login(browser, live_server, shift.officer.username, TEST_PASSWORD, phone=phone)
+    # The month's calendar: day cells wide enough to read a time and a name on one line each; on a
+    # phone the calendar scrolls sideways in its own box.
+    page.goto(f"{live_server.url}{shift.roster.get_absolute_url()}")
+    assert page.locator(".roster-calendar td").first.bounding_box()["width"] >= 90
+    check(page, "phone-roster")
     page.goto(f"{live_server.url}{shift.get_absolute_url()}")
     check(page, "phone-shift")
     page.locator("[data-testid=duty-log]").get_by_role("link", name="增加").click()
