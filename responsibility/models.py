@@ -351,7 +351,9 @@ class SchemeItem(BaseModel):
         AT_LEAST = "at_least", _("at least")
         AT_MOST = "at_most", _("at most")
 
-    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.CASCADE, related_name="items")
+    scheme = models.ForeignKey(
+        AssessmentScheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="items"
+    )
     position = models.PositiveSmallIntegerField(_("number in order"))
     heading = models.CharField(_("section heading"), max_length=100)
     kind = models.CharField(_("type of item"), max_length=10, choices=Kind.choices, default=Kind.SCORED)

@@ -223,3 +223,7 @@ class AttachmentAdmin(RecordAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Third-party records (second-factor devices) shown the product's way.
+from . import admin_third_party  # noqa: E402, F401

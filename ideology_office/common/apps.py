@@ -21,6 +21,12 @@ class CommonConfig(AppConfig):
         autodiscover()
         _schedule_chain_verification()
 
+        from django.db.models.signals import post_migrate
+
+        from .third_party import name_permissions_in_chinese
+
+        post_migrate.connect(name_permissions_in_chinese, dispatch_uid="common.name_permissions_in_chinese")
+
 
 def _schedule_chain_verification() -> None:
     """Nightly at 2:15: verify every record chain (sign-offs, audit trail), anchor, alert."""

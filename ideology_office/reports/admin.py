@@ -47,7 +47,7 @@ class ReportTemplateAdmin(admin.ModelAdmin):
             "",
             "<tr><td><code>{{{{ f.{} }}}}</code></td><td>{}</td><td>{}</td></tr>",
             (
-                (figure.key, figure.label, figure.value)
+                (figure.key, figure.label, "—" if figure.value in (None, "") else figure.value)
                 for _section, rows in report.by_section()
                 for figure in rows
             ),

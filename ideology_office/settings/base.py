@@ -37,14 +37,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Form templates in templates/components/ override Django's own (TemplatesSetting).
     "django.forms",
-    # third party
-    "axes",
+    # third party (axes, otp_totp and guardian through configs that give them Chinese names)
+    "ideology_office.common.third_party.AxesConfig",
     "csp",
     "django_filters",
     "django_htmx",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "guardian",
+    "ideology_office.common.third_party.OtpTotpConfig",
+    "ideology_office.common.third_party.GuardianConfig",
     "import_export",
     "template_partials",
     # cross-cutting parts of the product

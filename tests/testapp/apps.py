@@ -6,6 +6,7 @@ class TestappConfig(AppConfig):
 
     name = "tests.testapp"
     label = "testapp"
+    verbose_name = "测试应用"
 
     def ready(self):
         from ideology_office.accounts import roles
