@@ -10,7 +10,7 @@ import io
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -22,9 +22,8 @@ from ideology_office.accounts import roles
 
 from .audit import MASK, audit_context
 from .audit_archive import archive_old_entries, archived_before, retention_days, write_workbook
+from .downloads import XLSX_CONTENT_TYPE, download
 from .trail import AuditArchive, AuditEntry
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AuditTrailAdmin(admin.ModelAdmin):
@@ -252,9 +251,7 @@ class AuditEntryAdmin(AuditTrailAdmin):
         count = write_workbook(queryset, buffer)
         record_export(request, count=count, kind="xlsx")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.xlsx"'
-        return response
+        return download(buffer.getvalue(), f"audit-{stamp}.xlsx", XLSX_CONTENT_TYPE)
 
 
 @admin.register(AuditArchive)

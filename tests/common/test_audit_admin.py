@@ -151,7 +151,7 @@ def test_the_audit_administrator_exports_excel_and_the_export_is_recorded(client
     response = client.post(LIST, {"action": "export_excel", "_selected_action": [str(pk) for pk in wanted]})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    sheet = load_workbook(io.BytesIO(response.getvalue()), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + len(wanted)
     assert {row[2] for row in rows[1:]} == {"张三"}
