@@ -2,9 +2,7 @@
 rules (close-out by someone other than the responsible person, 清仓见底, deadlines) hold here too.
 State changes are not editable here at all; ledgers are voided, never deleted."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.admin import ConfigurationAdmin, ConfigurationInline, RecordAdmin
@@ -23,32 +21,6 @@ from .models import (
     RectificationTask,
     TaskEvent,
 )
-
-
-class _Refused(Exception):
-    """A service refused the save: the admin's transaction rolls back and the form is shown again."""
-
-
-class ServiceAdmin(RecordAdmin):
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _Refused:
-            return HttpResponseRedirect(request.get_full_path())
-
-    def save_model(self, request, obj, form, change):
-        try:
-            self.save_with_service(request, obj, form, change)
-        except (ValidationError, PermissionDenied) as error:
-            for message in getattr(error, "messages", None) or [str(error)]:
-                self.message_user(request, message, messages.ERROR)
-            raise _Refused from error
-
-    def save_with_service(self, request, obj, form, change):
-        raise NotImplementedError
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FindingCategory)
@@ -70,7 +42,7 @@ class ChecklistTemplateAdmin(ConfigurationAdmin):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(ServiceAdmin):
+class InspectionAdmin(RecordAdmin):
     list_display = ["title", "source", "date", "status", "voided_at"]
     list_filter = ["source", "status"]
     search_fields = ["title"]
@@ -81,19 +53,15 @@ class InspectionAdmin(ServiceAdmin):
         # The checklist decides which results exist: fixed once the self-inspection has started.
         return [*self.readonly_fields, "checklist"] if obj else self.readonly_fields
 
-    def save_with_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {name: form.cleaned_data[name] for name in ("source", "title", "date", "description")}
         if change:
-            services.inspection_update(inspection=obj, user=request.user, **data)
-        else:
-            created = services.inspection_create(
-                user=request.user, checklist=form.cleaned_data["checklist"], **data
-            )
-            obj.pk = created.pk
+            return services.inspection_update(inspection=obj, user=request.user, **data)
+        return services.inspection_create(user=request.user, checklist=form.cleaned_data["checklist"], **data)
 
 
 @admin.register(Finding)
-class FindingAdmin(ServiceAdmin):
+class FindingAdmin(RecordAdmin):
     list_display = ["inspection", "number", "category", "status"]
     list_filter = ["status", "category", "inspection__source"]
     search_fields = ["description"]
@@ -104,34 +72,20 @@ class FindingAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "inspection"] if obj else self.readonly_fields
 
-    def save_with_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = {name: form.cleaned_data[name] for name in ("category", "description")}
         if change:
-            services.finding_update(
-                finding=obj,
-                user=request.user,
-                category=form.cleaned_data["category"],
-                description=form.cleaned_data["description"],
-            )
-        else:
-            created = services.finding_create(
-                inspection=form.cleaned_data["inspection"],
-                category=form.cleaned_data["category"],
-                description=form.cleaned_data["description"],
-                user=request.user,
-            )
-            obj.pk = created.pk
+            return services.finding_update(finding=obj, user=request.user, **data)
+        return services.finding_create(inspection=form.cleaned_data["inspection"], user=request.user, **data)
 
     @admin.action(description=_("Close the selected findings"))
     def close_findings(self, request, queryset):
-        for finding in queryset:
-            try:
-                services.finding_close(finding=finding, user=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(
-                    request,
-                    f"{finding}：{' '.join(getattr(error, 'messages', [str(error)]))}",
-                    messages.ERROR,
-                )
+        self.run_service_each(
+            request,
+            queryset,
+            lambda finding: services.finding_close(finding=finding, user=request.user),
+            success=lambda count: _("Closed %(count)d findings.") % {"count": count},
+        )
 
 
 class TaskEventInline(admin.TabularInline):
@@ -157,7 +111,7 @@ class ExtensionInline(admin.TabularInline):
 
 
 @admin.register(RectificationTask)
-class RectificationTaskAdmin(ServiceAdmin):
+class RectificationTaskAdmin(RecordAdmin):
     list_display = ["measure_short", "responsible_person", "responsible_unit", "deadline", "state"]
     list_filter = ["state", "kind", "responsible_unit"]
     search_fields = ["measure", "finding__description"]
@@ -173,7 +127,7 @@ class RectificationTaskAdmin(ServiceAdmin):
         # The deadline moves only through an approved extension once the task exists.
         return [*self.readonly_fields, "finding", "deadline"] if obj else self.readonly_fields
 
-    def save_with_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = form.cleaned_data
         people = {
             "measure": data["measure"],
@@ -183,12 +137,10 @@ class RectificationTaskAdmin(ServiceAdmin):
             "kind": data["kind"],
         }
         if change:
-            services.task_update(task=obj, user=request.user, **people)
-        else:
-            created = services.task_create(
-                finding=data["finding"], deadline=data["deadline"], user=request.user, **people
-            )
-            obj.pk = created.pk
+            return services.task_update(task=obj, user=request.user, **people)
+        return services.task_create(
+            finding=data["finding"], deadline=data["deadline"], user=request.user, **people
+        )
 
 
 @admin.register(Extension)
@@ -208,16 +160,14 @@ class ExtensionAdmin(RecordAdmin):
         return False
 
     def _decide(self, request, queryset, approve):
-        for extension in queryset:
-            try:
-                services.extension_decide(
-                    extension=extension,
-                    user=request.user,
-                    approve=approve,
-                    note=str(_("Decided in the admin")),
-                )
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+        self.run_service_each(
+            request,
+            queryset,
+            lambda extension: services.extension_decide(
+                extension=extension, user=request.user, approve=approve, note=str(_("Decided in the admin"))
+            ),
+            success=lambda count: _("Decided %(count)d extensions.") % {"count": count},
+        )
 
     @admin.action(description=_("Approve the selected extensions"))
     def approve(self, request, queryset):
@@ -238,10 +188,25 @@ class MechanismFindingInline(admin.TabularInline):
 class MechanismAdmin(RecordAdmin):
     list_display = ["name", "document_number", "adopted_on"]
     search_fields = ["name", "document_number"]
+    fields = services.MECHANISM_FIELDS
     inlines = [MechanismFindingInline]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = {name: form.cleaned_data[name] for name in services.MECHANISM_FIELDS}
+        links = [
+            row["finding"]
+            for formset in formsets
+            for row in (form.cleaned_data for form in formset.forms)
+            if row and row.get("finding") and not row.get("DELETE")
+        ]
+        if change:
+            mechanism = services.mechanism_update(mechanism=obj, user=request.user, **data)
+            linked = set(mechanism.findings.values_list("pk", flat=True))
+            for finding in links:
+                if finding.pk not in linked:
+                    services.mechanism_link(mechanism=mechanism, finding=finding, user=request.user)
+            return mechanism
+        return services.mechanism_create(user=request.user, findings=links, **data)
 
 
 @admin.register(ChecklistResult)

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
-from ideology_office.common.filters import VoidStateFilterSet
+from ideology_office.common.filters import VoidStateFilterSet, YesNoFilter
 
 from .models import Inspection, Mechanism, RectificationTask
 
@@ -20,7 +20,7 @@ class TaskFilter(VoidStateFilterSet):
     responsible_unit = django_filters.ModelChoiceFilter(
         label=_("Responsible unit"), queryset=OrgUnit.objects.exclude(kind=OrgUnit.Kind.COUNTY_UNIT)
     )
-    overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue")
+    overdue = YesNoFilter(label=_("Overdue only"), method="filter_overdue")
     search = django_filters.CharFilter(label=_("Search"), method="filter_search")
 
     class Meta:

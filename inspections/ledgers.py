@@ -17,13 +17,13 @@ from ideology_office.reports.ledgers import (
     Ledger,
     numbered,
     void_note,
-    yes_no,
 )
 
 from .models import RectificationTask
 from .selectors import TASK_RELATED
 from .views import LEDGER_HEADERS as RECTIFICATION_HEADERS
 from .views import LEDGER_WIDTHS as RECTIFICATION_WIDTHS
+from .views import ledger_row
 
 # 整改台账 ---------------------------------------------------------------------------------------
 
@@ -49,17 +49,7 @@ def _task_void_note(task: RectificationTask) -> str:
 def _task_rows(tasks: QuerySet) -> Iterable[list]:
     # The columns of inspections' own rectification ledger, with the 作废说明 after them.
     return numbered(
-        [
-            task.finding.description,
-            task.measure,
-            str(task.responsible_leader),
-            str(task.responsible_unit),
-            task.get_kind_display() if task.kind == RectificationTask.Kind.ONGOING else task.deadline,
-            task.progress or task.get_state_display(),
-            yes_no(task.is_closed),
-            _task_void_note(task),
-        ]
-        for task in tasks.iterator(chunk_size=CHUNK_SIZE)
+        [*ledger_row(task), _task_void_note(task)] for task in tasks.iterator(chunk_size=CHUNK_SIZE)
     )
 
 

@@ -15,6 +15,7 @@ from ideology_office.notifications.sources import (
     date_bounds,
     date_moment,
     ids_no_longer_open,
+    source_page,
 )
 
 TASK_DEADLINE = "inspections.task_deadline"
@@ -37,12 +38,8 @@ def task_open_items(*, since, until, after, limit, object_ids=None) -> list[DueI
     query = _open_tasks().filter(deadline__lte=last)
     if first is not None:
         query = query.filter(deadline__gte=first)
-    if object_ids is not None:
-        query = query.filter(pk__in=[int(pk) for pk in object_ids])
-    if after is not None:
-        query = query.filter(pk__gt=int(after))
     rows = list(
-        query.order_by("pk").values(
+        source_page(query, after=after, object_ids=object_ids).values(
             "pk", "measure", "deadline", "responsible_person_id", "responsible_leader_id"
         )[:limit]
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from ideology_office.accounts.models import OrgUnit, User
-from ideology_office.common.services import attachment_add
+from ideology_office.common.services import attachment_add, model_update
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from . import permissions
@@ -106,15 +106,20 @@ def inspection_create(
 @transaction.atomic
 def inspection_update(*, inspection: Inspection, user: User, **fields) -> Inspection:
     _require(permissions.can_manage_inspections(user), _("Only inspectors and leaders record inspections."))
-    locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
-    for name in ("source", "title", "date", "description"):
-        if name in fields:
-            setattr(locked, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
-    locked.full_clean()
-    earliest = locked.findings.filter(tasks__deadline__lt=locked.date).exists()
-    if earliest:
-        raise ValidationError({"date": _("Some rectification deadlines would fall before this date.")})
-    locked.save()
+
+    def validate(locked: Inspection) -> None:
+        locked.full_clean()
+        if locked.findings.filter(tasks__deadline__lt=locked.date).exists():
+            raise ValidationError({"date": _("Some rectification deadlines would fall before this date.")})
+
+    locked, _changed = model_update(
+        instance=inspection,
+        fields=("source", "title", "date", "description"),
+        data={
+            key: value for key, value in fields.items() if key in ("source", "title", "date", "description")
+        },
+        validate=validate,
+    )
     return locked
 
 
@@ -554,6 +559,16 @@ def mechanism_create(
         [MechanismFinding(mechanism=mechanism, finding=finding, created_by=user) for finding in set(findings)]
     )
     return mechanism
+
+
+MECHANISM_FIELDS = ("name", "document_number", "adopted_on", "description")
+
+
+@transaction.atomic
+def mechanism_update(*, mechanism: Mechanism, user: User, **fields) -> Mechanism:
+    _require(permissions.can_manage_inspections(user), _("Only inspectors and leaders record mechanisms."))
+    locked, _changed = model_update(instance=mechanism, fields=MECHANISM_FIELDS, data=fields)
+    return locked
 
 
 @transaction.atomic

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.common.filters import void_state
-from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import Action, require
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
+from ideology_office.common.views import run_service, submit_form
 
 from . import forms, permissions, selectors, services
 from .filters import InspectionFilter, MechanismFilter, TaskFilter
@@ -41,16 +40,6 @@ def _area_crumbs(*more):
 def _require_manager(user) -> None:
     if not permissions.can_manage_inspections(user):
         raise PermissionDenied
-
-
-def _require_viewer(user) -> None:
-    if not permissions.can_view_inspections(user):
-        raise PermissionDenied
-
-
-def _refusal(request, error) -> None:
-    for message in getattr(error, "messages", None) or [str(error) or _("You may not do this.")]:
-        messages.error(request, message)
 
 
 # Landing page ------------------------------------------------------------------------------------
@@ -87,7 +76,6 @@ def index(request):
 
 @require_GET
 def inspection_list(request):
-    _require_viewer(request.user)
     return render_list(
         request,
         "inspections/inspection_list.html",
@@ -103,15 +91,14 @@ def inspection_list(request):
 def inspection_create(request):
     _require_manager(request.user)
     form = forms.InspectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            inspection = services.inspection_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Recorded the inspection."))
-            return redirect(inspection)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.inspection_create(user=request.user, **data),
+        success=_("Recorded the inspection."),
+        success_url=lambda inspection: inspection,
+    )
+    return done or render(
         request,
         "inspections/inspection_form.html",
         {
@@ -152,13 +139,12 @@ def inspection_detail(request, pk):
 def inspection_close(request, pk):
     inspection = permissions.access_inspection(request.user, pk)
     require(request.user, Action.CHANGE, inspection)
-    try:
-        services.inspection_close(inspection=inspection, user=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        _refusal(request, error)
-    else:
-        messages.success(request, _("The inspection is closed: every finding was rectified."))
-    return redirect(inspection)
+    return run_service(
+        request,
+        lambda: services.inspection_close(inspection=inspection, user=request.user),
+        back=inspection,
+        success=_("The inspection is closed: every finding was rectified."),
+    )
 
 
 # Findings ----------------------------------------------------------------------------------------
@@ -168,20 +154,14 @@ def inspection_close(request, pk):
 def finding_create(request, pk):
     inspection = permissions.access_inspection(request.user, pk)
     require(request.user, Action.CHANGE, inspection)
-    form = forms.FindingForm(request.POST)
-    if form.is_valid():
-        try:
-            finding = services.finding_create(inspection=inspection, user=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            _refusal(request, error)
-        else:
-            messages.success(request, _("Recorded finding %(number)s.") % {"number": finding.number})
-            return redirect(finding)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect(inspection)
+    return run_service(
+        request,
+        lambda **data: services.finding_create(inspection=inspection, user=request.user, **data),
+        form=forms.FindingForm(request.POST),
+        back=inspection,
+        success=lambda finding: _("Recorded finding %(number)s.") % {"number": finding.number},
+        success_url=lambda finding: finding,
+    )
 
 
 @require_GET
@@ -210,13 +190,12 @@ def finding_detail(request, pk):
 def finding_close(request, pk):
     finding = permissions.access_finding(request.user, pk)
     require(request.user, Action.CHANGE, finding)
-    try:
-        services.finding_close(finding=finding, user=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        _refusal(request, error)
-    else:
-        messages.success(request, _("The finding is closed: every task was closed out."))
-    return redirect(finding)
+    return run_service(
+        request,
+        lambda: services.finding_close(finding=finding, user=request.user),
+        back=finding,
+        success=_("The finding is closed: every task was closed out."),
+    )
 
 
 # Rectification tasks -----------------------------------------------------------------------------
@@ -237,15 +216,14 @@ def task_create(request, pk):
     finding = permissions.access_finding(request.user, pk)
     _require_manager(request.user)
     form = forms.TaskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = services.task_create(finding=finding, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Assigned the rectification task."))
-            return redirect(task)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.task_create(finding=finding, user=request.user, **data),
+        success=_("Assigned the rectification task."),
+        success_url=lambda task: task,
+    )
+    return done or render(
         request,
         "inspections/task_form.html",
         {
@@ -275,15 +253,14 @@ def task_edit(request, pk):
         "kind": task.kind,
     }
     form = forms.TaskForm(request.POST or None, initial=initial, with_deadline=False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.task_update(task=task, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved the rectification task."))
-            return redirect(task)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.task_update(task=task, user=request.user, **data),
+        success=_("Saved the rectification task."),
+        success_url=task,
+    )
+    return done or render(
         request,
         "inspections/task_form.html",
         {
@@ -350,19 +327,13 @@ def task_detail(request, pk):
 
 def _task_action(request, pk, form_class, action, success, *, prefix=None):
     task = permissions.access_task(request.user, pk)
-    form = form_class(request.POST, request.FILES, prefix=prefix)
-    if form.is_valid():
-        try:
-            action(task, form.cleaned_data)
-        except (ValidationError, PermissionDenied) as error:
-            _refusal(request, error)
-        else:
-            messages.success(request, success)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect(task)
+    return run_service(
+        request,
+        lambda **data: action(task, data),
+        form=form_class(request.POST, request.FILES, prefix=prefix),
+        back=task,
+        success=success,
+    )
 
 
 @require_POST
@@ -440,22 +411,15 @@ def extension_request(request, pk):
 @require_POST
 def extension_decide(request, pk):
     extension = permissions.access_extension(request.user, pk)
-    form = forms.ExtensionDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.extension_decide(
-                extension=extension,
-                user=request.user,
-                approve=form.cleaned_data["decision"] == "approve",
-                note=form.cleaned_data["note"],
-            )
-        except (ValidationError, PermissionDenied) as error:
-            _refusal(request, error)
-        else:
-            messages.success(request, _("Recorded the decision on the extension."))
-    else:
-        messages.error(request, _("Choose approve or reject."))
-    return redirect(extension.task)
+    return run_service(
+        request,
+        lambda decision, note: services.extension_decide(
+            extension=extension, user=request.user, approve=decision == "approve", note=note
+        ),
+        form=forms.ExtensionDecisionForm(request.POST),
+        back=extension.task,
+        success=_("Recorded the decision on the extension."),
+    )
 
 
 # Long-term mechanisms ----------------------------------------------------------------------------
@@ -463,7 +427,6 @@ def extension_decide(request, pk):
 
 @require_GET
 def mechanism_list(request):
-    _require_viewer(request.user)
     return render_list(
         request,
         "inspections/mechanism_list.html",
@@ -498,17 +461,16 @@ def mechanism_create(request):
     if request.GET.get("finding"):
         initial["findings"] = [request.GET["finding"]]
     form = forms.MechanismForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["findings"] = list(data["findings"])
-        try:
-            mechanism = services.mechanism_create(user=request.user, **data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Recorded the long-term mechanism."))
-            return redirect(mechanism)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda findings, **data: services.mechanism_create(
+            user=request.user, findings=list(findings), **data
+        ),
+        success=_("Recorded the long-term mechanism."),
+        success_url=lambda mechanism: mechanism,
+    )
+    return done or render(
         request,
         "inspections/mechanism_form.html",
         {
@@ -526,17 +488,16 @@ def mechanism_create(request):
 def self_inspection_create(request):
     _require_manager(request.user)
     form = forms.SelfInspectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            inspection = services.inspection_create(
-                source=Inspection.Source.SELF_INSPECTION, user=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Started the self-inspection; record a result for every item."))
-            return redirect(inspection)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.inspection_create(
+            source=Inspection.Source.SELF_INSPECTION, user=request.user, **data
+        ),
+        success=_("Started the self-inspection; record a result for every item."),
+        success_url=lambda inspection: inspection,
+    )
+    return done or render(
         request,
         "inspections/self_inspection_form.html",
         {"form": form, "crumbs": _area_crumbs((_("New self-inspection"), None))},
@@ -556,46 +517,42 @@ def checklist_result_edit(request, pk):
             initial={"category": result.item.category_id, "description": result.note},
             prefix="raise",
         )
-    if request.method == "POST":
-        if request.POST.get("action") == "raise" and raise_form is not None:
-            if raise_form.is_valid():
-                data = raise_form.cleaned_data
-                spec = services.TaskSpec(
-                    measure=data["measure"],
-                    responsible_leader=data["responsible_leader"],
-                    responsible_unit=data["responsible_unit"],
-                    responsible_person=data["responsible_person"],
-                    deadline=data["deadline"],
-                    kind=data["kind"],
-                )
-                try:
-                    finding = services.checklist_problem_raise(
-                        result=result,
-                        category=data["category"],
-                        description=data["description"],
-                        tasks=[spec],
-                        user=request.user,
-                    )
-                except ValidationError as error:
-                    apply_service_error(raise_form, error)
-                else:
-                    messages.success(request, _("Raised the problem as a finding with its task."))
-                    return redirect(finding)
-        elif form.is_valid():
-            try:
-                recorded = services.checklist_result_record(
-                    result=result, user=request.user, **form.cleaned_data
-                )
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                if recorded.outcome == ChecklistResult.Outcome.PROBLEM and recorded.finding_id is None:
-                    # A problem found is raised next, on this very page: land at its form.
-                    messages.success(request, _("Recorded the problem. Raise it as a finding below."))
-                    return redirect(f"{reverse('inspections:checklist_result_edit', args=[result.pk])}#raise")
-                messages.success(request, _("Recorded the result."))
-                return redirect(inspection)
-    return render(
+    if request.POST.get("action") == "raise" and raise_form is not None:
+        done = submit_form(
+            request,
+            raise_form,
+            lambda category, description, **task: services.checklist_problem_raise(
+                result=result,
+                category=category,
+                description=description,
+                tasks=[services.TaskSpec(**task)],
+                user=request.user,
+            ),
+            success=_("Raised the problem as a finding with its task."),
+            success_url=lambda finding: finding,
+        )
+    else:
+
+        def to_raise(recorded) -> bool:
+            # A problem found is raised next, on this very page: land at its form.
+            return recorded.outcome == ChecklistResult.Outcome.PROBLEM and recorded.finding_id is None
+
+        done = submit_form(
+            request,
+            form,
+            lambda **data: services.checklist_result_record(result=result, user=request.user, **data),
+            success=lambda recorded: (
+                _("Recorded the problem. Raise it as a finding below.")
+                if to_raise(recorded)
+                else _("Recorded the result.")
+            ),
+            success_url=lambda recorded: (
+                f"{reverse('inspections:checklist_result_edit', args=[result.pk])}#raise"
+                if to_raise(recorded)
+                else inspection
+            ),
+        )
+    return done or render(
         request,
         "inspections/checklist_result_form.html",
         {
@@ -623,18 +580,23 @@ def _ledger_scope(request):
         raise Http404 from error
 
 
+def ledger_row(task: RectificationTask) -> list:
+    """One task in the columns of LEDGER_HEADERS (without the number): the same row in this
+    export, the printed ledger and the report's ledgers, so a kind is labelled one way."""
+    return [
+        task.finding.description,
+        task.measure,
+        str(task.responsible_leader),
+        str(task.responsible_unit),
+        task.get_kind_display() if task.kind == RectificationTask.Kind.ONGOING else task.deadline,
+        task.progress or task.get_state_display(),
+        "是" if task.is_closed else "否",
+    ]
+
+
 def _ledger_rows(tasks):
     for number, task in enumerate(tasks.iterator(chunk_size=1000), start=1):
-        yield [
-            number,
-            task.finding.description,
-            task.measure,
-            str(task.responsible_leader),
-            str(task.responsible_unit),
-            _("Keep up long-term") if task.kind == RectificationTask.Kind.ONGOING else task.deadline,
-            task.progress or task.get_state_display(),
-            "是" if task.is_closed else "否",
-        ]
+        yield [number, *ledger_row(task)]
 
 
 @require_GET

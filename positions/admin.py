@@ -3,8 +3,6 @@ it cannot sign, publish, edit approved text around the review, or change a sign-
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.admin import ConfigurationAdmin, RecordAdmin
@@ -37,50 +35,8 @@ class ReadOnlyAdmin(RecordAdmin):
         return False
 
 
-class ServiceSaveMixin:
-    """Runs the service in save_model; a ValidationError becomes a form error, nothing is written."""
-
-    def get_form(self, request, obj=None, **kwargs):
-        form_class = super().get_form(request, obj, **kwargs)
-        admin_self = self
-
-        class ServiceForm(form_class):
-            def _post_clean(self):
-                super()._post_clean()
-                if self.errors:
-                    return
-                try:
-                    admin_self.check_with_service(
-                        request, self.instance, self.cleaned_data, change=obj is not None
-                    )
-                except ValidationError as error:
-                    self.add_error(None, error)
-
-        return ServiceForm
-
-    def check_with_service(self, request, obj, data, change):
-        """Run the service inside a savepoint that is rolled back: errors show on the form."""
-
-        class _Rollback(Exception):
-            pass
-
-        pk, adding = obj.pk, obj._state.adding
-        try:
-            with transaction.atomic():
-                self.save_with_service(request, obj, data, change)
-                raise _Rollback
-        except _Rollback:
-            pass
-        finally:
-            # Nothing of the trial run survives, not even the primary key it gave the object.
-            obj.pk, obj._state.adding = pk, adding
-
-    def save_model(self, request, obj, form, change):
-        self.save_with_service(request, obj, form.cleaned_data, change)
-
-
 @admin.register(Platform)
-class PlatformAdmin(ServiceSaveMixin, ConfigurationAdmin):
+class PlatformAdmin(ConfigurationAdmin):
     parts = (PlatformReviewer,)
 
     list_display = ["name", "kind", "responsible_person", "max_unchanged_days", "is_active"]
@@ -88,8 +44,15 @@ class PlatformAdmin(ServiceSaveMixin, ConfigurationAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["responsible_person"]
 
-    def save_with_service(self, request, obj, data, change):
-        services.platform_save(platform=obj, user=request.user)
+    def save_through_service(self, request, obj, form, formsets, change):
+        if change:
+            data = {
+                name: form.cleaned_data[name]
+                for name in services.PLATFORM_FIELDS
+                if name in form.cleaned_data
+            }
+            return services.platform_update(platform=obj, user=request.user, **data)
+        return services.platform_save(platform=obj, user=request.user)
 
 
 class ContentItemAdminForm(forms.ModelForm):
@@ -106,7 +69,7 @@ class ContentItemAdminForm(forms.ModelForm):
 
 
 @admin.register(PlatformReviewer)
-class PlatformReviewerAdmin(ServiceSaveMixin, ConfigurationAdmin):
+class PlatformReviewerAdmin(ConfigurationAdmin):
     """Adding or removing a default reviewer sets the step's list through ``platform_reviewers_set``."""
 
     list_display = ["platform", "step", "reviewer"]
@@ -117,7 +80,8 @@ class PlatformReviewerAdmin(ServiceSaveMixin, ConfigurationAdmin):
         # A row is added or removed, never turned into another: that keeps the service's checks whole.
         return obj is None and super().has_change_permission(request, obj)
 
-    def save_with_service(self, request, obj, data, change):
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = form.cleaned_data
         current = [
             row.reviewer
             for row in PlatformReviewer.objects.filter(platform=data["platform"], step=data["step"])
@@ -128,11 +92,9 @@ class PlatformReviewerAdmin(ServiceSaveMixin, ConfigurationAdmin):
             reviewers=[*current, data["reviewer"]],
             user=request.user,
         )
-        saved = PlatformReviewer.objects.get(
+        return PlatformReviewer.objects.get(
             platform=data["platform"], step=data["step"], reviewer=data["reviewer"]
         )
-        obj.pk = saved.pk
-        obj._state.adding = False
 
     def delete_model(self, request, obj):
         remaining = [
@@ -151,7 +113,7 @@ class PlatformReviewerAdmin(ServiceSaveMixin, ConfigurationAdmin):
 
 
 @admin.register(ContentItem)
-class ContentItemAdmin(ServiceSaveMixin, RecordAdmin):
+class ContentItemAdmin(RecordAdmin):
     """Editing here saves a new revision through ``content_item_edit``, which voids sign-offs and
     restarts the review like any other edit. Items are drafted on the work-area pages (the author
     is the person drafting); status, step and revisions are never edited directly."""
@@ -167,8 +129,9 @@ class ContentItemAdmin(ServiceSaveMixin, RecordAdmin):
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
 
-    def save_with_service(self, request, obj, data, change):
-        services.content_item_edit(
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = form.cleaned_data
+        return services.content_item_edit(
             item=obj,
             user=request.user,
             title=data["title"],
@@ -209,7 +172,7 @@ class PhysicalUpdateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(KeyDate)
-class KeyDateAdmin(ServiceSaveMixin, ConfigurationAdmin):
+class KeyDateAdmin(ConfigurationAdmin):
     list_display = [
         "name",
         "calendar",
@@ -222,8 +185,15 @@ class KeyDateAdmin(ServiceSaveMixin, ConfigurationAdmin):
     ]
     list_filter = ["calendar", "is_sensitive", "is_active"]
 
-    def save_with_service(self, request, obj, data, change):
-        services.key_date_save(key_date=obj, user=request.user)
+    def save_through_service(self, request, obj, form, formsets, change):
+        if change:
+            data = {
+                name: form.cleaned_data[name]
+                for name in services.KEY_DATE_FIELDS
+                if name in form.cleaned_data
+            }
+            return services.key_date_update(key_date=obj, user=request.user, **data)
+        return services.key_date_save(key_date=obj, user=request.user)
 
 
 @admin.register(PublicityTask)

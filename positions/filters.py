@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.filters import YesNoFilter
+
 from .models import ContentItem, Platform
 
 
@@ -11,7 +13,7 @@ class ContentItemFilter(django_filters.FilterSet):
     platform = django_filters.ModelChoiceFilter(
         label=_("Platform"), queryset=Platform.objects.exclude(kind__in=Platform.PHYSICAL_KINDS)
     )
-    mine = django_filters.BooleanFilter(label=_("Only mine"), method="only_mine")
+    mine = YesNoFilter(label=_("Only mine"), method="only_mine")
 
     class Meta:
         model = ContentItem

@@ -31,6 +31,7 @@ from ideology_office.notifications.sources import (
     date_moment,
     ids_no_longer_open,
     role_user_ids,
+    source_page,
 )
 
 REVIEW_WAITING = "positions.review_waiting"
@@ -92,12 +93,8 @@ def _waiting_rows(*, since, until, after, limit, object_ids, wait) -> list[dict]
     query = _in_review().filter(step_entered_at__lte=until - wait)
     if since is not None:
         query = query.filter(step_entered_at__gte=since - wait)
-    if object_ids is not None:
-        query = query.filter(pk__in=[pk for pk in map(_pk_of, object_ids) if pk is not None])
-    if after is not None:
-        query = query.filter(pk__gt=_pk_of(after) or 0)
     rows = list(
-        query.order_by("pk").values(
+        source_page(query, after=after, object_ids=object_ids, pk_of=_pk_of).values(
             "pk",
             "title",
             "author_id",
@@ -201,11 +198,7 @@ def physical_open_items(*, since, until, after, limit, object_ids=None) -> list[
     from .models import Platform
 
     query = selectors.physical_positions_with_last_change()
-    if object_ids is not None:
-        query = query.filter(pk__in=[int(pk) for pk in object_ids])
-    if after is not None:
-        query = query.filter(pk__gt=int(after))
-    rows = query.order_by("pk").values(
+    rows = source_page(query, after=after, object_ids=object_ids).values(
         "pk", "name", "location", "responsible_person_id", "max_unchanged_days", "created_at", "last_changed"
     )
     due = []
@@ -270,12 +263,10 @@ def key_date_open_items(*, since, until, after, limit, object_ids=None) -> list[
     query = _planned_tasks().filter(deadline__lte=last)
     if first is not None:
         query = query.filter(deadline__gte=first)
-    if object_ids is not None:
-        query = query.filter(pk__in=[int(pk) for pk in object_ids])
-    if after is not None:
-        query = query.filter(pk__gt=int(after))
     rows = list(
-        query.order_by("pk").values("pk", "title", "owner_id", "deadline", "year", "key_date__name")[:limit]
+        source_page(query, after=after, object_ids=object_ids).values(
+            "pk", "title", "owner_id", "deadline", "year", "key_date__name"
+        )[:limit]
     )
     if not rows:
         return []

@@ -3,17 +3,15 @@ list shows (``report.count``) or computed from it (``report.add``). Declared in 
 
 from __future__ import annotations
 
-import datetime
-
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.counting import countable_queryset
+from ideology_office.common.dates import moment_filter
 from ideology_office.reports.figures import (
     SECTION_POSITIONS,
     UNIT_ITEMS,
     UNIT_TIMES,
     ReportFigures,
-    day_start,
 )
 
 
@@ -43,8 +41,7 @@ def report_figures(report: ReportFigures) -> None:
         "signoffs",
         _("Review and proofread signatures recorded"),
         SignOff.objects.filter(
-            signed_at__gte=day_start(start),
-            signed_at__lt=day_start(end + datetime.timedelta(days=1)),
+            **moment_filter("signed_at", start, end),
             decision=SignOff.Decision.APPROVE,
         ),
         UNIT_ITEMS,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from ideology_office.common.dates import moment_filter
 from ideology_office.common.filters import filter_void_state
 
 from .models import (
@@ -157,10 +158,7 @@ def review_ledger(*, start: datetime.date, end: datetime.date):
     return (
         # Local midnights, not ``signed_at__date``: no time zone conversion per row.
         SignOff.objects.filter(
-            signed_at__gte=timezone.make_aware(datetime.datetime.combine(start, datetime.time.min)),
-            signed_at__lt=timezone.make_aware(
-                datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
-            ),
+            **moment_filter("signed_at", start, end),
         )
         .select_related("item__platform", "revision")
         .order_by("sequence")

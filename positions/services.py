@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
-from ideology_office.common.services import attachment_add, evidence_file_validate
+from ideology_office.common.services import (
+    attachment_add,
+    editable_fields,
+    evidence_file_validate,
+    model_update,
+)
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from .models import (
@@ -93,6 +98,21 @@ def platform_save(*, platform: Platform, user) -> Platform:
     platform.full_clean()
     platform.save()
     return platform
+
+
+PLATFORM_FIELDS = editable_fields(Platform)
+
+
+@transaction.atomic
+def platform_update(*, platform: Platform, user, **fields) -> Platform:
+    """Change a platform; the same rules as :func:`platform_save`."""
+
+    def validate(locked: Platform) -> None:
+        _platform_validate(locked)
+        locked.full_clean()
+
+    locked, _changed = model_update(instance=platform, fields=PLATFORM_FIELDS, data=fields, validate=validate)
+    return locked
 
 
 @transaction.atomic
@@ -660,13 +680,30 @@ def key_date_save(*, key_date: KeyDate, user) -> KeyDate:
         raise ValidationError(_("Only leaders and administrators keep the calendar."), code="forbidden")
     if key_date.pk is None:
         key_date.created_by = user
+    _key_date_validate(key_date)
+    key_date.save()
+    return key_date
+
+
+KEY_DATE_FIELDS = editable_fields(KeyDate)
+
+
+def _key_date_validate(key_date: KeyDate) -> None:
     key_date.full_clean()
     try:
         key_date.occurrence(timezone.localdate().year)
     except ValueError as error:
         raise ValidationError(_("This month and day do not make a date."), code="bad_date") from error
-    key_date.save()
-    return key_date
+
+
+@transaction.atomic
+def key_date_update(*, key_date: KeyDate, user, **fields) -> KeyDate:
+    if not is_manager(user):
+        raise ValidationError(_("Only leaders and administrators keep the calendar."), code="forbidden")
+    locked, _changed = model_update(
+        instance=key_date, fields=KEY_DATE_FIELDS, data=fields, validate=_key_date_validate
+    )
+    return locked
 
 
 @transaction.atomic

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,11 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 from ideology_office.common.anchors import latest_anchor
 from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
 from ideology_office.common.filters import filter_void_state, void_state
-from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import Action, require, visible_to
 from ideology_office.common.query_params import pk_param, year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
+from ideology_office.common.views import run_service, submit_form
 
 from . import documents, selectors, services
 from .chain import CHAIN_NAME
@@ -44,7 +43,6 @@ from .permissions import (
     can_publish,
     can_record_physical_update,
     can_sign,
-    has_any_role,
     is_manager,
     sign_refusal,
 )
@@ -53,23 +51,12 @@ AREA = _("Positions")
 WAIT_ALERT_HOURS = 48
 
 
-def _require_role(user):
-    if not has_any_role(user):
-        raise PermissionDenied
-
-
 def _crumbs(*rest):
     return [(_("Positions"), reverse("positions:index")), *rest]
 
 
-def _message_errors(request, error: ValidationError):
-    for message in error.messages:
-        messages.error(request, message)
-
-
 @require_GET
 def index(request):
-    _require_role(request.user)
     today = timezone.localdate()
     context = {
         "queue": list(selectors.review_queue_for_user(user=request.user)[:10]),
@@ -92,7 +79,6 @@ def index(request):
 
 @require_GET
 def item_list(request):
-    _require_role(request.user)
     return render_list(
         request,
         "positions/contentitem_list.html",
@@ -104,7 +90,6 @@ def item_list(request):
 
 @require_GET
 def queue(request):
-    _require_role(request.user)
     return render_list(
         request,
         "positions/contentitem_queue.html",
@@ -114,23 +99,15 @@ def queue(request):
 
 
 def item_create(request):
-    _require_role(request.user)
     form = ContentItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.content_item_create(
-                platform=form.cleaned_data["platform"],
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                sensitivity=form.cleaned_data["sensitivity"],
-                author=request.user,
-            )
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved the draft."))
-            return redirect(item)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.content_item_create(author=request.user, **data),
+        success=_("Saved the draft."),
+        success_url=lambda item: item,
+    )
+    return done or render(
         request,
         "positions/contentitem_form.html",
         {
@@ -147,14 +124,15 @@ def item_edit(request, pk):
     revision = item.current_revision
     initial = {"title": revision.title, "body": revision.body, "sensitivity": item.sensitivity}
     form = ContentItemForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.content_item_edit(item=item, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Saved the edit as a new revision."))
-            return redirect(item)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.content_item_edit(item=item, user=request.user, **data),
+        success=_("Saved the edit as a new revision."),
+        success_url=item,
+    )
+    if done:
+        return done
     return render(
         request,
         "positions/contentitem_form.html",
@@ -216,42 +194,25 @@ def item_detail(request, pk):
     return render(request, "positions/contentitem_detail.html", context)
 
 
-def _act_on_item(request, item, action, success, form=None):
-    """A button on an item's page: check its small form, run the service, report the outcome as a
-    message and go back to the item. ``success`` is the message, or makes it from the result."""
-    if form is not None and not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect(item)
-    try:
-        result = action(**(form.cleaned_data if form is not None else {}))
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, success(result) if callable(success) else success)
-    return redirect(item)
-
-
 @require_POST
 def item_submit(request, pk):
     item = access_item(request.user, pk)
-    return _act_on_item(
+    return run_service(
         request,
-        item,
         lambda: services.content_item_submit(item=item, user=request.user),
-        _("Submitted for review: it waits for the first review."),
+        back=item,
+        success=_("Submitted for review: it waits for the first review."),
     )
 
 
 @require_POST
 def item_sign(request, pk):
     item = access_item(request.user, pk)
-    return _act_on_item(
+    return run_service(
         request,
-        item,
         lambda **data: services.content_item_sign(item=item, user=request.user, **data),
-        lambda rows: _("Signed: %(step)s.") % {"step": rows[-1].get_step_display()},
+        back=item,
+        success=lambda rows: _("Signed: %(step)s.") % {"step": rows[-1].get_step_display()},
         form=SignForm(request.POST),
     )
 
@@ -259,13 +220,13 @@ def item_sign(request, pk):
 @require_POST
 def item_assign(request, pk):
     item = access_item(request.user, pk)
-    return _act_on_item(
+    return run_service(
         request,
-        item,
         lambda step, reviewers: services.content_item_assign_reviewers(
             item=item, step=step, reviewers=list(reviewers), user=request.user
         ),
-        _("Reviewers assigned."),
+        back=item,
+        success=_("Reviewers assigned."),
         form=AssignReviewersForm(request.POST, item=item),
     )
 
@@ -273,11 +234,11 @@ def item_assign(request, pk):
 @require_POST
 def item_publish(request, pk):
     item = access_item(request.user, pk)
-    return _act_on_item(
+    return run_service(
         request,
-        item,
         lambda **data: services.content_item_publish(item=item, user=request.user, **data),
-        _("Recorded the publication of the approved revision."),
+        back=item,
+        success=_("Recorded the publication of the approved revision."),
         form=PublishForm(request.POST),
     )
 
@@ -285,11 +246,11 @@ def item_publish(request, pk):
 @require_POST
 def item_act(request, pk):
     item = access_item(request.user, pk)
-    return _act_on_item(
+    return run_service(
         request,
-        item,
         lambda **data: services.publication_act(item=item, user=request.user, **data),
-        _("Recorded."),
+        back=item,
+        success=_("Recorded."),
         form=PublicationActionForm(request.POST),
     )
 
@@ -366,7 +327,6 @@ def ledger_export(request):
 
 @require_GET
 def platform_list(request):
-    _require_role(request.user)
     platforms = list(Platform.objects.select_related("responsible_person").order_by("kind", "name"))
     freshness = selectors.physical_positions_freshness(timezone.localdate())
     for platform in platforms:
@@ -403,16 +363,15 @@ def physical_update_create(request, platform_pk):
     form = PhysicalUpdateForm(
         request.POST or None, request.FILES or None, initial={"start_date": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            update = services.physical_update_record(
-                platform=platform, user=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Recorded the content change."))
-            return redirect(update)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.physical_update_record(platform=platform, user=request.user, **data),
+        success=_("Recorded the content change."),
+        success_url=lambda update: update,
+    )
+    if done:
+        return done
     return render(
         request,
         "positions/physicalupdate_form.html",
@@ -447,7 +406,6 @@ def physical_update_detail(request, pk):
 
 @require_GET
 def key_date_list(request):
-    _require_role(request.user)
     today = timezone.localdate()
     year = year_param(request, default=today.year, last=2049)
     return render(
@@ -474,14 +432,15 @@ def task_create(request):
     if key_date is not None:
         initial["key_date"] = get_object_or_404(KeyDate, pk=key_date)
     form = PublicityTaskForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = services.publicity_task_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("Planned the publicity task."))
-            return redirect(f"{reverse('positions:key_date_list')}?year={task.year}")
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.publicity_task_create(user=request.user, **data),
+        success=_("Planned the publicity task."),
+        success_url=lambda task: f"{reverse('positions:key_date_list')}?year={task.year}",
+    )
+    if done:
+        return done
     return render(
         request,
         "positions/publicitytask_form.html",
@@ -496,10 +455,9 @@ def task_create(request):
 def task_complete(request, pk):
     task = access_task(request.user, pk)
     require(request.user, Action.CHANGE, task)
-    try:
-        services.publicity_task_complete(task=task, user=request.user)
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Marked the task done."))
-    return redirect(f"{reverse('positions:key_date_list')}?year={task.year}")
+    return run_service(
+        request,
+        lambda: services.publicity_task_complete(task=task, user=request.user),
+        back=f"{reverse('positions:key_date_list')}?year={task.year}",
+        success=_("Marked the task done."),
+    )

@@ -2,9 +2,7 @@
 refused in a page is refused here too. Ledger rows are voided in the pages, never deleted."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
@@ -25,60 +23,13 @@ from .models import (
     WorkPriority,
 )
 
-
-class ServiceAdmin(RecordAdmin):
-    """save_model calls :meth:`save_through_service`; a refusal is shown and nothing is written."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_through_service(self, request, obj, form, change):
-        raise NotImplementedError
-
-    def save_model(self, request, obj, form, change):
-        try:
-            saved = self.save_through_service(request, obj, form, change)
-        except ValidationError as error:
-            request._service_refused = True
-            for message in error.messages:
-                self.message_user(request, message, messages.ERROR)
-            return
-        obj.pk = saved.pk
-        obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        # Related rows are written by the service together with the record.
-        if getattr(request, "_service_refused", False):
-            return
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if getattr(request, "_service_refused", False):
-            return HttpResponseRedirect(request.path)
-        return super().response_add(request, obj, post_url_continue)
-
-    def response_change(self, request, obj):
-        if getattr(request, "_service_refused", False):
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
-
-    def log_addition(self, request, obj, message):
-        if not getattr(request, "_service_refused", False):
-            return super().log_addition(request, obj, message)
-        return None
-
-    def log_change(self, request, obj, message):
-        if not getattr(request, "_service_refused", False):
-            return super().log_change(request, obj, message)
-        return None
-
-
 VOID_FIELDS = ("voided_at", "voided_by", "void_reason")
 
 
 @admin.register(LeadingGroupMembership)
-class LeadingGroupMembershipAdmin(ServiceAdmin):
+class LeadingGroupMembershipAdmin(RecordAdmin):
     list_display = ("person", "role", "start_date", "end_date", "voided_at")
-    list_filter = ("role", ("voided_at", admin.EmptyFieldListFilter))
+    list_filter = ("role",)
     search_fields = ("person__real_name", "person__username", "start_reason", "end_reason")
     list_select_related = ("person",)
     autocomplete_fields = ("person",)
@@ -98,7 +49,7 @@ class LeadingGroupMembershipAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, "person") if obj else self.readonly_fields
 
-    def save_through_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {
             name: form.cleaned_data.get(name)
             for name in ("role", "start_date", "start_reason", "end_date", "end_reason")
@@ -128,16 +79,16 @@ class DutyAssignmentAdminForm(forms.ModelForm):
 
 
 @admin.register(DutyAssignment)
-class DutyAssignmentAdmin(ServiceAdmin):
+class DutyAssignmentAdmin(RecordAdmin):
     form = DutyAssignmentAdminForm
     list_display = ("year", "leader", "is_principal", "letter_signed_on", "voided_at")
-    list_filter = ("year", "is_principal", ("voided_at", admin.EmptyFieldListFilter))
+    list_filter = ("year", "is_principal")
     search_fields = ("leader__real_name", "fields_in_charge", "duties")
     list_select_related = ("leader",)
     autocomplete_fields = ("leader",)
     readonly_fields = VOID_FIELDS
 
-    def save_through_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {
             name: form.cleaned_data.get(name)
             for name in ("year", "leader", "is_principal", "fields_in_charge", "duties", "letter_signed_on")
@@ -173,9 +124,9 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(OfficeMeeting)
-class OfficeMeetingAdmin(ServiceAdmin):
+class OfficeMeetingAdmin(RecordAdmin):
     list_display = ("date", "title", "chair", "section", "on_ideology", "voided_at")
-    list_filter = ("on_ideology", "section", ("voided_at", admin.EmptyFieldListFilter))
+    list_filter = ("on_ideology", "section")
     search_fields = ("title", "decisions", "place")
     date_hierarchy = "date"
     list_select_related = ("chair", "section")
@@ -184,7 +135,7 @@ class OfficeMeetingAdmin(ServiceAdmin):
     readonly_fields = VOID_FIELDS
     inlines = (AgendaItemInline, AttendanceInline)
 
-    def save_through_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {
             name: form.cleaned_data.get(name)
             for name in ("date", "title", "place", "chair", "section", "on_ideology", "decisions")
@@ -195,9 +146,9 @@ class OfficeMeetingAdmin(ServiceAdmin):
 
 
 @admin.register(FollowUpAction)
-class FollowUpActionAdmin(ServiceAdmin):
+class FollowUpActionAdmin(RecordAdmin):
     list_display = ("description", "owner", "deadline", "status", "done_on", "voided_at")
-    list_filter = ("status", ("voided_at", admin.EmptyFieldListFilter))
+    list_filter = ("status",)
     search_fields = ("description", "owner__real_name")
     list_select_related = ("owner", "meeting")
     autocomplete_fields = ("owner", "meeting")
@@ -208,19 +159,19 @@ class FollowUpActionAdmin(ServiceAdmin):
         # Progress is recorded on the meeting page, where the owner marks it done.
         return obj is None and super().has_change_permission(request, obj)
 
-    def save_through_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {name: form.cleaned_data.get(name) for name in ("meeting", "description", "owner", "deadline")}
         return services.follow_up_create(user=request.user, **data)
 
 
 @admin.register(WorkPriority)
-class WorkPriorityAdmin(ServiceAdmin):
+class WorkPriorityAdmin(RecordAdmin):
     list_display = ("year", "position", "text", "concerns_ideology", "voided_at")
-    list_filter = ("year", "concerns_ideology", ("voided_at", admin.EmptyFieldListFilter))
+    list_filter = ("year", "concerns_ideology")
     search_fields = ("text",)
     readonly_fields = VOID_FIELDS
 
-    def save_through_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {
             name: form.cleaned_data.get(name) for name in ("year", "position", "text", "concerns_ideology")
         }
@@ -240,14 +191,14 @@ class SchemeItemInline(admin.TabularInline):
 
 
 @admin.register(AssessmentScheme)
-class AssessmentSchemeAdmin(ServiceAdmin):
+class AssessmentSchemeAdmin(RecordAdmin):
     list_display = ("year", "name", "excellent_from", "good_from", "fair_from", "bonus_cap", "voided_at")
-    list_filter = ("year", ("voided_at", admin.EmptyFieldListFilter))
+    list_filter = ("year",)
     search_fields = ("name",)
     readonly_fields = ("copied_from", *VOID_FIELDS)
     inlines = (SchemeItemInline,)
 
-    def save_through_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {
             name: form.cleaned_data.get(name)
             for name in ("year", "name", "excellent_from", "good_from", "fair_from", "bonus_cap")
@@ -256,13 +207,13 @@ class AssessmentSchemeAdmin(ServiceAdmin):
 
 
 @admin.register(SchemeItem)
-class SchemeItemAdmin(ServiceAdmin):
+class SchemeItemAdmin(RecordAdmin):
     list_display = ("scheme", "position", "heading", "kind", "max_points", "count_key")
     list_filter = ("scheme__year", "kind")
     search_fields = ("requirement", "heading", "count_key")
     list_select_related = ("scheme",)
 
-    def save_through_service(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {name: form.cleaned_data.get(name) for name in form.cleaned_data if name != "scheme"}
         return services.scheme_item_save(
             scheme=form.cleaned_data["scheme"], item=obj if change else None, user=request.user, **data

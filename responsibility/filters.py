@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
-from ideology_office.common.filters import VoidStateFilterSet
+from ideology_office.common.filters import VoidStateFilterSet, YesNoFilter
 from ideology_office.common.query_params import YearFilter
 
 from .models import (
@@ -54,7 +54,7 @@ class AssignmentFilter(VoidStateFilterSet):
 
 class MeetingFilter(VoidStateFilterSet):
     year = YearFilter(label=_("year"), field_name="date", lookup_expr="year")
-    on_ideology = django_filters.BooleanFilter(label=_("dedicated to ideology work"))
+    on_ideology = YesNoFilter(label=_("dedicated to ideology work"))
     section = django_filters.ModelChoiceFilter(
         label=_("recorded by section"), queryset=OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION)
     )
@@ -74,7 +74,7 @@ class MeetingFilter(VoidStateFilterSet):
 
 class FollowUpFilter(VoidStateFilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=FollowUpAction.Status.choices)
-    mine = django_filters.BooleanFilter(label=_("only mine"), method="filter_mine")
+    mine = YesNoFilter(label=_("only mine"), method="filter_mine")
     q = django_filters.CharFilter(label=_("search"), method="search")
 
     class Meta:
@@ -90,7 +90,7 @@ class FollowUpFilter(VoidStateFilterSet):
 
 class PriorityFilter(VoidStateFilterSet):
     year = YearFilter(label=_("year"))
-    concerns_ideology = django_filters.BooleanFilter(label=_("concerns ideology work"))
+    concerns_ideology = YesNoFilter(label=_("concerns ideology work"))
     q = django_filters.CharFilter(label=_("search"), field_name="text", lookup_expr="icontains")
 
     class Meta:

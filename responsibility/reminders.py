@@ -15,6 +15,7 @@ from ideology_office.notifications.sources import (
     date_bounds,
     date_moment,
     ids_no_longer_open,
+    source_page,
 )
 
 FOLLOW_UP_DEADLINE = "responsibility.follow_up_deadline"
@@ -38,12 +39,8 @@ def follow_up_open_items(*, since, until, after, limit, object_ids=None) -> list
     query = _open_actions().filter(deadline__lte=last)
     if first is not None:
         query = query.filter(deadline__gte=first)
-    if object_ids is not None:
-        query = query.filter(pk__in=[int(pk) for pk in object_ids])
-    if after is not None:
-        query = query.filter(pk__gt=int(after))
     rows = list(
-        query.order_by("pk").values(
+        source_page(query, after=after, object_ids=object_ids).values(
             "pk", "description", "deadline", "owner_id", "meeting_id", "meeting__chair_id", "meeting__title"
         )[:limit]
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ideology_office.accounts import roles
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common.counting import count_by_period, countable, countable_queryset
+from ideology_office.common.services import model_update
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 from study.models import StudySession
 
@@ -128,19 +129,19 @@ def membership_update(
 ) -> LeadingGroupMembership:
     """Correct a membership (role, dates, reasons); the rules are checked again."""
     _lock_group()
-    locked = LeadingGroupMembership.objects.select_for_update().get(pk=membership.pk)
-    if locked.is_voided:
-        raise ValidationError(_("A voided record cannot be changed."), code="voided")
-    allowed = {"role", "start_date", "end_date", "start_reason", "end_reason"}
-    for name, value in changes.items():
-        if name not in allowed:
-            raise TypeError(name)
-        setattr(locked, name, value.strip() if isinstance(value, str) else value)
-    _require_text(locked.start_reason, "start_reason", _("Give the reason for this change."))
-    if locked.end_date is not None and not locked.end_reason:
-        raise ValidationError({"end_reason": _("Give the reason for leaving.")}, code="required")
-    _check_membership(locked)
-    locked.save()
+
+    def validate(locked: LeadingGroupMembership) -> None:
+        _require_text(locked.start_reason, "start_reason", _("Give the reason for this change."))
+        if locked.end_date is not None and not locked.end_reason:
+            raise ValidationError({"end_reason": _("Give the reason for leaving.")}, code="required")
+        _check_membership(locked)
+
+    locked, _changed = model_update(
+        instance=membership,
+        fields=("role", "start_date", "end_date", "start_reason", "end_reason"),
+        data=changes,
+        validate=validate,
+    )
     return locked
 
 

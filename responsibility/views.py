@@ -7,9 +7,9 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +17,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ideology_office.common.counting import countable
-from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.query_params import year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
+from ideology_office.common.views import render_form_page, run_service, submit_form
 
 from . import filters, forms, permissions, selectors, services
 from .models import AgendaItem, Assessment, AssessmentScore, SchemeItem
@@ -36,44 +36,25 @@ def _require(allowed: bool, reason: str = "") -> None:
         raise PermissionDenied(reason)
 
 
-def _require_area(request) -> None:
-    _require(permissions.can_view_area(request.user))
-
-
 def _form_page(request, template, form, *, title, crumbs, record=None, extra=None):
-    return render(
+    return render_form_page(
         request,
         template,
-        {
-            "form": form,
-            "title": title,
-            "crumbs": _crumbs(*crumbs, (title, None)),
-            "object": record,
-            **(extra or {}),
-        },
+        form,
+        title=title,
+        crumbs=_crumbs(*crumbs, (title, None)),
+        cancel_url=record.get_absolute_url()
+        if hasattr(record, "get_absolute_url")
+        else reverse("responsibility:index"),
+        object=record,
+        **(extra or {}),
     )
-
-
-def _save(request, form, save, *, message=None, to=None):
-    """Save a POSTed form through its service: on success a message and a redirect to the saved
-    record (or ``to``); otherwise None, with the service's refusal shown on the form, which the
-    caller renders again."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        saved = save(form.cleaned_data)
-    except ValidationError as error:
-        apply_service_error(form, error)
-        return None
-    messages.success(request, message or _("Saved."))
-    return redirect(to or saved)
 
 
 # Landing page -------------------------------------------------------------------------------
 
 
 def index(request):
-    _require_area(request)
     today = timezone.localdate()
     chain = selectors.duty_chain(today.year)
     context = {
@@ -99,7 +80,6 @@ def index(request):
 
 
 def membership_list(request):
-    _require_area(request)
     day = timezone.localdate()
     if request.GET.get("on"):
         try:
@@ -144,7 +124,13 @@ def membership_create(request):
         ),
     )
     form = forms.MembershipForm(request.POST or None)
-    if saved := _save(request, form, lambda data: services.membership_create(user=request.user, **data)):
+    if saved := submit_form(
+        request,
+        form,
+        lambda **data: services.membership_create(user=request.user, **data),
+        success=_("Saved."),
+        success_url=lambda saved: saved,
+    ):
         return saved
     return _form_page(
         request,
@@ -168,11 +154,12 @@ def membership_edit(request, pk):
         for name in ("role", "start_date", "start_reason", "end_date", "end_reason")
     }
     form = forms.MembershipForm(request.POST or None, initial=initial, editing=True)
-    if saved := _save(
+    if saved := submit_form(
         request,
         form,
-        lambda data: services.membership_update(membership=membership, user=request.user, **data),
-        to=membership,
+        lambda **data: services.membership_update(membership=membership, user=request.user, **data),
+        success_url=membership,
+        success=_("Saved."),
     ):
         return saved
     return _form_page(
@@ -197,7 +184,13 @@ def _membership_action(request, pk, form_class, action, template_key):
         ),
     )
     form = form_class(request.POST or None, initial={"on": timezone.localdate()})
-    if saved := _save(request, form, lambda data: action(membership, data)):
+    if saved := submit_form(
+        request,
+        form,
+        lambda **data: action(membership, data),
+        success=_("Saved."),
+        success_url=lambda saved: saved,
+    ):
         return saved
     titles = {
         "replace": _("Hand over to a successor"),
@@ -257,7 +250,6 @@ def membership_post_change(request, pk):
 
 
 def assignment_list(request):
-    _require_area(request)
     return render_list(
         request,
         "responsibility/assignment_list.html",
@@ -306,12 +298,14 @@ def _assignment_form(request, assignment=None):
             "letter_signed_on": assignment.letter_signed_on,
         }
     form = forms.AssignmentForm(request.POST or None, initial=initial)
-    if saved := _save(
+    if saved := submit_form(
         request,
         form,
-        lambda data: services.assignment_save(
+        lambda **data: services.assignment_save(
             user=request.user, assignment=assignment, **dict(data, sections=list(data["sections"]))
         ),
+        success=_("Saved."),
+        success_url=lambda saved: saved,
     ):
         return saved
     return _form_page(
@@ -335,7 +329,6 @@ def assignment_edit(request, pk):
 
 
 def duty_chain(request):
-    _require_area(request)
     year = year_param(request, default=timezone.localdate().year)
     return render(
         request,
@@ -356,7 +349,6 @@ def duty_chain(request):
 
 
 def meeting_list(request):
-    _require_area(request)
     return render_list(
         request,
         "responsibility/meeting_list.html",
@@ -415,12 +407,14 @@ def meeting_create(request):
     )
     initial = {"date": timezone.localdate(), "section": request.user.section_id}
     form = forms.MeetingCreateForm(request.POST or None, user=request.user, initial=initial)
-    if saved := _save(
+    if saved := submit_form(
         request,
         form,
-        lambda data: services.meeting_create(
+        lambda **data: services.meeting_create(
             user=request.user, **dict(data, present=list(data["present"]), agenda=data["agenda"].splitlines())
         ),
+        success=_("Saved."),
+        success_url=lambda saved: saved,
     ):
         return saved
     return _form_page(
@@ -444,11 +438,12 @@ def meeting_edit(request, pk):
     form = forms.MeetingForm(
         request.POST or None, user=request.user, initial={name: getattr(meeting, name) for name in fields}
     )
-    if saved := _save(
+    if saved := submit_form(
         request,
         form,
-        lambda data: services.meeting_update(meeting=meeting, user=request.user, **data),
-        to=meeting,
+        lambda **data: services.meeting_update(meeting=meeting, user=request.user, **data),
+        success_url=meeting,
+        success=_("Saved."),
     ):
         return saved
     return _form_page(
@@ -474,20 +469,13 @@ def _meeting_part(request, pk, form_class, action):
             "Office leaders and administrators change office meetings; a section head changes those of their own section. A voided meeting is not changed."
         ),
     )
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            action(meeting, form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-    if form.errors:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for message in errors:
-                messages.error(request, f"{label}：{message}" if label else message)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect(meeting)
+    return run_service(
+        request,
+        lambda **data: action(meeting, data),
+        form=form_class(request.POST),
+        back=meeting,
+        success=_("Saved."),
+    )
 
 
 @require_POST
@@ -510,21 +498,15 @@ def agenda_item_link_study(request, pk, item_pk):
         ),
     )
     item = get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
-    form = forms.AgendaStudyLinkForm(request.POST, candidates=services.study_sessions_for_meeting(meeting))
-    if form.is_valid():
-        try:
-            services.agenda_item_link_study_session(
-                item=item, session=form.cleaned_data["study_session"], user=request.user
-            )
-        except ValidationError as error:
-            apply_service_error(form, error)
-    if form.errors:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    else:
-        messages.success(request, _("Linked the first-agenda study to the study ledger."))
-    return redirect(meeting)
+    return run_service(
+        request,
+        lambda study_session: services.agenda_item_link_study_session(
+            item=item, session=study_session, user=request.user
+        ),
+        form=forms.AgendaStudyLinkForm(request.POST, candidates=services.study_sessions_for_meeting(meeting)),
+        back=meeting,
+        success=_("Linked the first-agenda study to the study ledger."),
+    )
 
 
 @require_POST
@@ -548,7 +530,6 @@ def follow_up_create(request, pk):
 
 
 def follow_up_list(request):
-    _require_area(request)
     return render_list(
         request,
         "responsibility/followupaction_list.html",
@@ -565,26 +546,19 @@ def follow_up_complete(request, pk):
         permissions.can_complete_follow_up(request.user, action),
         _("Only the owner of the follow-up action, or whoever may change its meeting, marks it done."),
     )
-    form = forms.FollowUpCompleteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.follow_up_complete(action=action, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-    if form.errors:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    else:
-        messages.success(request, _("Marked done."))
-    return redirect(action)
+    return run_service(
+        request,
+        lambda **data: services.follow_up_complete(action=action, user=request.user, **data),
+        form=forms.FollowUpCompleteForm(request.POST),
+        back=action,
+        success=_("Marked done."),
+    )
 
 
 # Work priorities ----------------------------------------------------------------------------
 
 
 def priority_list(request):
-    _require_area(request)
     today = timezone.localdate()
     return render_list(
         request,
@@ -610,8 +584,12 @@ def _priority_form(request, priority=None):
             name: getattr(priority, name) for name in ("year", "position", "text", "concerns_ideology")
         }
     form = forms.PriorityForm(request.POST or None, initial=initial)
-    if saved := _save(
-        request, form, lambda data: services.priority_save(user=request.user, priority=priority, **data)
+    if saved := submit_form(
+        request,
+        form,
+        lambda **data: services.priority_save(user=request.user, priority=priority, **data),
+        success=_("Saved."),
+        success_url=lambda saved: saved,
     ):
         return saved
     return _form_page(
@@ -638,7 +616,6 @@ def priority_edit(request, pk):
 
 
 def scheme_list(request):
-    _require_area(request)
     return render(
         request,
         "responsibility/assessmentscheme_list.html",
@@ -677,8 +654,12 @@ def _scheme_form(request, scheme=None):
     fields = ("year", "name", "excellent_from", "good_from", "fair_from", "bonus_cap")
     initial = {name: getattr(scheme, name) for name in fields} if scheme else {}
     form = forms.SchemeForm(request.POST or None, initial=initial)
-    if saved := _save(
-        request, form, lambda data: services.scheme_save(user=request.user, scheme=scheme, **data)
+    if saved := submit_form(
+        request,
+        form,
+        lambda **data: services.scheme_save(user=request.user, scheme=scheme, **data),
+        success=_("Saved."),
+        success_url=lambda saved: saved,
     ):
         return saved
     return _form_page(
@@ -707,18 +688,14 @@ def scheme_copy(request, pk):
     _require(
         permissions.can_manage_schemes(request.user), _("Only administrators keep the assessment schemes.")
     )
-    form = forms.SchemeCopyForm(request.POST)
-    if form.is_valid():
-        try:
-            copy = services.scheme_copy(source=scheme, year=form.cleaned_data["year"], user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Copied the scheme to %(year)s.") % {"year": copy.year})
-            return redirect(copy)
-    else:
-        messages.error(request, _("Enter a year between 2000 and 2100."))
-    return redirect(scheme)
+    return run_service(
+        request,
+        lambda year: services.scheme_copy(source=scheme, year=year, user=request.user),
+        form=forms.SchemeCopyForm(request.POST),
+        back=scheme,
+        success=lambda copy: _("Copied the scheme to %(year)s.") % {"year": copy.year},
+        success_url=lambda copy: copy,
+    )
 
 
 def _scheme_item_form(request, scheme, item=None):
@@ -748,11 +725,12 @@ def _scheme_item_form(request, scheme, item=None):
     form = forms.SchemeItemForm(
         request.POST or None, initial=initial, current_key=item.count_key if item else ""
     )
-    if saved := _save(
+    if saved := submit_form(
         request,
         form,
-        lambda data: services.scheme_item_save(scheme=scheme, item=item, user=request.user, **data),
-        to=scheme,
+        lambda **data: services.scheme_item_save(scheme=scheme, item=item, user=request.user, **data),
+        success_url=scheme,
+        success=_("Saved."),
     ):
         return saved
     return _form_page(
@@ -785,7 +763,6 @@ def scheme_item_edit(request, pk, item_pk):
 
 
 def assessment_list(request):
-    _require_area(request)
     queryset = permissions.assessments_visible_to(request.user, selectors.assessment_list())
     return render_list(
         request,
@@ -804,11 +781,12 @@ def assessment_create(request):
         permissions.can_assess(request.user), _("Only inspectors and office leaders carry out assessments.")
     )
     form = forms.AssessmentForm(request.POST or None)
-    if saved := _save(
+    if saved := submit_form(
         request,
         form,
-        lambda data: services.assessment_create(assessor=request.user, user=request.user, **data),
-        message=_("The counted items were pre-filled from the records."),
+        lambda **data: services.assessment_create(assessor=request.user, user=request.user, **data),
+        success=_("The counted items were pre-filled from the records."),
+        success_url=lambda saved: saved,
     ):
         return saved
     return _form_page(
@@ -944,19 +922,13 @@ def score_save(request, pk, line_pk):
     line = AssessmentScore.objects.filter(assessment=assessment, pk=line_pk).first()
     if line is None:
         raise Http404
-    form = forms.ScoreForm(request.POST)
-    if form.is_valid():
-        try:
-            services.score_confirm(line=line, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-    if form.errors:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    else:
-        messages.success(request, _("Score saved."))
-    return redirect(reverse("responsibility:assessment_detail", args=[assessment.pk]) + f"#line-{line.pk}")
+    return run_service(
+        request,
+        lambda **data: services.score_confirm(line=line, user=request.user, **data),
+        form=forms.ScoreForm(request.POST),
+        back=reverse("responsibility:assessment_detail", args=[assessment.pk]) + f"#line-{line.pk}",
+        success=_("Score saved."),
+    )
 
 
 @require_POST
@@ -966,13 +938,12 @@ def assessment_refresh(request, pk):
         permissions.can_score(request.user, assessment),
         _("Only an assessor who is not the person assessed scores an assessment in progress."),
     )
-    try:
-        services.assessment_refresh(assessment=assessment, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Counted the records again."))
-    return redirect(assessment)
+    return run_service(
+        request,
+        lambda: services.assessment_refresh(assessment=assessment, user=request.user),
+        back=assessment,
+        success=_("Counted the records again."),
+    )
 
 
 @require_POST
@@ -982,13 +953,12 @@ def assessment_complete(request, pk):
         permissions.can_score(request.user, assessment),
         _("Only an assessor who is not the person assessed scores an assessment in progress."),
     )
-    try:
-        services.assessment_complete(assessment=assessment, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The assessment is completed."))
-    return redirect(assessment)
+    return run_service(
+        request,
+        lambda: services.assessment_complete(assessment=assessment, user=request.user),
+        back=assessment,
+        success=_("The assessment is completed."),
+    )
 
 
 SCORE_SHEET_HEADERS = (

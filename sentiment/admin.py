@@ -1,8 +1,7 @@
 """The admin: configuration (limits, holidays, patterns, matrices) edited directly; records go
 through the same services as the pages, so their rules hold here too."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.admin import ConfigurationAdmin, ConfigurationInline, RecordAdmin
@@ -27,34 +26,6 @@ from .models import (
     ShiftReassignment,
     ShiftSwap,
 )
-
-
-class ServiceErrorMixin:
-    """Show a service's ValidationError as an admin message instead of a server error."""
-
-    def _run(self, request, action):
-        try:
-            action()
-        except ValidationError as error:
-            self.message_user(request, "；".join(error.messages), level=messages.ERROR)
-            return False
-        return True
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if getattr(obj, "_service_failed", False):
-            return _redirect_back(request)
-        return super().response_add(request, obj, post_url_continue)
-
-    def response_change(self, request, obj):
-        if getattr(obj, "_service_failed", False):
-            return _redirect_back(request)
-        return super().response_change(request, obj)
-
-
-def _redirect_back(request):
-    from django.http import HttpResponseRedirect
-
-    return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(SeverityTimeLimit)
@@ -96,7 +67,7 @@ class RiskMatrixAdmin(ConfigurationAdmin):
 
 
 @admin.register(OpinionIncident)
-class OpinionIncidentAdmin(ServiceErrorMixin, RecordAdmin):
+class OpinionIncidentAdmin(RecordAdmin):
     list_display = ["found_at", "severity", "field", "status", "reported_at", "handled_at", "voided_at"]
     list_filter = ["severity", "field", "status", "source"]
     search_fields = ["summary"]
@@ -104,18 +75,11 @@ class OpinionIncidentAdmin(ServiceErrorMixin, RecordAdmin):
     autocomplete_fields = ["handled_by"]
     readonly_fields = ["status", "report_limit_minutes", "handle_limit_minutes"]
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {key: form.cleaned_data[key] for key in services.INCIDENT_FIELDS if key in form.cleaned_data}
         if change:
-            ok = self._run(request, lambda: services.incident_update(incident=obj, user=request.user, **data))
-        else:
-
-            def create():
-                created = services.incident_create(user=request.user, **data)
-                obj.pk = created.pk
-
-            ok = self._run(request, create)
-        obj._service_failed = not ok
+            return services.incident_update(incident=obj, user=request.user, **data)
+        return services.incident_create(user=request.user, **data)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -134,7 +98,7 @@ class DutyShiftInline(admin.TabularInline):
 
 
 @admin.register(DutyRoster)
-class DutyRosterAdmin(ServiceErrorMixin, RecordAdmin):
+class DutyRosterAdmin(RecordAdmin):
     list_display = ["month", "status", "pattern", "published_at", "published_by"]
     list_filter = ["status"]
     readonly_fields = ["status"]
@@ -143,11 +107,12 @@ class DutyRosterAdmin(ServiceErrorMixin, RecordAdmin):
 
     @admin.action(description=_("Publish the selected rosters"))
     def publish(self, request, queryset):
-        for roster in queryset:
-            if self._run(
-                request, lambda roster=roster: services.roster_publish(roster=roster, user=request.user)
-            ):
-                self.message_user(request, _("Published %(roster)s.") % {"roster": roster})
+        self.run_service_each(
+            request,
+            queryset,
+            lambda roster: services.roster_publish(roster=roster, user=request.user),
+            success=lambda count: _("Published %(count)d rosters.") % {"count": count},
+        )
 
 
 @admin.register(DutyShift)
@@ -178,7 +143,7 @@ class ReadOnlyAdmin(RecordAdmin):
 
 
 @admin.register(ShiftSwap)
-class ShiftSwapAdmin(ServiceErrorMixin, ReadOnlyAdmin):
+class ShiftSwapAdmin(ReadOnlyAdmin):
     list_display = ["shift", "requested_by", "counterpart", "status", "decided_by", "decided_at"]
     list_filter = ["status"]
     actions = ["approve"]
@@ -188,8 +153,12 @@ class ShiftSwapAdmin(ServiceErrorMixin, ReadOnlyAdmin):
 
     @admin.action(description=_("Approve the selected swaps"))
     def approve(self, request, queryset):
-        for swap in queryset:
-            self._run(request, lambda swap=swap: services.shift_swap_approve(swap=swap, user=request.user))
+        self.run_service_each(
+            request,
+            queryset,
+            lambda swap: services.shift_swap_approve(swap=swap, user=request.user),
+            success=lambda count: _("Approved %(count)d swaps.") % {"count": count},
+        )
 
 
 @admin.register(ShiftReassignment)
@@ -226,7 +195,7 @@ class RiskItemInline(admin.TabularInline):
 
 
 @admin.register(OpinionReview)
-class OpinionReviewAdmin(ServiceErrorMixin, RecordAdmin):
+class OpinionReviewAdmin(RecordAdmin):
     list_display = ["__str__", "held_on", "matrix", "voided_at"]
     list_filter = ["year", "quarter"]
     readonly_fields = ["year", "quarter", "matrix"]
@@ -240,24 +209,19 @@ class OpinionReviewAdmin(ServiceErrorMixin, RecordAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        attendees = list(obj.attendees.all())
-        ok = self._run(
-            request,
-            lambda: services.review_update(
-                review=obj,
-                user=request.user,
-                held_on=form.cleaned_data["held_on"],
-                reviewed=form.cleaned_data["reviewed"],
-                conclusions=form.cleaned_data["conclusions"],
-                attendees=attendees,
-            ),
+    def save_through_service(self, request, obj, form, formsets, change):
+        return services.review_update(
+            review=obj,
+            user=request.user,
+            held_on=form.cleaned_data["held_on"],
+            reviewed=form.cleaned_data["reviewed"],
+            conclusions=form.cleaned_data["conclusions"],
+            attendees=list(obj.attendees.all()),
         )
-        obj._service_failed = not ok
 
 
 @admin.register(RiskItem)
-class RiskItemAdmin(ServiceErrorMixin, RecordAdmin):
+class RiskItemAdmin(RecordAdmin):
     list_display = ["issue", "review", "likelihood", "impact", "level", "status"]
     list_filter = ["status", "level", "field"]
     readonly_fields = ["review", "level"]
@@ -281,7 +245,6 @@ class RiskItemAdmin(ServiceErrorMixin, RecordAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
         data = {key: form.cleaned_data[key] for key in services.RISK_FIELDS if key in form.cleaned_data}
-        ok = self._run(request, lambda: services.risk_update(risk=obj, user=request.user, **data))
-        obj._service_failed = not ok
+        return services.risk_update(risk=obj, user=request.user, **data)

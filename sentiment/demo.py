@@ -15,6 +15,7 @@ import random
 from django.utils import timezone
 
 from ideology_office.accounts.models import User
+from ideology_office.common import dates
 
 from . import holidays, services
 from .models import (
@@ -158,7 +159,7 @@ def _seed_rosters(pattern: RotationPattern, leader: User, log) -> None:
     months = [
         (this_month - datetime.timedelta(days=1)).replace(day=1),
         this_month,
-        services.next_month(this_month),
+        dates.next_month(this_month),
     ]
     for month in months:
         if DutyRoster.objects.filter(month=month).exists():
@@ -265,7 +266,7 @@ def _seed_swaps(leader: User, log) -> None:
 
 def _quarters(until: datetime.date):
     year, quarter = 2021, 1
-    while (year, quarter) <= services.quarter_of(until):
+    while (year, quarter) <= dates.quarter_of(until):
         yield year, quarter
         year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
 
@@ -278,7 +279,7 @@ def _seed_incidents(log) -> None:
     handlers = _people(["xufang", "majun", "denghui", "hanxiao"])
     made = 0
     for year, quarter in _quarters(timezone.localdate()):
-        first, last = services.quarter_bounds(year, quarter)
+        first, last = dates.quarter_bounds(year, quarter)
         for _ in range(rng.randint(3, 6)):
             day = first + datetime.timedelta(days=rng.randint(0, (last - first).days))
             found_at = timezone.make_aware(
@@ -331,13 +332,13 @@ def _seed_reviews(leader: User, log) -> None:
     attendees = _people(["chenlihua", "wangjianguo", "liumin", "xufang", "denghui", "majun"])
     owners = _people(["xufang", "denghui", "heyun", "zhouhai"])
     today = timezone.localdate()
-    current = services.quarter_of(today)
+    current = dates.quarter_of(today)
     made = 0
     for year, quarter in _quarters(today):
         if (year, quarter) == current:
             # This quarter's review is still to be held: the dashboard shows it pending.
             break
-        first, _last = services.quarter_bounds(year, quarter)
+        first, _last = dates.quarter_bounds(year, quarter)
         held_on = first + datetime.timedelta(days=35 + rng.randint(0, 40))
         review = services.review_create(
             user=leader,

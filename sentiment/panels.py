@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.dates import moment_filter, quarter_bounds
 from ideology_office.dashboard.selectors import Scope, records_link
 
 from .models import OpinionIncident
@@ -56,17 +57,12 @@ def incidents_by_quarter(scope: Scope) -> list[dict]:
     return quarters
 
 
-def _quarter_start(year: int, quarter: int) -> datetime.datetime:
-    day = datetime.date(year + 1, 1, 1) if quarter > 4 else datetime.date(year, quarter * 3 - 2, 1)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def incidents_of(scope: Scope, quarter: int | None = None, which: str = "found"):
     """The incidents the quarter table counts (found in the year or quarter, local time), and of
     them those reported or handled within their limits."""
-    first, after = (quarter, quarter + 1) if quarter else (1, 5)
+    first, last = (quarter, quarter) if quarter else (1, 4)
     rows = OpinionIncident.objects.active().filter(
-        found_at__gte=_quarter_start(scope.year, first), found_at__lt=_quarter_start(scope.year, after)
+        **moment_filter("found_at", quarter_bounds(scope.year, first)[0], quarter_bounds(scope.year, last)[1])
     )
     if which == "found":
         return rows

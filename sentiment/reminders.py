@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common.dates import quarter_bounds, quarter_of
 from ideology_office.notifications.sources import (
     DueItem,
     ReminderSource,
@@ -43,9 +44,8 @@ from ideology_office.notifications.sources import (
     date_moment,
     ids_no_longer_open,
     role_user_ids,
+    source_page,
 )
-
-from .periods import quarter_bounds, quarter_of
 
 DUTY_SHIFT_START = "sentiment.duty_shift_start"
 HANDOVER_NOT_ACCEPTED = "sentiment.handover_not_accepted"
@@ -64,14 +64,6 @@ def _ids(*values) -> tuple[int, ...]:
 
 def _short(text: str, length: int = 30) -> str:
     return text if len(text) <= length else text[:length] + "…"
-
-
-def _paged(query, *, after, object_ids):
-    if object_ids is not None:
-        query = query.filter(pk__in=[int(pk) for pk in object_ids])
-    if after is not None:
-        query = query.filter(pk__gt=int(after))
-    return query.order_by("pk")
 
 
 def _content_type_id(model) -> int:
@@ -96,7 +88,7 @@ def shift_open_items(*, since, until, after, limit, object_ids=None) -> list[Due
     if since is not None:
         query = query.filter(start__gte=since)
     rows = list(
-        _paged(query, after=after, object_ids=object_ids).values(
+        source_page(query, after=after, object_ids=object_ids).values(
             "pk",
             "start",
             "end",
@@ -151,7 +143,7 @@ def handover_open_items(*, since, until, after, limit, object_ids=None) -> list[
     if since is not None:
         query = query.filter(end__gte=since)
     rows = list(
-        _paged(query, after=after, object_ids=object_ids).values(
+        source_page(query, after=after, object_ids=object_ids).values(
             "pk", "end", "officer_id", "leader_id", "handover__pk"
         )[:limit]
     )
@@ -340,7 +332,7 @@ def incident_open_items(*, since, until, after, limit, object_ids=None) -> list[
     if since is not None:
         query = query.filter(limit_at__gte=since)
     rows = list(
-        _paged(query, after=after, object_ids=object_ids).values(
+        source_page(query, after=after, object_ids=object_ids).values(
             "pk",
             "summary",
             "status",

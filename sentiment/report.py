@@ -3,11 +3,10 @@ list shows (``report.count``) or computed from it (``report.add``). Declared in 
 
 from __future__ import annotations
 
-import datetime
-
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.counting import countable_queryset
+from ideology_office.common.dates import moment_filter
 from ideology_office.reports.figures import (
     SECTION_POSITIONS,
     UNIT_ITEMS,
@@ -15,7 +14,6 @@ from ideology_office.reports.figures import (
     UNIT_SHIFTS,
     UNIT_TIMES,
     ReportFigures,
-    day_start,
 )
 
 
@@ -23,9 +21,7 @@ def report_figures(report: ReportFigures) -> None:
     from .models import OpinionIncident, RiskItem
 
     start, end, section = report.start, report.end, SECTION_POSITIONS
-    incidents = OpinionIncident.objects.active().filter(
-        found_at__gte=day_start(start), found_at__lt=day_start(end + datetime.timedelta(days=1))
-    )
+    incidents = OpinionIncident.objects.active().filter(**moment_filter("found_at", start, end))
     rows = list(
         incidents.values_list(
             "pk", "found_at", "reported_at", "handled_at", "report_limit_minutes", "handle_limit_minutes"

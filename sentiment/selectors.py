@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common.dates import moment_range, next_month, quarter_bounds, quarter_of
 
 from .models import (
     CalendarDay,
@@ -24,7 +25,6 @@ from .models import (
     RiskMatrixCell,
     ShiftSwap,
 )
-from .services import next_month, quarter_bounds, quarter_of
 
 FIRST_YEAR = 2021
 
@@ -132,8 +132,7 @@ def on_duty_now(now: datetime.datetime) -> DutyShift | None:
 
 def shifts_for_day(day: datetime.date) -> list[DutyShift]:
     """The published shifts that touch ``day`` (local time), in order (one query)."""
-    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    end = start + datetime.timedelta(days=1)
+    start, end = moment_range(day, day)
     return list(_published_shifts().filter(start__lt=end, end__gt=start).order_by("start"))
 
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from ideology_office.accounts import roles
 from ideology_office.accounts.models import User
+from ideology_office.common.dates import local_moment, next_month, quarter_of
+from ideology_office.common.services import model_update
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from .models import (
@@ -36,8 +38,6 @@ from .models import (
     ShiftReassignment,
     ShiftSwap,
 )
-from .periods import quarter_bounds as quarter_bounds  # selectors and demo read it from here
-from .periods import quarter_of
 from .permissions import swap_decide_refusal
 from .reminders import DUTY_SHIFT_START, INCIDENT_OVER_LIMIT
 
@@ -165,22 +165,22 @@ def incident_create(*, user: User, **data) -> OpinionIncident:
 @transaction.atomic
 def incident_update(*, incident: OpinionIncident, user: User, **data) -> OpinionIncident:
     """Change an incident. A change of severity takes the new severity's limits."""
-    locked = OpinionIncident.objects.select_for_update().get(pk=incident.pk)
-    if locked.is_voided:
-        raise ValidationError(_("A voided record cannot be changed."), code="voided")
-    old_severity = locked.severity
-    for key in INCIDENT_FIELDS:
-        if key in data:
-            value = data[key]
-            setattr(locked, key, value.strip() if isinstance(value, str) else value)
-    if locked.severity != old_severity:
-        locked.report_limit_minutes, locked.handle_limit_minutes = limits_for_severity(locked.severity)
-    old_status = locked.status
-    locked.status = _incident_status(locked)
-    _incident_check(locked)
-    locked.full_clean()
-    locked.save()
-    if locked.status != old_status:
+    before: dict[str, str] = {}
+
+    def prepare(locked: OpinionIncident) -> None:
+        if locked.severity != before["severity"]:
+            locked.report_limit_minutes, locked.handle_limit_minutes = limits_for_severity(locked.severity)
+        locked.status = _incident_status(locked)
+        _incident_check(locked)
+
+    locked, _changed = model_update(
+        instance=incident,
+        fields=INCIDENT_FIELDS,
+        data={key: value for key, value in data.items() if key in INCIDENT_FIELDS},
+        check=lambda locked: before.update(severity=locked.severity, status=locked.status),
+        prepare=prepare,
+    )
+    if locked.status != before["status"]:
         # Reminders of the limit it was measured against (reporting) no longer apply.
         reminders_cancel_for(locked)
     _incident_reminders(locked)
@@ -195,10 +195,6 @@ def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
 def is_rest_day(day: datetime.date, special_days: dict[datetime.date, str]) -> bool:
     """A weekend or a public holiday, unless it is a make-up working day (调休)."""
     kind = special_days.get(day)
@@ -207,10 +203,6 @@ def is_rest_day(day: datetime.date, special_days: dict[datetime.date, str]) -> b
     if kind == CalendarDay.Kind.MAKEUP_WORKDAY:
         return False
     return day.weekday() >= 5
-
-
-def _aware(day: datetime.date, time: datetime.time) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, time))
 
 
 @transaction.atomic
@@ -262,7 +254,9 @@ def roster_generate_draft(*, month: datetime.date, pattern: RotationPattern, use
         CalendarDay.objects.filter(date__gte=month, date__lt=end_month).values_list("date", "kind")
     )
     # Each rotation carries on from the turns it took in this pattern's earlier months.
-    earlier = DutyShift.objects.filter(roster__pattern=pattern, start__lt=_aware(month, pattern.start_time))
+    earlier = DutyShift.objects.filter(
+        roster__pattern=pattern, start__lt=local_moment(month, pattern.start_time)
+    )
     earlier_days = {timezone.localdate(start) for start in earlier.values_list("start", flat=True)}
     earlier_special = dict(CalendarDay.objects.filter(date__in=earlier_days).values_list("date", "kind"))
     turn: dict[tuple[str, str], int] = dict.fromkeys(lists, 0)
@@ -283,7 +277,9 @@ def roster_generate_draft(*, month: datetime.date, pattern: RotationPattern, use
         officers, leaders = lists[officer_key], lists[leader_key]
         leader = leaders[turn[leader_key] % len(leaders)]
         for index in range(shifts_per_day):
-            start = _aware(day, pattern.start_time) + datetime.timedelta(hours=pattern.shift_hours * index)
+            start = local_moment(day, pattern.start_time) + datetime.timedelta(
+                hours=pattern.shift_hours * index
+            )
             officer = officers[(turn[officer_key] * shifts_per_day + index) % len(officers)]
             shift = DutyShift(
                 roster=roster,
@@ -858,15 +854,16 @@ def risk_create(*, review: OpinionReview, user: User, **data) -> RiskItem:
 
 @transaction.atomic
 def risk_update(*, risk: RiskItem, user: User, **data) -> RiskItem:
-    locked = RiskItem.objects.select_for_update().select_related("review__matrix").get(pk=risk.pk)
-    if locked.is_voided:
-        raise ValidationError(_("A voided record cannot be changed."), code="voided")
-    for key in RISK_FIELDS:
-        if key in data:
-            setattr(locked, key, data[key])
-    locked.level = _risk_level(locked.review.matrix, locked.likelihood, locked.impact)
-    locked.full_clean()
-    locked.save()
+
+    def prepare(locked: RiskItem) -> None:
+        locked.level = _risk_level(locked.review.matrix, locked.likelihood, locked.impact)
+
+    locked, _changed = model_update(
+        instance=risk,
+        fields=RISK_FIELDS,
+        data={key: value for key, value in data.items() if key in RISK_FIELDS},
+        prepare=prepare,
+    )
     return locked
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.accounts import roles
-from ideology_office.common.forms import apply_service_error
+from ideology_office.common import dates
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import visible_to
 from ideology_office.common.privacy import phone_for
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
+from ideology_office.common.views import render_form_page, run_service, submit_form
 
 from . import permissions as perms
 from . import selectors, services
@@ -47,13 +47,10 @@ def _area_crumb():
     return (WORK_AREAS_BY_KEY["sentiment"].label, reverse("sentiment:index"))
 
 
-def _require_role(user):
-    if not perms.has_any_role(user):
-        raise PermissionDenied
-
-
 def _render_form(request, template, form, *, title, crumbs, **extra):
-    return render(request, template, {"form": form, "title": title, "crumbs": crumbs, **extra})
+    return render_form_page(
+        request, template, form, title=title, crumbs=crumbs, cancel_url=reverse("sentiment:index"), **extra
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,10 +59,9 @@ def _render_form(request, template, form, *, title, crumbs, **extra):
 
 @require_GET
 def index(request):
-    _require_role(request.user)
     now = timezone.now()
     today = timezone.localdate()
-    year, quarter = services.quarter_of(today)
+    year, quarter = dates.quarter_of(today)
     context = {
         "crumbs": [(_area_crumb()[0], None)],
         "on_duty": selectors.on_duty_now(now),
@@ -87,7 +83,6 @@ def index(request):
 
 @require_GET
 def incident_list(request):
-    _require_role(request.user)
     return render_list(
         request,
         "sentiment/incident_list.html",
@@ -103,14 +98,15 @@ def incident_create(request):
     form = IncidentForm(
         request.POST or None, initial={"found_at": timezone.localtime().replace(second=0, microsecond=0)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = services.incident_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The incident was recorded."))
-            return redirect(incident)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.incident_create(user=request.user, **data),
+        success=_("The incident was recorded."),
+        success_url=lambda incident: incident,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Opinion incidents"), reverse("sentiment:incident_list")),
@@ -126,14 +122,15 @@ def incident_update(request, pk):
     if not perms.can_change_incident(request.user, incident):
         raise PermissionDenied
     form = IncidentForm(request.POST or None, instance=incident)
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = services.incident_update(incident=incident, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The incident was saved."))
-            return redirect(incident)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.incident_update(incident=incident, user=request.user, **data),
+        success=_("The incident was saved."),
+        success_url=lambda incident: incident,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Opinion incidents"), reverse("sentiment:incident_list")),
@@ -183,7 +180,6 @@ def roster_current(request):
 
 @require_GET
 def roster_month(request, year, month):
-    _require_role(request.user)
     first = _month_or_404(year, month)
     view = selectors.roster_month(month=first, include_drafts=perms.can_manage_roster(request.user))
     problems = []
@@ -209,20 +205,16 @@ def roster_generate(request):
     if not perms.can_manage_roster(request.user):
         raise PermissionDenied
     form = GenerateRosterForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect("sentiment:roster_current")
-    month = form.cleaned_data["month"]
-    try:
-        services.roster_generate_draft(month=month, pattern=form.cleaned_data["pattern"], user=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("A draft roster was generated. Check it, then publish it."))
-    return redirect("sentiment:roster_month", month.year, month.month)
+    month = form.cleaned_data["month"] if form.is_valid() else None
+    return run_service(
+        request,
+        lambda **data: services.roster_generate_draft(user=request.user, **data),
+        form=form,
+        back=reverse("sentiment:roster_month", args=[month.year, month.month])
+        if month
+        else "sentiment:roster_current",
+        success=_("A draft roster was generated. Check it, then publish it."),
+    )
 
 
 @require_POST
@@ -230,18 +222,17 @@ def roster_publish(request, pk):
     if not perms.can_manage_roster(request.user):
         raise PermissionDenied
     roster = get_object_or_404(DutyRoster, pk=pk)
-    try:
-        services.roster_publish(roster=roster, user=request.user)
-    except ValidationError as error:
-        messages.error(request, _("The roster was not published:") + " " + "；".join(error.messages))
-    else:
-        messages.success(request, _("The roster was published."))
-    return redirect(roster)
+    return run_service(
+        request,
+        lambda: services.roster_publish(roster=roster, user=request.user),
+        back=roster,
+        success=_("The roster was published."),
+        refused_prefix=_("The roster was not published:") + " ",
+    )
 
 
 @require_GET
 def roster_export(request, year, month):
-    _require_role(request.user)
     first = _month_or_404(year, month)
     view = selectors.roster_month(month=first, include_drafts=False)
     rows = [
@@ -282,14 +273,15 @@ def shift_create(request, pk):
         raise PermissionDenied
     roster = get_object_or_404(DutyRoster, pk=pk)
     form = ShiftForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shift_create(roster=roster, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The shift was added."))
-            return redirect(roster)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.shift_create(roster=roster, user=request.user, **data),
+        success=_("The shift was added."),
+        success_url=roster,
+    )
+    if done:
+        return done
     crumbs = [_area_crumb(), (_("Duty roster"), roster.get_absolute_url()), (_("Add a shift"), None)]
     return _render_form(request, "sentiment/shift_form.html", form, title=_("Add a shift"), crumbs=crumbs)
 
@@ -308,14 +300,15 @@ def shift_update(request, pk):
             "phone": shift.phone,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shift_update(shift=shift, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The shift was saved."))
-            return redirect(shift.roster)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.shift_update(shift=shift, user=request.user, **data),
+        success=_("The shift was saved."),
+        success_url=shift.roster,
+    )
+    if done:
+        return done
     crumbs = [_area_crumb(), (_("Duty roster"), shift.roster.get_absolute_url()), (_("Edit the shift"), None)]
     return _render_form(request, "sentiment/shift_form.html", form, title=_("Edit the shift"), crumbs=crumbs)
 
@@ -370,14 +363,15 @@ def shift_swap_request(request, pk):
         .order_by("start")
     )
     form = SwapRequestForm(request.POST or None, shift_choices=choices)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shift_swap_request(shift=shift, requester=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The swap was requested; a leader will decide."))
-            return redirect(shift)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.shift_swap_request(shift=shift, requester=request.user, **data),
+        success=_("The swap was requested; a leader will decide."),
+        success_url=shift,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Duty roster"), shift.roster.get_absolute_url()),
@@ -391,7 +385,6 @@ def shift_swap_request(request, pk):
 
 @require_GET
 def swap_list(request):
-    _require_role(request.user)
     queryset = visible_to(request.user, selectors.swap_list())
     return render_list(
         request,
@@ -412,20 +405,18 @@ def swap_decide(request, pk, decision):
     refusal = perms.swap_decide_refusal(request.user, swap)
     if refusal:
         raise PermissionDenied(refusal)
-    form = DecisionForm(request.POST)
-    note = form.data.get("note", "")
-    try:
-        if decision == "approve":
-            services.shift_swap_approve(swap=swap, user=request.user, note=note)
-            messages.success(request, _("The swap was approved and the roster changed."))
-        elif decision == "reject":
-            services.shift_swap_reject(swap=swap, user=request.user, note=note)
-            messages.success(request, _("The swap was rejected."))
-        else:
-            raise Http404
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("sentiment:swap_list")
+    if decision not in ("approve", "reject"):
+        raise Http404
+    decide = services.shift_swap_approve if decision == "approve" else services.shift_swap_reject
+    return run_service(
+        request,
+        lambda **data: decide(swap=swap, user=request.user, **data),
+        form=DecisionForm(request.POST),
+        back="sentiment:swap_list",
+        success=_("The swap was approved and the roster changed.")
+        if decision == "approve"
+        else _("The swap was rejected."),
+    )
 
 
 def shift_reassign(request, pk):
@@ -433,14 +424,15 @@ def shift_reassign(request, pk):
     if not perms.is_leader(request.user):
         raise PermissionDenied
     form = ReassignForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.shift_reassign(shift=shift, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The shift was reassigned."))
-            return redirect(shift)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.shift_reassign(shift=shift, user=request.user, **data),
+        success=_("The shift was reassigned."),
+        success_url=shift,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Duty roster"), shift.roster.get_absolute_url()),
@@ -458,14 +450,15 @@ def handover_write(request, pk):
         raise PermissionDenied(_("Only the duty officer of the shift writes its handover."))
     existing = Handover.objects.filter(shift=shift).first()
     form = HandoverForm(request.POST or None, initial={"open_items": existing.open_items if existing else ""})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.handover_write(shift=shift, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The handover was written; the incoming officer will accept it."))
-            return redirect(shift)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.handover_write(shift=shift, user=request.user, **data),
+        success=_("The handover was written; the incoming officer will accept it."),
+        success_url=shift,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Duty roster"), shift.roster.get_absolute_url()),
@@ -480,17 +473,14 @@ def handover_write(request, pk):
 @require_POST
 def handover_accept(request, pk):
     handover = perms.access_handover(request.user, pk)
-    try:
-        services.handover_accept(handover=handover, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("You accepted the handover."))
+    return run_service(
+        request,
+        lambda: services.handover_accept(handover=handover, user=request.user),
+        back=handover.shift,
+        success=_("You accepted the handover."),
         # The person taking over lands on their own shift, whose log they now keep.
-        incoming = services.next_shift(handover.shift)
-        if incoming is not None:
-            return redirect(incoming)
-    return redirect(handover.shift)
+        success_url=lambda _accepted: services.next_shift(handover.shift) or handover.shift,
+    )
 
 
 def duty_log_add(request, pk):
@@ -500,14 +490,15 @@ def duty_log_add(request, pk):
     form = DutyLogForm(
         request.POST or None, initial={"at": timezone.localtime().replace(second=0, microsecond=0)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.duty_log_add(shift=shift, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The log entry was added."))
-            return redirect(shift)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.duty_log_add(shift=shift, user=request.user, **data),
+        success=_("The log entry was added."),
+        success_url=shift,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Duty roster"), shift.roster.get_absolute_url()),
@@ -528,14 +519,15 @@ def information_report_add(request, pk):
         initial={"sent_at": timezone.localtime().replace(second=0, microsecond=0)},
         user=request.user,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.information_report_add(shift=shift, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The information report was recorded."))
-            return redirect(shift)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.information_report_add(shift=shift, user=request.user, **data),
+        success=_("The information report was recorded."),
+        success_url=shift,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Duty roster"), shift.roster.get_absolute_url()),
@@ -553,7 +545,6 @@ def information_report_add(request, pk):
 
 @require_GET
 def information_report_list(request):
-    _require_role(request.user)
     queryset = visible_to(request.user, selectors.information_report_list())
     return render_list(
         request,
@@ -570,7 +561,6 @@ def information_report_list(request):
 
 @require_GET
 def duty_feed_settings(request):
-    _require_role(request.user)
     token = services.duty_feed_token_for(person=request.user)
     feed_url = request.build_absolute_uri(reverse("sentiment:duty_feed", args=[token.token]))
     context = {
@@ -583,10 +573,12 @@ def duty_feed_settings(request):
 
 @require_POST
 def duty_feed_regenerate(request):
-    _require_role(request.user)
-    services.duty_feed_token_regenerate(person=request.user)
-    messages.success(request, _("A new calendar address was made; the old one no longer works."))
-    return redirect("sentiment:duty_feed_settings")
+    return run_service(
+        request,
+        lambda: services.duty_feed_token_regenerate(person=request.user),
+        back="sentiment:duty_feed_settings",
+        success=_("A new calendar address was made; the old one no longer works."),
+    )
 
 
 @login_not_required
@@ -613,7 +605,6 @@ def duty_feed(request, token):
 
 @require_GET
 def review_list(request):
-    _require_role(request.user)
     today = timezone.localdate()
     missing = selectors.all_quarters_missing_review(today=today)
     return render_list(
@@ -634,16 +625,15 @@ def review_create(request):
     if not perms.can_record_reviews(request.user):
         raise PermissionDenied
     form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            review = services.review_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(
-                request, _("The review was recorded; open risks of the previous review were carried over.")
-            )
-            return redirect(review)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.review_create(user=request.user, **data),
+        success=_("The review was recorded; open risks of the previous review were carried over."),
+        success_url=lambda review: review,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Quarterly reviews"), reverse("sentiment:review_list")),
@@ -661,14 +651,15 @@ def review_update(request, pk):
     form = ReviewForm(
         request.POST or None, instance=review, initial={"attendees": list(review.attendees.all())}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            review = services.review_update(review=review, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The review was saved."))
-            return redirect(review)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.review_update(review=review, user=request.user, **data),
+        success=_("The review was saved."),
+        success_url=lambda review: review,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Quarterly reviews"), reverse("sentiment:review_list")),
@@ -703,9 +694,12 @@ def review_carry_over(request, pk):
     review = perms.access_review(request.user, pk)
     if not perms.can_change_review(request.user, review):
         raise PermissionDenied
-    carried = services.risks_carry_over(review=review, user=request.user)
-    messages.success(request, _("%(count)s open risks were carried over.") % {"count": len(carried)})
-    return redirect(review)
+    return run_service(
+        request,
+        lambda: services.risks_carry_over(review=review, user=request.user),
+        back=review,
+        success=lambda carried: _("%(count)s open risks were carried over.") % {"count": len(carried)},
+    )
 
 
 def risk_create(request, pk):
@@ -713,14 +707,15 @@ def risk_create(request, pk):
     if not perms.can_change_review(request.user, review):
         raise PermissionDenied
     form = RiskForm(request.POST or None, matrix=review.matrix)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.risk_create(review=review, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The risk was recorded."))
-            return redirect(review)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.risk_create(review=review, user=request.user, **data),
+        success=_("The risk was recorded."),
+        success_url=review,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Quarterly reviews"), reverse("sentiment:review_list")),
@@ -742,14 +737,15 @@ def risk_update(request, pk):
     if not perms.can_change_review(request.user, risk.review) or risk.is_voided:
         raise PermissionDenied
     form = RiskForm(request.POST or None, instance=risk, matrix=risk.review.matrix)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.risk_update(risk=risk, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The risk was saved."))
-            return redirect(risk)
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.risk_update(risk=risk, user=request.user, **data),
+        success=_("The risk was saved."),
+        success_url=risk,
+    )
+    if done:
+        return done
     crumbs = [
         _area_crumb(),
         (_("Quarterly reviews"), reverse("sentiment:review_list")),

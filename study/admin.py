@@ -1,10 +1,11 @@
-"""The Django admin of the study area. Saves go through the services; imports through the study
-import pipeline (django-import-export's admin pages, with our formats and resources underneath)."""
+"""The Django admin of the study area. Saves go through the services (the shared bridge of
+``common/admin.py``): sessions with their attendance and speeches, reading classes, points,
+bulletins; imports through the study import pipeline (django-import-export's admin pages, with
+our formats and resources underneath)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
@@ -40,21 +41,6 @@ class PipelineImportMixin(ImportMixin):
         form.add_error("import_file", str(e))
 
 
-class VoidedFilter(admin.SimpleListFilter):
-    title = _("voided")
-    parameter_name = "voided"
-
-    def lookups(self, request, model_admin):
-        return [("no", _("No")), ("yes", _("Yes"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.filter(voided_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(voided_at__isnull=False)
-        return queryset
-
-
 class AttendanceInline(admin.TabularInline):
     model = Attendance
     extra = 0
@@ -69,77 +55,81 @@ class SpeechInline(admin.TabularInline):
     fields = ["order", "speaker", "content"]
 
 
-class ServiceCheckedForm(forms.ModelForm):
-    """An admin form that also runs the service's checks (duplicates and the rules between fields),
-    so an admin save is refused with the same Chinese message as the page."""
-
-    service_check = None
-
-    def validate_unique(self):
-        # The service's own check first: its message names the duplicate in Chinese, where the
-        # database constraint's generic message would not.
-        if self.service_check is not None:
-            try:
-                type(self).service_check(self.instance)
-            except ValidationError as error:
-                self._update_errors(error)
-                return
-        super().validate_unique()
-
-
-class ServiceSaveMixin:
-    def save_model(self, request, obj, form, change):
-        obj.created_by = obj.created_by or request.user
-        super().save_model(request, obj, form, change)
-
-    def has_delete_permission(self, request, obj=None):
-        # Records are voided with a reason, never deleted.
-        return False
-
-
-class StudySessionAdminForm(ServiceCheckedForm):
-    service_check = staticmethod(services.session_validate)
-
-
-class StudyMaterialAdminForm(ServiceCheckedForm):
-    service_check = staticmethod(services.material_validate)
+def _inline_rows(formsets, model) -> list[dict] | None:
+    """The kept rows of the inline of ``model`` (None when the form has no such inline)."""
+    for formset in formsets:
+        if formset.model is model:
+            return [
+                form.cleaned_data
+                for form in formset.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ]
+    return None
 
 
 @admin.register(StudySession)
-class StudySessionAdmin(PipelineImportMixin, ServiceSaveMixin, RecordAdmin):
+class StudySessionAdmin(PipelineImportMixin, RecordAdmin):
     resource_classes = [StudyRecordsResource]
 
     def has_import_permission(self, request):
         return permissions.can_import_study_records(request.user)
 
     list_display = ["date", "kind", "topic", "section", "first_agenda_venue", "voided_at"]
-    list_filter = ["kind", "section", VoidedFilter]
+    list_filter = ["kind", "section"]
     search_fields = ["topic", "place"]
     date_hierarchy = "date"
     list_select_related = ["section"]
     autocomplete_fields = ["host", "recorder", "materials", "tags"]
     inlines = [AttendanceInline, SpeechInline]
     readonly_fields = ["voided_at", "voided_by", "void_reason"]
-    form = StudySessionAdminForm
 
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for instance in instances:
-            instance.created_by = instance.created_by or request.user
-            instance.full_clean()
-            instance.save()
-        for instance in formset.deleted_objects:
-            instance.delete()
-        formset.save_m2m()
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = {
+            name: form.cleaned_data[name] for name in services.SESSION_FIELDS if name in form.cleaned_data
+        }
+        attendance = _inline_rows(formsets, Attendance)
+        speeches = _inline_rows(formsets, Speech)
+        children = {
+            "materials": form.cleaned_data.get("materials", ()),
+            "tags": form.cleaned_data.get("tags", ()),
+            "attendances": None
+            if attendance is None
+            else [
+                services.AttendanceLine(
+                    person=row["person"], status=row["status"], absence_reason=row.get("absence_reason", "")
+                )
+                for row in attendance
+            ],
+            "speeches": None
+            if speeches is None
+            else [
+                services.SpeechLine(speaker=row["speaker"], content=row["content"])
+                for row in sorted(speeches, key=lambda row: row.get("order") or 0)
+            ],
+        }
+        if change:
+            return services.session_update(session=obj, user=request.user, **children, **data)
+        return services.session_create(
+            user=request.user, **{k: v for k, v in children.items() if v is not None}, **data
+        )
+
+
+MATERIAL_FIELDS = ("title", "kind", "issued_on", "source")
 
 
 @admin.register(StudyMaterial)
-class StudyMaterialAdmin(ServiceSaveMixin, RecordAdmin):
+class StudyMaterialAdmin(RecordAdmin):
     list_display = ["title", "kind", "issued_on", "source", "voided_at"]
-    list_filter = ["kind", VoidedFilter]
+    list_filter = ["kind"]
     search_fields = ["title", "source"]
     date_hierarchy = "issued_on"
-    form = StudyMaterialAdminForm
+    fields = MATERIAL_FIELDS
+
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = {name: form.cleaned_data[name] for name in MATERIAL_FIELDS}
+        if change:
+            return services.material_update(material=obj, user=request.user, **data)
+        return services.material_create(user=request.user, **data)
 
 
 class TagActionForm(ActionForm):
@@ -167,8 +157,6 @@ class TagAdmin(ConfigurationAdmin):
 
     @admin.action(description=_("Merge the selected tags into the tag named below"))
     def merge_tags(self, request, queryset):
-        from django.contrib import messages
-
         name = (request.POST.get("target") or "").strip()
         target = Tag.objects.filter(name=name).first()
         if target is None:
@@ -182,10 +170,21 @@ class TagAdmin(ConfigurationAdmin):
         )
 
 
+READING_CLASS_FIELDS = ("title", "theme", "section", "start_date", "end_date")
+
+
 @admin.register(ReadingClass)
-class ReadingClassAdmin(ServiceSaveMixin, RecordAdmin):
+class ReadingClassAdmin(RecordAdmin):
     list_display = ["title", "section", "start_date", "end_date", "voided_at"]
     list_select_related = ["section"]
+    fields = READING_CLASS_FIELDS
+
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = {name: form.cleaned_data[name] for name in READING_CLASS_FIELDS}
+        if change:
+            return services.reading_class_update(reading_class=obj, user=request.user, **data)
+        # One study session per day, as on the page.
+        return services.reading_class_create(user=request.user, **data)
 
 
 @admin.register(LearningPlatform)
@@ -206,11 +205,11 @@ class PointsEntryAdmin(PipelineImportMixin, RecordAdmin):
     list_select_related = ["platform", "person"]
     date_hierarchy = "date"
     autocomplete_fields = ["person"]
+    fields = services.POINTS_ENTRY_FIELDS
 
-    def save_model(self, request, obj, form, change):
-        obj.created_by = obj.created_by or request.user
-        obj.full_clean()
-        super().save_model(request, obj, form, change)
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = {name: form.cleaned_data[name] for name in services.POINTS_ENTRY_FIELDS}
+        return services.points_entry_save(entry=obj if change else None, user=request.user, **data)
 
 
 @admin.register(PointsThreshold)
@@ -219,9 +218,12 @@ class PointsThresholdAdmin(ConfigurationAdmin):
     list_filter = ["platform"]
     list_select_related = ["platform"]
 
-    def save_model(self, request, obj, form, change):
-        services.threshold_set(
-            platform=obj.platform, role=obj.role, daily_minimum=obj.daily_minimum, user=request.user
+    def save_through_service(self, request, obj, form, formsets, change):
+        return services.threshold_set(
+            platform=form.cleaned_data["platform"],
+            role=form.cleaned_data["role"],
+            daily_minimum=form.cleaned_data["daily_minimum"],
+            user=request.user,
         )
 
 
@@ -229,20 +231,24 @@ class PointsThresholdAdmin(ConfigurationAdmin):
 class PointsBulletinAdmin(RecordAdmin):
     list_display = ["month", "platform", "published_at", "voided_at"]
     list_select_related = ["platform"]
+    fields = ["month", "platform", "note", "published_at", "published_by"]
     readonly_fields = ["published_at", "published_by"]
+    actions = ["publish_bulletins"]
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, formsets, change):
+        data = {name: form.cleaned_data[name] for name in ("month", "platform", "note")}
         if change:
-            obj.full_clean()
-            super().save_model(request, obj, form, change)
-            return
-        created = services.bulletin_create(
-            user=request.user, month=obj.month, platform=obj.platform, note=obj.note
-        )
-        obj.pk = created.pk
+            return services.bulletin_update(bulletin=obj, user=request.user, **data)
+        return services.bulletin_create(user=request.user, **data)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.action(description=_("Publish the selected bulletins"))
+    def publish_bulletins(self, request, queryset):
+        self.run_service_each(
+            request,
+            queryset,
+            lambda bulletin: services.bulletin_publish(bulletin=bulletin, user=request.user),
+            success=lambda count: _("Published %(count)d bulletins.") % {"count": count},
+        )
 
 
 @admin.register(ImportJob)

@@ -4,12 +4,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit
-from ideology_office.common.filters import VoidStateFilterSet
+from ideology_office.common.filters import VoidStateFilterSet, YesNoFilter
 
 from .models import StudyMaterial, StudySession, Tag
 
 
-class SessionFilter(django_filters.FilterSet):
+class SessionFilter(VoidStateFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=StudySession.Kind.choices)
     section = django_filters.ModelChoiceFilter(
@@ -22,18 +22,10 @@ class SessionFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         label=_("To"), field_name="date", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
     )
-    voided = django_filters.BooleanFilter(
-        label=_("Show voided"), method="show_voided", widget=forms.CheckboxInput
-    )
 
     class Meta:
         model = StudySession
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.data.get("voided"):
-            self.queryset = self.queryset.filter(voided_at__isnull=True)
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(topic__icontains=value) | Q(place__icontains=value))
@@ -41,14 +33,11 @@ class SessionFilter(django_filters.FilterSet):
     def by_tag(self, queryset, name, value):
         return queryset.filter(tags__name=value.name)
 
-    def show_voided(self, queryset, name, value):
-        return queryset
-
 
 class MaterialFilter(VoidStateFilterSet):
     q = django_filters.CharFilter(label=_("Search"), field_name="title", lookup_expr="icontains")
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=StudyMaterial.Kind.choices)
-    studied = django_filters.BooleanFilter(label=_("Studied"), method="by_studied")
+    studied = YesNoFilter(label=_("Studied"), method="by_studied")
 
     class Meta:
         model = StudyMaterial

@@ -1,11 +1,12 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit, User
-from ideology_office.common.forms import PersonChoiceField, people_for_choice
+from ideology_office.common.forms import PersonChoiceField, apply_service_error, people_for_choice
 from ideology_office.common.widgets import SearchableSelectMultiple
 
-from . import permissions
+from . import permissions, services
 from .models import Attendance, LearningPlatform, ReadingClass, StudyMaterial, StudySession
 from .services import AttendanceLine, SpeechLine
 
@@ -191,11 +192,11 @@ class ReadingClassForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The last day cannot be before the first day."))
-        elif start and end and (end - start).days > 30:
-            self.add_error("end_date", _("A reading class lasts at most 31 days."))
+        # The service's rule, repeated here so the page answers before anything is written.
+        try:
+            services.reading_class_dates_check(data.get("start_date"), data.get("end_date"))
+        except ValidationError as error:
+            apply_service_error(self, error)
         return data
 
 

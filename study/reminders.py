@@ -30,6 +30,7 @@ from ideology_office.notifications.sources import (
     date_moment,
     ids_no_longer_open,
     role_user_ids,
+    source_page,
 )
 
 MATERIAL_WAITING = "study.material_waiting"
@@ -63,11 +64,9 @@ def material_open_items(*, since, until, after, limit, object_ids=None) -> list[
     query = _not_studied().filter(issued_on__lte=last - wait)
     if first is not None:
         query = query.filter(issued_on__gte=first - wait)
-    if object_ids is not None:
-        query = query.filter(pk__in=[int(pk) for pk in object_ids])
-    if after is not None:
-        query = query.filter(pk__gt=int(after))
-    rows = list(query.order_by("pk").values("pk", "title", "issued_on")[:limit])
+    rows = list(
+        source_page(query, after=after, object_ids=object_ids).values("pk", "title", "issued_on")[:limit]
+    )
     if not rows:
         return []
     organisers = role_user_ids(Role.SECTION_HEAD)
@@ -112,8 +111,10 @@ def _below_threshold(bulletins: list[dict]) -> dict[int, tuple[int, ...]]:
     queries for the whole batch: the points, the thresholds, everyone's roles."""
     from django.db.models import Q
 
+    from ideology_office.common.dates import month_bounds
+
     from .models import PointsEntry
-    from .selectors import _counted_days, daily_minimum, month_bounds, threshold_minimums
+    from .selectors import _counted_days, daily_minimum, threshold_minimums
 
     condition = Q()
     for bulletin in bulletins:
@@ -163,12 +164,10 @@ def points_open_items(*, since, until, after, limit, object_ids=None) -> list[Du
     query = _published_bulletins().filter(published_at__lte=until)
     if since is not None:
         query = query.filter(published_at__gte=since)
-    if object_ids is not None:
-        query = query.filter(pk__in=[int(pk) for pk in object_ids])
-    if after is not None:
-        query = query.filter(pk__gt=int(after))
     rows = list(
-        query.order_by("pk").values("pk", "month", "platform_id", "platform__name", "published_at")[:limit]
+        source_page(query, after=after, object_ids=object_ids).values(
+            "pk", "month", "platform_id", "platform__name", "published_at"
+        )[:limit]
     )
     if not rows:
         return []

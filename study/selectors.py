@@ -5,7 +5,6 @@ Every function answers with a fixed number of queries, however many records ther
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import statistics
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common.counting import count_by_period
+from ideology_office.common.dates import counted_days, month_bounds
 
 from . import permissions
 from .models import (
@@ -245,11 +245,6 @@ def first_agenda_timeliness(
 # Learning-platform points ------------------------------------------------------------------
 
 
-def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
-    first = month.replace(day=1)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
 @dataclass
 class PersonPoints:
     person: User
@@ -276,9 +271,7 @@ class SectionPoints:
 
 def _counted_days(month: datetime.date, today: datetime.date) -> int:
     first, last = month_bounds(month)
-    if today < first:
-        return 0
-    return (min(today, last) - first).days + 1
+    return counted_days(first, min(today, last))
 
 
 def _rank(rows, key) -> None:

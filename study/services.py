@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.common.dates import counted_days
+from ideology_office.common.services import model_update
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 
 from . import permissions
@@ -20,6 +22,7 @@ from .models import (
     Attendance,
     LearningPlatform,
     PointsBulletin,
+    PointsEntry,
     PointsThreshold,
     ReadingClass,
     Speech,
@@ -237,22 +240,23 @@ def session_update(
 ) -> StudySession:
     """Change a session's fields and, when given, its attendance (updated in place: the rows of people
     who stay keep their ids), speeches, materials or tags (replaced)."""
-    locked = StudySession.objects.select_for_update().get(pk=session.pk)
-    if locked.is_voided:
-        raise ValidationError(_("A voided session cannot be changed."), code="voided")
-    _check_may_record(user, locked.section)
-    unknown = set(fields) - set(SESSION_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown session fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(locked, name, value.strip() if isinstance(value, str) else value)
-    if locked.kind != StudySession.Kind.FIRST_AGENDA:
-        locked.first_agenda_venue = ""
-    _check_may_record(user, locked.section)
-    if attendances is not None:
-        _check_attendance(attendances)
-    session_validate(locked)
-    locked.save()
+
+    def prepare(locked: StudySession) -> None:
+        if locked.kind != StudySession.Kind.FIRST_AGENDA:
+            locked.first_agenda_venue = ""
+        _check_may_record(user, locked.section)
+        if attendances is not None:
+            _check_attendance(attendances)
+
+    locked, _changed = model_update(
+        instance=session,
+        fields=SESSION_FIELDS,
+        data=fields,
+        voided_message=_("A voided session cannot be changed."),
+        check=lambda locked: _check_may_record(user, locked.section),
+        prepare=prepare,
+        validate=session_validate,
+    )
     _write_children(
         locked,
         user=user,
@@ -260,6 +264,51 @@ def session_update(
         speeches=speeches,
         materials=list(materials) if materials is not None else None,
         tags=list(tags) if tags is not None else None,
+    )
+    return locked
+
+
+#: The longest reading class, in counted days (the office's rule; the form repeats it).
+READING_CLASS_MAX_DAYS = 31
+
+
+def reading_class_dates_check(start_date: datetime.date | None, end_date: datetime.date | None) -> None:
+    """A reading class ends on or after its first day and lasts at most 31 days."""
+    if start_date is None or end_date is None:
+        return
+    if end_date < start_date:
+        raise ValidationError(
+            {"end_date": _("The last day cannot be before the first day.")}, code="end_before_start"
+        )
+    if counted_days(start_date, end_date) > READING_CLASS_MAX_DAYS:
+        raise ValidationError({"end_date": _("A reading class lasts at most 31 days.")}, code="too_long")
+
+
+def reading_class_validate(reading_class: ReadingClass) -> None:
+    reading_class_dates_check(reading_class.start_date, reading_class.end_date)
+    reading_class.full_clean()
+
+
+@transaction.atomic
+def reading_class_update(*, reading_class: ReadingClass, user: User | None, **fields) -> ReadingClass:
+    """Correct a reading class (title, theme, section, days); its day sessions must stay inside its days."""
+
+    def validate(locked: ReadingClass) -> None:
+        _check_may_record(user, locked.section)
+        reading_class_validate(locked)
+        outside = locked.sessions.active().exclude(date__range=(locked.start_date, locked.end_date))
+        if outside.exists():
+            raise ValidationError(
+                {"end_date": _("Some days of the reading class have study sessions outside these dates.")},
+                code="sessions_outside",
+            )
+
+    locked, _changed = model_update(
+        instance=reading_class,
+        fields=("title", "theme", "section", "start_date", "end_date"),
+        data=fields,
+        check=lambda locked: _check_may_record(user, locked.section),
+        validate=validate,
     )
     return locked
 
@@ -289,12 +338,10 @@ def reading_class_create(
         end_date=end_date,
         created_by=user,
     )
-    if end_date < start_date:
-        raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
-    reading_class.full_clean()
+    reading_class_validate(reading_class)
     reading_class.save()
     tags = list(tags)
-    days = (end_date - start_date).days + 1
+    days = counted_days(start_date, end_date)
     for index in range(days):
         topic = daily_topics[index] if index < len(daily_topics) else ""
         session_create(
@@ -337,15 +384,13 @@ def material_validate(material: StudyMaterial) -> None:
 
 @transaction.atomic
 def material_update(*, material: StudyMaterial, user: User | None, **fields) -> StudyMaterial:
-    locked = StudyMaterial.objects.select_for_update().get(pk=material.pk)
-    if locked.is_voided:
-        raise ValidationError(_("A voided material cannot be changed."), code="voided")
-    for name in ("title", "kind", "issued_on", "source"):
-        if name in fields:
-            value = fields[name]
-            setattr(locked, name, value.strip() if isinstance(value, str) else value)
-    material_validate(locked)
-    locked.save()
+    locked, _changed = model_update(
+        instance=material,
+        fields=("title", "kind", "issued_on", "source"),
+        data=fields,
+        voided_message=_("A voided material cannot be changed."),
+        validate=material_validate,
+    )
     return locked
 
 
@@ -379,6 +424,23 @@ def threshold_set(
     return threshold
 
 
+POINTS_ENTRY_FIELDS = ("platform", "person", "period", "date", "points")
+
+
+@transaction.atomic
+def points_entry_save(*, entry: PointsEntry | None, user: User | None, **fields) -> PointsEntry:
+    """Record or correct one person's points (the admin's door; files come through the import)."""
+    if user is not None and not permissions.can_import_points(user):
+        raise ValidationError(_("Only administrators record learning points."), code="forbidden")
+    if entry is None:
+        entry = PointsEntry(created_by=user, **fields)
+        entry.full_clean()
+        entry.save()
+        return entry
+    locked, _changed = model_update(instance=entry, fields=POINTS_ENTRY_FIELDS, data=fields)
+    return locked
+
+
 @transaction.atomic
 def bulletin_create(
     *, user: User | None, month: datetime.date, platform: LearningPlatform, note: str = ""
@@ -392,6 +454,38 @@ def bulletin_create(
     bulletin.full_clean(validate_constraints=False)
     bulletin.save()
     return bulletin
+
+
+@transaction.atomic
+def bulletin_update(*, bulletin: PointsBulletin, user: User | None, **fields) -> PointsBulletin:
+    """Correct a bulletin's month, platform or remarks; once published only its remarks."""
+    if user is not None and not permissions.is_admin(user):
+        raise ValidationError(_("Only administrators prepare points bulletins."), code="forbidden")
+    if "month" in fields:
+        fields["month"] = fields["month"].replace(day=1)
+
+    def validate(locked: PointsBulletin) -> None:
+        locked.full_clean(validate_constraints=False)
+        if locked.published_at is not None and (
+            locked.month != published["month"] or locked.platform_id != published["platform_id"]
+        ):
+            raise ValidationError(
+                _("A published bulletin keeps its month and platform; void it and prepare another."),
+                code="published",
+            )
+        others = PointsBulletin.objects.active().filter(month=locked.month, platform=locked.platform_id)
+        if others.exclude(pk=locked.pk).exists():
+            raise ValidationError({"month": _("A bulletin for this month already exists.")}, code="duplicate")
+
+    published: dict = {}
+    locked, _changed = model_update(
+        instance=bulletin,
+        fields=("month", "platform", "note"),
+        data=fields,
+        check=lambda locked: published.update(month=locked.month, platform_id=locked.platform_id),
+        validate=validate,
+    )
+    return locked
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import datetime
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
-from ideology_office.common.forms import apply_service_error
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import visible_to
 from ideology_office.common.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_response
+from ideology_office.common.views import run_service, submit_form
 
 from . import documents, imports, permissions, selectors, services
 from .filters import MaterialFilter, SessionFilter
@@ -55,7 +55,6 @@ def _crumbs(*items):
 
 @require_GET
 def index(request):
-    _require(permissions.can_use_study(request.user))
     today = timezone.localdate()
     year_start = today.replace(month=1, day=1)
     return render(
@@ -81,7 +80,6 @@ def index(request):
 
 @require_GET
 def session_list(request):
-    _require(permissions.can_use_study(request.user))
     if request.GET.get("export") == "xlsx":
         return _session_export(request)
     return render_list(
@@ -185,37 +183,30 @@ def _session_form_page(request, *, session=None):
         form = SessionForm(request.POST, instance=session, user=user)
         attendance = AttendanceTableForm(request.POST, people=people, initial_lines=existing)
         speeches = SpeechFormSet(request.POST, prefix="speech", form_kwargs={"people": _speaker_queryset()})
-        if form.is_valid() and attendance.is_valid() and speeches.is_valid():
-            data = {
-                name: form.cleaned_data[name] for name in services.SESSION_FIELDS if name in form.cleaned_data
-            }
-            tags = services.tags_from_names(imports.split_list(form.cleaned_data["tag_names"]), user=user)
-            try:
-                with transaction.atomic():
-                    if session is None:
-                        session = services.session_create(
-                            user=user,
-                            materials=form.cleaned_data["materials"],
-                            tags=tags,
-                            attendances=attendance.lines(),
-                            speeches=speech_lines(speeches),
-                            **data,
-                        )
-                    else:
-                        session = services.session_update(
-                            session=session,
-                            user=user,
-                            materials=form.cleaned_data["materials"],
-                            tags=tags,
-                            attendances=attendance.lines(),
-                            speeches=speech_lines(speeches),
-                            **data,
-                        )
-            except ValidationError as error:
-                apply_service_error(form, error)
-            else:
-                messages.success(request, _("The study session was saved."))
-                return redirect(session)
+
+        def save(*, tag_names, materials, **data):
+            with transaction.atomic():
+                children = {
+                    "materials": materials,
+                    "tags": services.tags_from_names(imports.split_list(tag_names), user=user),
+                    "attendances": attendance.lines(),
+                    "speeches": speech_lines(speeches),
+                }
+                fields = {name: data[name] for name in services.SESSION_FIELDS if name in data}
+                if session is None:
+                    return services.session_create(user=user, **children, **fields)
+                return services.session_update(session=session, user=user, **children, **fields)
+
+        if attendance.is_valid() and speeches.is_valid():
+            done = submit_form(
+                request,
+                form,
+                save,
+                success=_("The study session was saved."),
+                success_url=lambda saved: saved,
+            )
+            if done:
+                return done
     else:
         form = SessionForm(instance=session, user=user)
         attendance = AttendanceTableForm(people=people, initial_lines=existing, carried=marks)
@@ -292,31 +283,20 @@ def reading_class_create(request):
         ),
     )
     form = ReadingClassForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            reading_class = services.reading_class_create(
-                user=request.user,
-                title=data["title"],
-                theme=data["theme"],
-                section=data["section"],
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                place=data["place"],
-                host=data["host"],
-                daily_topics=[line.strip() for line in data["daily_topics"].splitlines() if line.strip()],
-            )
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(
-                request,
-                _(
-                    "The reading class was recorded with one session per day; record each day's attendance on its page."
-                ),
-            )
-            return redirect(f"{reverse('study:session_list')}?q={quote(reading_class.title)}")
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda daily_topics, **data: services.reading_class_create(
+            user=request.user,
+            daily_topics=[line.strip() for line in daily_topics.splitlines() if line.strip()],
+            **data,
+        ),
+        success=_(
+            "The reading class was recorded with one session per day; record each day's attendance on its page."
+        ),
+        success_url=lambda reading_class: f"{reverse('study:session_list')}?q={quote(reading_class.title)}",
+    )
+    return done or render(
         request,
         "study/readingclass_form.html",
         {**NAV, "form": form, "crumbs": _crumbs((_("New reading class"), None))},
@@ -328,7 +308,6 @@ def reading_class_create(request):
 
 @require_GET
 def material_list(request):
-    _require(permissions.can_use_study(request.user))
     today = timezone.localdate()
     return render_list(
         request,
@@ -374,18 +353,18 @@ def material_form(request, pk=None):
         _("Staff, section heads, office leaders and administrators keep the study materials."),
     )
     form = MaterialForm(request.POST or None, instance=material)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if material is None:
-                material = services.material_create(user=request.user, **form.cleaned_data)
-            else:
-                material = services.material_update(material=material, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            messages.success(request, _("The study material was saved."))
-            return redirect(material)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda **data: (
+            services.material_create(user=request.user, **data)
+            if material is None
+            else services.material_update(material=material, user=request.user, **data)
+        ),
+        success=_("The study material was saved."),
+        success_url=lambda saved: saved,
+    )
+    return done or render(
         request,
         "study/material_form.html",
         {
@@ -434,14 +413,14 @@ def points_ranking(request):
 def bulletin_create(request):
     _require(permissions.is_admin(request.user), _("Only administrators prepare the points bulletin."))
     form = BulletinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            bulletin = services.bulletin_create(user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_error(form, error)
-        else:
-            return redirect(bulletin)
-    return render(
+    done = submit_form(
+        request,
+        form,
+        lambda **data: services.bulletin_create(user=request.user, **data),
+        success=_("The bulletin was prepared; publish it when it is checked."),
+        success_url=lambda bulletin: bulletin,
+    )
+    return done or render(
         request,
         "study/pointsbulletin_form.html",
         {
@@ -483,13 +462,12 @@ def bulletin_publish(request, pk):
         permissions.can_change_bulletin(request.user, bulletin),
         _("Only administrators change a points bulletin, and not once it is voided."),
     )
-    try:
-        services.bulletin_publish(bulletin=bulletin, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The bulletin was published."))
-    return redirect(bulletin)
+    return run_service(
+        request,
+        lambda: services.bulletin_publish(bulletin=bulletin, user=request.user),
+        back=bulletin,
+        success=_("The bulletin was published."),
+    )
 
 
 def _bulletin_xlsx(bulletin, data):

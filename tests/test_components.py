@@ -63,3 +63,37 @@ def test_favicon_is_served_without_login(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg")
+
+
+def test_the_filter_bar_filters_as_you_go_and_still_submits_without_javascript(db):
+    from study.filters import MaterialFilter
+    from study.models import StudyMaterial
+
+    request = RequestFactory().get("/study/materials/", {"q": "讲话"})
+    filterset = MaterialFilter(request.GET, queryset=StudyMaterial.objects.all(), request=request)
+    html = render('{% include "components/filter_bar.html" %}', request=request, filter=filterset)
+    assert 'method="get"' in html and 'action="/study/materials/"' in html
+    assert 'hx-get="/study/materials/"' in html and 'hx-target="#results"' in html
+    # A choice applies at once, a search after a pause in typing; the button is the fallback.
+    assert "change, submit, keyup changed delay:400ms" in html
+    assert 'type="submit"' in html
+    assert 'value="讲话"' in html
+    # The yes/no filter offers 全部/是/否; the labels do not wrap one character per line.
+    assert "全部" in html and "未知" not in html
+    assert html.count("text-nowrap") == len(filterset.form.fields)
+
+
+def test_every_area_s_form_page_is_the_shared_component(client, leader):
+    from django.urls import reverse
+
+    client.force_login(leader)
+    for name in (
+        "sentiment:incident_create",
+        "responsibility:meeting_create",
+        "inspections:inspection_create",
+    ):
+        html = client.get(reverse(name)).content.decode()
+        assert 'data-testid="form-page"' in html, name
+        assert 'data-testid="save"' in html, name
+    html = client.get(reverse("sentiment:incident_create")).content.decode()
+    assert f'href="{reverse("sentiment:index")}"' in html

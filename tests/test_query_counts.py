@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.accounts.roles import Role
-from ideology_office.common import scale
+from ideology_office.common import dates, scale
 from ideology_office.common.audit import summarised_audit
 from ideology_office.common.services import attachment_add
 from ideology_office.reports.ledgers import ledgers
@@ -257,7 +257,7 @@ def _office_records(viewer, office, population, people) -> None:
     # Sentiment: a review with a risk, and on this month's roster an information report, a log
     # line and a handover on a past shift, and a swap request on a coming one.
     year, quarter = office["quarters"].pop()
-    first, _last = sentiment.quarter_bounds(year, quarter)
+    first, _last = dates.quarter_bounds(year, quarter)
     review = sentiment.review_create(
         user=viewer,
         held_on=first + datetime.timedelta(days=30),
@@ -440,7 +440,6 @@ def _count(client: Client, url: str) -> int:
 @pytest.fixture(scope="module")
 def counts(django_db_setup, django_db_blocker) -> dict[str, tuple[int, int]]:
     from positions.models import Platform
-    from sentiment import services as sentiment
     from tests.sentiment.factories import current_roster, published_roster, staff_people
 
     with django_db_blocker.unblock(), transaction.atomic():
@@ -454,12 +453,12 @@ def counts(django_db_setup, django_db_blocker) -> dict[str, tuple[int, int]]:
         officers = staff_people(3, prefix="count-duty")
         current_roster(leader=viewer, officers=officers, leaders=[viewer])
         published_roster(
-            month=sentiment.next_month(timezone.localdate().replace(day=1)),
+            month=dates.next_month(timezone.localdate().replace(day=1)),
             leader=viewer,
             officers=officers,
             leaders=[viewer],
         )
-        this = sentiment.quarter_of(timezone.localdate())
+        this = dates.quarter_of(timezone.localdate())
         quarters = []
         year, quarter = this
         for _ in range(8):

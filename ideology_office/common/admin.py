@@ -1,4 +1,9 @@
-"""The admin of the shared floor, and the two bases every work area's admin builds on:
+"""The admin of the shared floor, and the bases every work area's admin builds on:
+
+* :class:`ServiceAdminMixin`, the admin-to-service bridge (in the style of HackSoft's Django
+  styleguide): the change form's save, its inlines and the admin actions go through the app's
+  services. A refusal (the service's ValidationError or PermissionDenied) is shown on the form
+  (or, for an action, with ``message_user``) and nothing is written.
 
 * :class:`RecordAdmin` for business records and evidence: never deleted, by anyone (superusers
   included); voided with a reason through the "void the selected records" action, which asks each
@@ -11,7 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -19,7 +24,126 @@ from django.utils.translation import gettext_lazy
 
 from . import policies, voiding
 from .admin_audit import AuditEntryAdmin, AuditTrailAdmin  # noqa: F401  (registered there)
+from .forms import apply_service_error, refusal_text
 from .models import Attachment
+
+
+# --- the admin-to-service bridge -------------------------------------------------------------------
+class ServiceRefused(Exception):
+    """A service refused an admin save: raised through the admin's transaction so that nothing of
+    the save survives, then the form is shown again with the refusal on it."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
+def as_validation_error(error: ValidationError | PermissionDenied) -> ValidationError:
+    if isinstance(error, ValidationError):
+        return error
+    return ValidationError(str(error) or _("You may not do this."), code="forbidden")
+
+
+class ServiceAdminMixin:
+    """The admin as one more door to the services.
+
+    A change form is saved by :meth:`save_through_service` (given the form and its inline
+    formsets), which calls the app's create/update services and returns the saved record; the
+    default saves as Django would, for models whose rules all live in the model. When the service
+    refuses, the whole save is rolled back and the same form is shown again, the refusal under
+    the fields it names (the rest above the form), with what was typed kept.
+
+    Admin actions call :meth:`run_service_each`: the service once per selected record, each in
+    its own savepoint; the done ones are counted and each refusal is named with its reasons."""
+
+    def save_through_service(self, request, obj, form, formsets, change):
+        super().save_model(request, obj, form, change)
+        super().save_related(request, form, formsets, change)
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        # The record and its inlines are written together by the service, in save_related.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
+        try:
+            with transaction.atomic():
+                saved = self.save_through_service(request, obj, form, formsets, change)
+        except (ValidationError, PermissionDenied) as error:
+            raise ServiceRefused(as_validation_error(error)) from error
+        for formset in formsets:
+            # Inlines the service wrote itself were never saved by their formset; the change
+            # message reads these lists.
+            for name in ("new_objects", "changed_objects", "deleted_objects"):
+                if not hasattr(formset, name):
+                    setattr(formset, name, [])
+        if saved is not None and saved is not obj:
+            obj.pk = saved.pk
+            obj._state.adding = False
+            form.instance = saved
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # The admin's transaction is rolled back; the same POST is shown again, its form
+            # carrying the refusal (see get_form), so the service is not called a second time.
+            request._service_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        saved_by_service = type(self).save_through_service is not ServiceAdminMixin.save_through_service
+
+        class ServiceForm(form_class):
+            def validate_unique(self):
+                # Where a service saves, it checks duplicates and constraints itself, in Chinese
+                # and naming the clash; the model's generic message would come first otherwise.
+                if not saved_by_service:
+                    super().validate_unique()
+
+            def _post_clean(self):
+                super()._post_clean()
+                if refusal is not None:
+                    apply_service_error(self, refusal)
+
+        return ServiceForm
+
+    def run_service_each(self, request, queryset, action, *, success) -> None:
+        """Run ``action(record)`` (a service call) for each selected record; report how many were
+        done (``success`` takes the count) and each refusal as "record：reason；reason"."""
+        done = 0
+        for record in queryset:
+            try:
+                with transaction.atomic():
+                    action(record)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request,
+                    _("Not done: %(record)s: %(reason)s") % {"record": record, "reason": refusal_text(error)},
+                    messages.ERROR,
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, success(done), messages.SUCCESS)
+
+
+class VoidedListFilter(admin.SimpleListFilter):
+    """Every admin list of a voidable record kind filters on 已作废 the same way."""
+
+    title = gettext_lazy("voided")
+    parameter_name = "voided"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("No")), ("yes", _("Yes"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(voided_at__isnull=self.value() == "no")
+        return queryset
 
 
 # --- business records ------------------------------------------------------------------------------
@@ -32,13 +156,19 @@ class VoidSelectedForm(forms.Form):
     )
 
 
-class RecordAdmin(admin.ModelAdmin):
-    """Business records and evidence in the admin: no hard delete for anyone (related rows shown
-    inline cannot be removed either), voiding with a reason as the only way to take a record out
-    of use, and only the records the person's policy lets them see."""
+class RecordAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Business records and evidence in the admin: saved through the services, no hard delete for
+    anyone (related rows shown inline cannot be removed either), voiding with a reason as the only
+    way to take a record out of use, and only the records the person's policy lets them see."""
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_list_filter(self, request):
+        list_filter = list(super().get_list_filter(request))
+        if voiding.is_voidable(self.model) and VoidedListFilter not in list_filter:
+            list_filter.append(VoidedListFilter)
+        return list_filter
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -160,7 +290,7 @@ class ConfigurationInline:
     formset = ConfigurationInlineFormSet
 
 
-class ConfigurationAdmin(admin.ModelAdmin):
+class ConfigurationAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Configuration rows: deleted only while no record refers to them. ``parts`` names the models
     whose rows belong to the configuration row and go with it (e.g. a checklist's items)."""
 
@@ -212,7 +342,7 @@ class AttachmentAdmin(RecordAdmin):
         "created_at",
         "voided_at",
     )
-    list_filter = ("content_type", "mime_type", ("voided_at", admin.EmptyFieldListFilter))
+    list_filter = ("content_type", "mime_type")
     search_fields = ("original_name", "sha256", "description")
     list_select_related = ("content_type",)
     readonly_fields = [field.name for field in Attachment._meta.fields]

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.functional import Promise
 
+from .dates import moment_filter
+
 
 @dataclass(frozen=True)
 class CountableRecord:
@@ -64,9 +66,7 @@ def countable_queryset(
     if _is_moment(item):
         # A moment is compared with local midnights rather than through its local date
         # (``__date``): no time zone conversion per row, and an index on the column can serve.
-        query = item.queryset().filter(
-            **{f"{item.date_field}__gte": _midnight(start), f"{item.date_field}__lt": _midnight(end, days=1)}
-        )
+        query = item.queryset().filter(**moment_filter(item.date_field, start, end))
     else:
         query = item.queryset().filter(**{f"{item.date_field}__gte": start, f"{item.date_field}__lte": end})
     if unit is not None and item.unit_field:
@@ -100,15 +100,6 @@ def _is_moment(item: CountableRecord) -> bool:
         if field.is_relation:
             model = field.related_model
     return isinstance(field, models.DateTimeField)
-
-
-def _midnight(day: datetime.date, *, days: int = 0) -> datetime.datetime:
-    """The start of ``day`` (plus ``days``) in the current time zone."""
-    from django.utils import timezone
-
-    return timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time.min)
-    )
 
 
 def _as_date(value) -> datetime.date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -48,3 +49,20 @@ class VoidStateFilterSet(django_filters.FilterSet):
 
     def filter_state(self, queryset, name, value):
         return filter_void_state(queryset, value or "active", self.void_lookups)
+
+
+class YesNoSelect(forms.NullBooleanSelect):
+    """全部/是/否: the empty choice of a yes/no filter shows every record, and says so (Django's
+    own select calls it 未知)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """The yes/no filter of every list's filter bar."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", YesNoSelect)
+        super().__init__(*args, **kwargs)

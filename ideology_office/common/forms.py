@@ -149,3 +149,23 @@ class GroupedRecordsChoiceField(GroupedChoicesMixin, forms.ModelMultipleChoiceFi
     """Several records of a long list, searchable and grouped by ``group_of`` (e.g. findings by inspection)."""
 
     widget = SearchableSelectMultiple
+
+
+#: The one joiner of several reasons in a refusal shown as a message (a page's, the admin's).
+REFUSAL_JOINER = "；"
+
+
+def refusal_text(error: Exception) -> str:
+    """A service's refusal (ValidationError or PermissionDenied) as one line, its reasons joined
+    with "；"."""
+    reasons = getattr(error, "messages", None) or [str(error) or _("You may not do this.")]
+    return REFUSAL_JOINER.join(str(reason) for reason in reasons)
+
+
+def form_errors_text(form: forms.Form) -> str:
+    """A small form's errors as one line: each under its field's label (“期限：…”), joined with "；"."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.extend(f"{label}：{message}" if label else str(message) for message in errors)
+    return REFUSAL_JOINER.join(parts)

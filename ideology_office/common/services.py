@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -104,3 +106,53 @@ def record_void(*, record: VoidableModel, user, reason: str) -> VoidableModel:
     locked.void_reason = reason
     locked.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
     return locked
+
+
+def editable_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The names of the fields of ``model`` a form may set (its editable concrete fields, not its id)."""
+    return tuple(
+        field.name for field in model._meta.concrete_fields if field.editable and not field.primary_key
+    )
+
+
+def model_update(
+    *,
+    instance: models.Model,
+    fields: Iterable[str],
+    data: dict,
+    lock: bool = True,
+    voided_message: str | None = None,
+    check: Callable[[Any], None] | None = None,
+    prepare: Callable[[Any], None] | None = None,
+    validate: Callable[[Any], None] | None = None,
+) -> tuple[Any, bool]:
+    """The update services' one way to change a record: lock its row, refuse a voided record, set
+    the ``fields`` given in ``data`` (text stripped; ``check`` sees the locked record before), let ``prepare`` apply the service's derived
+    fields, check it (``validate``, the service's own check, else ``full_clean``), and save only
+    when something changed.
+
+    Returns the locked, updated record and whether anything changed. A key of ``data`` outside
+    ``fields`` is a programming error (TypeError), never silently written or dropped."""
+    allowed = tuple(fields)
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise TypeError(f"{type(instance).__name__} cannot be updated with: {sorted(unknown)}")
+    model = type(instance)
+    record = model._default_manager.select_for_update().get(pk=instance.pk) if lock else instance
+    if getattr(record, "is_voided", False):
+        raise ValidationError(voided_message or _("A voided record cannot be changed."), code="voided")
+    if check is not None:
+        check(record)
+    concrete = [field.attname for field in model._meta.concrete_fields]
+    before = {name: getattr(record, name) for name in concrete}
+    for name in allowed:
+        if name in data:
+            value = data[name]
+            setattr(record, name, value.strip() if isinstance(value, str) else value)
+    if prepare is not None:
+        prepare(record)
+    (validate or type(record).full_clean)(record)
+    changed = any(getattr(record, name) != before[name] for name in concrete)
+    if changed:
+        record.save()
+    return record, changed

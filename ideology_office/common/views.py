@@ -5,16 +5,16 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .downloads import download
-from .forms import AttachmentUploadForm, VoidForm
+from .forms import AttachmentUploadForm, VoidForm, apply_service_error, form_errors_text, refusal_text
 from .models import Attachment
 from .navigation import WORK_AREAS_BY_KEY
 from .policies import Action, can, can_view_record, require
@@ -83,27 +83,18 @@ def attachment_upload(request, content_type_id, object_id):
     if not can_view_record(request.user, record):
         raise Http404
     require(request.user, Action.CHANGE, record)
-    form = AttachmentUploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            attachment = attachment_add(
-                record=record,
-                uploaded_file=form.cleaned_data["file"],
-                user=request.user,
-                description=form.cleaned_data["description"],
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, _("The file was not saved: %(reason)s") % {"reason": message})
-        else:
-            messages.success(
-                request, _("Saved the evidence file “%(name)s”.") % {"name": attachment.original_name}
-            )
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, _("The file was not saved: %(reason)s") % {"reason": message})
-    return _back_to(request, record)
+    return run_service(
+        request,
+        lambda file, description: attachment_add(
+            record=record, uploaded_file=file, user=request.user, description=description
+        ),
+        form=AttachmentUploadForm(request.POST, request.FILES),
+        back=_back_to(request, record).url,
+        success=lambda attachment: (
+            _("Saved the evidence file “%(name)s”.") % {"name": attachment.original_name}
+        ),
+        refused_prefix=_("The file was not saved: %(reason)s") % {"reason": ""},
+    )
 
 
 @require_POST
@@ -116,7 +107,7 @@ def attachment_void(request, pk):
     try:
         record_void(record=attachment, user=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(
             request, _("Voided the evidence file “%(name)s”.") % {"name": attachment.original_name}
@@ -136,3 +127,49 @@ def favicon(request):
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's). Resolved per request
     # because the hashed static name exists only after collectstatic.
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+def run_service(request, action, *, back, success, form=None, success_url=None, refused_prefix=""):
+    """The action views' one shape (a button on a record's page): check the small ``form`` if
+    any, run ``action`` (with the form's cleaned data as keyword arguments), show ``success``
+    (a message, or a function of the action's result) and redirect — to ``success_url(result)``
+    when given, else to ``back``. A refusal (the form's errors, or the service's ValidationError
+    or PermissionDenied) is one error message, its reasons joined with "；", then back to ``back``.
+    ``back`` is anything :func:`django.shortcuts.redirect` takes (a record, a URL, a view name)."""
+    if form is not None and not form.is_valid():
+        messages.error(request, refused_prefix + form_errors_text(form))
+        return redirect(back)
+    try:
+        result = action(**form.cleaned_data) if form is not None else action()
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, refused_prefix + refusal_text(error))
+        return redirect(back)
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(success_url(result) if success_url is not None else back)
+
+
+def submit_form(request, form, save, *, success, success_url):
+    """The form pages' one shape: on a POST whose ``form`` is valid, run ``save`` (the service,
+    given the cleaned data as keyword arguments); a refusal is shown on the form (each reason
+    under its field) and None is returned so the view shows the form again; otherwise show
+    ``success`` (a message, or a function of the result) and redirect to ``success_url(result)``
+    (a record, a URL or a view name; or that value itself). None too for a GET or an invalid form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save(**form.cleaned_data)
+    except ValidationError as error:
+        apply_service_error(form, error)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(success_url(result) if callable(success_url) else success_url)
+
+
+def render_form_page(request, template, form, *, title, crumbs, cancel_url="", **context):
+    """Render a form page (a template extending ``components/form_page.html``) with its title,
+    breadcrumbs and the page that "Cancel" goes back to."""
+    return render(
+        request,
+        template,
+        {"form": form, "title": title, "crumbs": crumbs, "cancel_url": cancel_url, **context},
+    )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import policies
-from .forms import VoidForm, apply_service_error
+from .forms import VoidForm, apply_service_error, refusal_text
 from .models import Attachment, VoidableModel
 from .services import record_void
 
@@ -174,5 +174,5 @@ def void_records(*, records, user, reason: str) -> tuple[list[models.Model], lis
         try:
             done.append(record_void(record=record, user=user, reason=reason))
         except ValidationError as error:
-            refused.append((record, " ".join(error.messages)))
+            refused.append((record, refusal_text(error)))
     return done, refused

@@ -84,10 +84,9 @@ def sources() -> list[ReminderSource]:
 
 def date_moment(day: datetime.date, hour: int = 9, minute: int = 0) -> datetime.datetime:
     """The aware moment of a date deadline: ``hour`` o'clock local time on that day."""
-    from django.utils import timezone
+    from ideology_office.common.dates import local_moment
 
-    naive = datetime.datetime.combine(day, datetime.time(hour, minute))
-    return timezone.make_aware(naive, timezone.get_current_timezone())
+    return local_moment(day, datetime.time(hour, minute))
 
 
 def date_bounds(
@@ -120,3 +119,14 @@ def ids_no_longer_open(object_ids, still_open) -> set[str]:
     ids = {int(pk) for pk in object_ids}
     open_ids = set(still_open.filter(pk__in=ids).values_list("pk", flat=True))
     return {str(pk) for pk in ids - open_ids}
+
+
+def source_page(query, *, after, object_ids, pk_of: Callable[[str], int | None] = int):
+    """The batch of an ``open_items`` call, the same way for every source: only ``object_ids``
+    when given, the records after the key ``after``, in key order (the caller cuts ``[:limit]``).
+    ``pk_of`` reads a record id from a key (None: names no record)."""
+    if object_ids is not None:
+        query = query.filter(pk__in=[pk for pk in map(pk_of, object_ids) if pk is not None])
+    if after is not None:
+        query = query.filter(pk__gt=pk_of(after) or 0)
+    return query.order_by("pk")

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -121,13 +120,6 @@ SECTION_POSITIONS = _("Positions, opinion and rectification")
 def whole(number):
     """6.0 -> 6: a median of whole days prints as a whole number."""
     return int(number) if float(number).is_integer() else number
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    """Midnight of ``day`` in the office's time zone. Comparing a moment with it, rather than
-    the moment's local date (``__date``) with the day, keeps the column as it is stored: no time
-    zone conversion per row, and an index on it could be used."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def office_name() -> str:

@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common import dates
 from sentiment import services
 from sentiment.models import DutyRoster, DutyShift, RiskMatrix, RotationMember, RotationPattern
 
@@ -18,7 +19,7 @@ def at(day: datetime.date, hour: int = 8, minute: int = 30) -> datetime.datetime
 def future_month(months_ahead: int = 2) -> datetime.date:
     month = timezone.localdate().replace(day=1)
     for _ in range(months_ahead):
-        month = services.next_month(month)
+        month = dates.next_month(month)
     return month
 
 
@@ -72,7 +73,7 @@ def current_matrix() -> RiskMatrix:
 
 
 def review_in(*, year: int, quarter: int, user, attendees=None, **kwargs):
-    first, _ = services.quarter_bounds(year, quarter)
+    first, _ = dates.quarter_bounds(year, quarter)
     return services.review_create(
         user=user,
         held_on=first + datetime.timedelta(days=40),

@@ -2,7 +2,8 @@ import pytest
 from django.utils import timezone
 
 from ideology_office.accounts import demo as accounts_demo
-from sentiment import demo, selectors, services
+from ideology_office.common import dates
+from sentiment import demo, selectors
 from sentiment.models import (
     CalendarDay,
     DutyLogEntry,
@@ -44,7 +45,7 @@ def test_seed_tells_the_story_and_a_second_run_changes_nothing():
     today = timezone.localdate()
     this_month = today.replace(day=1)
     published = set(DutyRoster.objects.filter(status="published").values_list("month", flat=True))
-    assert {this_month, services.next_month(this_month)} <= published
+    assert {this_month, dates.next_month(this_month)} <= published
     assert selectors.on_duty_now(timezone.now()) is not None
     # A review every quarter since 2021 except the current one, which is pending.
     assert selectors.all_quarters_missing_review(today=today) == []

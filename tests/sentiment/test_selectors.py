@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from ideology_office.common import dates
 from sentiment import selectors, services
 from sentiment.models import DutyShift
 
@@ -96,7 +97,7 @@ def test_month_view_is_a_monday_first_grid_in_three_queries(leader, django_asser
         view = selectors.roster_month(month=month, include_drafts=False)
         names = [shift.officer.real_name for week in view.weeks for cell in week for shift in cell.shifts]
     assert all(week[0].day.weekday() == 0 for week in view.weeks)
-    assert len(names) == (services.next_month(month) - month).days
+    assert len(names) == (dates.next_month(month) - month).days
     assert view.weeks[0][0].day <= month
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ideology_office.accounts.roles import Role
+from ideology_office.common import dates
 from sentiment import selectors, services
 from sentiment.models import (
     CalendarDay,
@@ -121,7 +122,7 @@ def test_generator_uses_rest_day_lists_on_weekends_and_holidays_but_not_on_make_
 
     assert roster.status == DutyRoster.Status.DRAFT
     shifts = {timezone.localdate(shift.start): shift for shift in roster.shifts.all()}
-    assert len(shifts) == (services.next_month(month) - month).days
+    assert len(shifts) == (dates.next_month(month) - month).days
     assert shifts[weekday].officer in rest_officers
     assert shifts[saturday].officer in rest_officers
     assert shifts[sunday].officer in officers

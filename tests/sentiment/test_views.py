@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from ideology_office.common import dates
 from sentiment import selectors, services
 from sentiment.models import DutyFeedToken, DutyLogEntry, OpinionIncident, OpinionReview, RiskItem, ShiftSwap
 
@@ -163,8 +164,7 @@ def test_month_view_query_count_is_fixed(as_user, leader, officer_count, django_
         response = client.get(reverse("sentiment:roster_month", args=[month.year, month.month]))
     assert response.status_code == 200
     assert (
-        response.content.decode().count('data-testid="shift-link"')
-        == (services.next_month(month) - month).days
+        response.content.decode().count('data-testid="shift-link"') == (dates.next_month(month) - month).days
     )
 
 
@@ -236,7 +236,7 @@ def test_roster_export_is_an_excel_file_with_a_row_per_shift(
     sheet = load_workbook(BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][4] == "值班员"
-    assert len(rows) == 1 + (services.next_month(month) - month).days
+    assert len(rows) == 1 + (dates.next_month(month) - month).days
     assert rows[1][4] == officers[0].real_name
 
 

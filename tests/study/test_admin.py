@@ -3,8 +3,8 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from study.models import StudySession
-from tests.factories import OrgUnitFactory
+from study.models import ReadingClass, StudySession
+from tests.factories import OrgUnitFactory, UserFactory
 
 from .helpers import STUDY_HEADERS, xlsx_bytes
 
@@ -59,3 +59,57 @@ def test_the_admin_refuses_a_duplicate_session_with_the_service_message(client, 
     response = client.post(reverse("admin:study_studysession_add"), data)
     assert "该日期已有相同类型和主题的学习记录" in response.content.decode()
     assert StudySession.objects.count() == 1
+
+
+def test_the_admin_refuses_a_reading_class_longer_than_31_days_and_writes_nothing(client, admin_person):
+    # The 31-day rule lives in the service: the admin, which once saved directly, now meets it too.
+    section = OrgUnitFactory()
+    client.force_login(admin_person)
+    data = {
+        "title": "读书班",
+        "theme": "",
+        "section": section.pk,
+        "start_date": "2024-03-01",
+        "end_date": "2024-04-01",
+    }
+    response = client.post(reverse("admin:study_readingclass_add"), data)
+    assert response.status_code == 200
+    assert "读书班最长 31 天" in response.content.decode()
+    assert not ReadingClass.objects.exists()
+    assert not StudySession.objects.exists()
+    # Within the limit, the admin writes through the same service: one session per day.
+    response = client.post(reverse("admin:study_readingclass_add"), {**data, "end_date": "2024-03-31"})
+    assert response.status_code == 302
+    assert ReadingClass.objects.get().sessions.count() == 31
+
+
+def test_the_admin_writes_attendance_and_speeches_through_the_session_service(client, admin_person):
+    section = OrgUnitFactory()
+    person = UserFactory(section=section)
+    client.force_login(admin_person)
+    data = {
+        "kind": "central_group",
+        "first_agenda_venue": "",
+        "date": "2024-03-05",
+        "topic": "学习",
+        "section": section.pk,
+        "attendances-TOTAL_FORMS": "2",
+        "attendances-INITIAL_FORMS": "0",
+        "attendances-0-person": person.pk,
+        "attendances-0-status": "present",
+        "attendances-1-person": person.pk,
+        "attendances-1-status": "present",
+        "speeches-TOTAL_FORMS": "0",
+        "speeches-INITIAL_FORMS": "0",
+    }
+    # The same person twice: the service's attendance rule refuses, and nothing is written.
+    response = client.post(reverse("admin:study_studysession_add"), data)
+    assert response.status_code == 200
+    assert not StudySession.objects.exists()
+    data.update({"attendances-TOTAL_FORMS": "1", "speeches-TOTAL_FORMS": "1"})
+    data.update({"speeches-0-order": "1", "speeches-0-speaker": person.pk, "speeches-0-content": "发言"})
+    response = client.post(reverse("admin:study_studysession_add"), data)
+    assert response.status_code == 302
+    session = StudySession.objects.get()
+    assert [row.person for row in session.attendances.all()] == [person]
+    assert [row.content for row in session.speeches.all()] == ["发言"]
