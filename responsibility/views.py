@@ -7,9 +7,9 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ideology_office.common.counting import countable
+from ideology_office.common.forms import refusal_text
 from ideology_office.common.listing import render_list
 from ideology_office.common.query_params import year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
@@ -875,7 +876,7 @@ def scores_save(request, pk):
             saved = services.scores_confirm(assessment=assessment, entries=entries, user=request.user)
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                messages.error(request, " ".join(error.messages))
+                messages.error(request, refusal_text(error))
                 return redirect(assessment)
             refused = {key: list(value) for key, value in error.message_dict.items()}
         else:
