@@ -113,3 +113,31 @@ def test_the_admin_writes_attendance_and_speeches_through_the_session_service(cl
     session = StudySession.objects.get()
     assert [row.person for row in session.attendances.all()] == [person]
     assert [row.content for row in session.speeches.all()] == ["发言"]
+
+
+def test_import_row_errors_show_in_the_row_and_empty_cells_stay_empty(client, admin_person):
+    OrgUnitFactory(name="综合股", code="general")
+    client.force_login(admin_person)
+    url = reverse("admin:study_studysession_import")
+    rows = [
+        [datetime.date(2024, 3, 5), "专题研讨", "主题一", "综合股", "", "", "", "", ""],
+        ["2024-13-45", "专题研讨", "主题二", "没有这个股室", "", "", "", "", ""],
+    ]
+    response = client.post(
+        url,
+        {
+            "format": "0",
+            "import_file": SimpleUploadedFile("a.xlsx", xlsx_bytes(STUDY_HEADERS, rows)),
+            "resource": "0",
+        },
+    )
+    page = response.content.decode()
+    table = page[page.index('data-testid="import-errors"') :]
+    errors_cell = table[
+        table.index('class="import-row-errors"') : table.index("</td>", table.index("import-row-errors"))
+    ]
+    assert "<li>" in errors_cell and "股室" in errors_cell  # the reason is in the row, not behind a hover
+    assert "validation-error-container" not in table
+    assert "None" not in table
+    assert "css/admin-import.css" in page
+    assert StudySession.objects.count() == 0
