@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ideology_office.accounts import roles
 from ideology_office.accounts.models import OrgUnit, User
 from ideology_office.common.counting import count_by_period, countable, countable_queryset
+from ideology_office.common.dates import year_bounds
 from ideology_office.common.services import model_update
 from ideology_office.notifications.services import reminders_cancel_for, reminders_plan_for
 from study.models import StudySession
@@ -787,7 +788,7 @@ def _prefill(assessment: Assessment, items: list[SchemeItem]) -> list[Assessment
     """Score lines for ``items``: two queries per counted item (the aggregate and the ids it
     counted), none per record."""
     year = assessment.scheme.year
-    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    start, end = year_bounds(year)
     until = min(end, timezone.localdate())
     lines = []
     for item in items:
