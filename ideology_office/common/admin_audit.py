@@ -251,7 +251,7 @@ class AuditEntryAdmin(AuditTrailAdmin):
         count = write_workbook(queryset, buffer)
         record_export(request, count=count, kind="xlsx")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-        return download(buffer.getvalue(), f"audit-{stamp}.xlsx", XLSX_CONTENT_TYPE)
+        return download(buffer.getvalue(), f"audit-{stamp}.xlsx", XLSX_CONTENT_TYPE, private=True)
 
 
 @admin.register(AuditArchive)

@@ -348,7 +348,11 @@ def test_nobody_deletes_business_records_or_evidence_in_the_admin(request, who):
         if isinstance(model_admin, ConfigurationAdmin):
             assert not issubclass(model, VoidableModel), model
             continue
-        assert isinstance(model_admin, RecordAdmin) or model._meta.label == "common.AuditEntry", model
+        # The audit trail and its archives: read-only (admin_audit), nobody deletes either.
+        assert isinstance(model_admin, RecordAdmin) or model._meta.label in (
+            "common.AuditEntry",
+            "common.AuditArchive",
+        ), model
         assert not model_admin.has_delete_permission(http), model
         assert "delete_selected" not in model_admin.get_actions(http), model
         if issubclass(model, VoidableModel):
