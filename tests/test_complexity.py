@@ -23,9 +23,9 @@ PATTERNS = (
     "reminders.py",
 )
 EXTRA = ("ideology_office/common/bulk.py", "ideology_office/common/spreadsheets.py")
-# Being split by another change in flight (the study import and the spreadsheet reader it moved to
-# common); removed from here when it lands. Nothing else may be added.
-PENDING = {"study/imports.py", "study/resources.py", "ideology_office/common/spreadsheets.py"}
+# The streaming reader's cell_value closure (20) is being split by the change that moved the reader
+# here; removed from this set when it lands. Nothing else may be added.
+PENDING = {"ideology_office/common/spreadsheets.py"}
 
 
 def checked_files() -> list[Path]:
@@ -76,6 +76,9 @@ def test_the_set_covers_services_importers_and_reminder_sources():
         "responsibility/services.py",
         "positions/reminders.py",
         "sentiment/services.py",
+        "study/imports.py",
+        "study/resources.py",
+        "ideology_office/common/spreadsheets.py",
     ):
         assert expected in names
 
