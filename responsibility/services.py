@@ -975,7 +975,8 @@ def scores_confirm(*, assessment: Assessment, entries: list[ScoreEntry], user: U
         except ValidationError as error:
             refused[entry.line.pk] = error.messages
     if refused:
-        raise ValidationError(refused)
+        # Keyed by line id, which the view reads back; Django takes any key, django-stubs only str.
+        raise ValidationError(refused)  # type: ignore[arg-type]
     return saved
 
 
