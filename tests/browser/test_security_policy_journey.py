@@ -27,8 +27,10 @@ from .test_admin_separation import code_for, first_sign_in
 @pytest.mark.django_db(transaction=True)
 @override_settings(OTP_REQUIRED_ROLES=["系统管理员", "安全管理员", "审计管理员", "办公室领导"])
 def test_the_security_administrator_sets_the_policy_and_a_leader_signs_in_with_the_second_factor(
-    browser, live_server
+    browser, live_server, page_guard
 ):
+    # The system administrator is refused the policy on purpose (403).
+    page_guard.allow("status of 403")
     out = io.StringIO()
     call_command("bootstrap_admins", stdout=out)
     passwords = dict(re.findall(r"用户名 (\S+)\s+一次性密码 (\S+)", out.getvalue()))
