@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import User
@@ -154,7 +155,8 @@ class InformationReportForm(forms.ModelForm):
         queryset=OpinionIncident.objects.none(),
         required=False,
         label=_("incident"),
-        help_text=_("The 50 incidents found most recently are listed."),
+        help_text=_("The 50 incidents found most recently are listed; type to find an older one."),
+        search_url=reverse_lazy("sentiment:incident_choices"),
     )
 
     def __init__(self, *args, user, **kwargs):

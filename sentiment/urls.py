@@ -26,6 +26,7 @@ urlpatterns = [
     path("handovers/<int:pk>/accept/", views.handover_accept, name="handover_accept"),
     path("swaps/", views.swap_list, name="swap_list"),
     path("swaps/<int:pk>/<str:decision>/", views.swap_decide, name="swap_decide"),
+    path("incidents/choices/", views.incident_choices, name="incident_choices"),
     path("reports/", views.information_report_list, name="information_report_list"),
     path("calendar/", views.duty_feed_settings, name="duty_feed_settings"),
     path("calendar/regenerate/", views.duty_feed_regenerate, name="duty_feed_regenerate"),

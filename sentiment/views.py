@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ideology_office.accounts import roles
 from ideology_office.common import dates
+from ideology_office.common.choices import search_choices
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import visible_to
 from ideology_office.common.privacy import phone_for
@@ -38,7 +39,7 @@ from .forms import (
     SwapRequestForm,
 )
 from .ical import shifts_ics
-from .models import DutyFeedToken, DutyRoster, DutyShift, Handover
+from .models import DutyFeedToken, DutyRoster, DutyShift, Handover, OpinionIncident
 
 
 def _area_crumb():
@@ -540,6 +541,16 @@ def information_report_add(request, pk):
         form,
         title=_("Record an information report"),
         crumbs=crumbs,
+    )
+
+
+@require_GET
+def incident_choices(request):
+    """The information-report form's incident search: any incident the person may see."""
+    return search_choices(
+        request,
+        OpinionIncident.objects.active().order_by("-found_at", "-pk"),
+        fields=("summary", "reported_to", "links"),
     )
 
 

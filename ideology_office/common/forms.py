@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .file_types import accepted_extensions
-from .widgets import GroupedChoicesMixin, SearchableSelectMultiple
+from .widgets import GroupedChoicesMixin, SearchableSelect, SearchableSelectMultiple
 
 
 class ProjectFormRenderer(TemplatesSetting):
@@ -92,9 +92,12 @@ class ShortListModelChoiceField(forms.ModelChoiceField):
 
     iterator = _ShortListIterator
 
-    def __init__(self, queryset, *, shown: int = 50, **kwargs):
+    def __init__(self, queryset, *, shown: int = 50, search_url: str | None = None, **kwargs):
         self.shown = shown
         self.chosen: tuple = ()
+        if search_url is not None:
+            # The browser finds the others by typing (common/choices.py answers over the same visible set).
+            kwargs.setdefault("widget", SearchableSelect(attrs={"data-search-url": search_url}))
         super().__init__(queryset, **kwargs)
 
     def keep_choice(self, value) -> None:

@@ -198,6 +198,7 @@ URL_ACCESS: dict[str, UrlAccess] = {
     "sentiment:swap_list": role(),
     "sentiment:swap_decide": record("sentiment.ShiftSwap", None, POST),
     "sentiment:information_report_list": role(),
+    "sentiment:incident_choices": role(),
     "sentiment:duty_feed_settings": role(),
     "sentiment:duty_feed_regenerate": role(POST),
     "sentiment:duty_feed": public(),

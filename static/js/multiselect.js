@@ -16,7 +16,8 @@
         return;
       }
       var multiple = select.multiple;
-      new window.TomSelect(select, {
+      var searchUrl = select.dataset.searchUrl;
+      var options = {
         plugins: multiple ? ["remove_button", "checkbox_options"] : [],
         placeholder: select.dataset.placeholder || "",
         hidePlaceholder: false,
@@ -32,7 +33,17 @@
             return div;
           },
         },
-      });
+      };
+      if (searchUrl) {
+        // A long choice lists its first records; the others are found on the server as the person types.
+        options.load = function (query, callback) {
+          fetch(searchUrl + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
+            .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+            .then(function (data) { callback(data.results); })
+            .catch(function () { callback(); });
+        };
+      }
+      new window.TomSelect(select, options);
       // The label now names Tom Select's own control; the original, kept only to submit the form
       // (and out of the tab order), is hidden from screen readers so it is not read as an unnamed field.
       select.setAttribute("aria-hidden", "true");

@@ -67,3 +67,31 @@ def test_a_voided_or_unknown_incident_is_still_refused(client, leader):
     )
     assert "选择一个有效的选项" in response.content.decode()
     assert not InformationReport.objects.exists()
+
+
+def test_an_older_incident_is_found_by_typing_and_only_visible_ones_are_offered(client, leader):
+    officers = staff_people(2)
+    current_roster(leader=leader, officers=officers, leaders=[leader])
+    shift = selectors.on_duty_now(timezone.now())
+    base = timezone.now() - datetime.timedelta(days=40)
+    for index in range(60):
+        incident(user=leader, found_at=base + datetime.timedelta(hours=index))
+    oldest = OpinionIncident.objects.order_by("found_at").first()
+    oldest.summary = "县城老旧小区加装电梯网帖"
+    oldest.save(update_fields=["summary"])
+    voided = OpinionIncident.objects.order_by("found_at")[1]
+    voided.summary = "加装电梯另一帖"
+    voided.voided_at = timezone.now()
+    voided.save(update_fields=["summary", "voided_at"])
+    client.force_login(shift.officer)
+
+    form_page = client.get(reverse("sentiment:information_report_add", args=[shift.pk])).content.decode()
+    search_url = reverse("sentiment:incident_choices")
+    assert f'data-search-url="{search_url}"' in form_page
+
+    found = client.get(search_url, {"q": "加装电梯"}).json()["results"]
+    assert [row["value"] for row in found] == [oldest.pk]  # found by its words; the voided one is not offered
+    assert found[0]["text"] == str(oldest)
+    assert client.get(search_url, {"q": "老旧 电梯"}).json()["results"][0]["value"] == oldest.pk
+    assert client.get(search_url, {"q": ""}).json() == {"results": []}
+    assert client.get(search_url, {"q": "没有这样的事"}).json() == {"results": []}
