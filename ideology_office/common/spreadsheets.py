@@ -640,36 +640,9 @@ class _SheetReader:
                 return UNCALCULATED
             if not has_value:
                 return None
-            if kind == "s":
-                return shared[int(content)]
-            if kind == "inlineStr" or kind == "str":
-                return _unescape(content)
-            if kind == "e":
-                return ExcelError(content)
-            if kind == "b":
-                return content == "1"
-            if kind == "d":
-                try:
-                    return from_ISO8601(content)
-                except ValueError:
-                    return content
-            if not content:
-                return None
-            try:
-                number = float(content)
-            except ValueError:
-                return content
-            if number.is_integer() and "." not in content and "E" not in content.upper():
-                number = int(content)
-            if style in date_styles:
-                day = dates.get(number)
-                if day is None:
-                    try:
-                        day = dates[number] = from_excel(number, epoch)
-                    except (OverflowError, ValueError, TypeError):
-                        return number
-                return day
-            return number
+            if kind in _TYPED_KINDS:
+                return _typed_cell(kind, content, shared)
+            return _number_cell(content, style in date_styles, dates, epoch)
 
         parser = _guarded_expat()
         parser.StartElementHandler = start
@@ -839,3 +812,44 @@ def _non_empty(rows):
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+# Cell types that say what their text is (shared or inline string, error, boolean, ISO date); the rest are numbers.
+_TYPED_KINDS = frozenset({"s", "inlineStr", "str", "e", "b", "d"})
+
+
+def _typed_cell(kind: str, content: str, shared):
+    if kind == "s":
+        return shared[int(content)]
+    if kind in ("inlineStr", "str"):
+        return _unescape(content)
+    if kind == "e":
+        return ExcelError(content)
+    if kind == "b":
+        return content == "1"
+    try:
+        return from_ISO8601(content)
+    except ValueError:
+        return content
+
+
+def _number_cell(content: str, is_date: bool, dates: dict, epoch):
+    """A number cell: an int when written as one, a date when its style is a date format (cached per
+    serial number: a sheet repeats its dates), the text itself when it is no number at all."""
+    if not content:
+        return None
+    try:
+        number = float(content)
+    except ValueError:
+        return content
+    if number.is_integer() and "." not in content and "E" not in content.upper():
+        number = int(content)
+    if not is_date:
+        return number
+    day = dates.get(number)
+    if day is None:
+        try:
+            day = dates[number] = from_excel(number, epoch)
+        except (OverflowError, ValueError, TypeError):
+            return number
+    return day
