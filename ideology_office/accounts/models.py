@@ -275,6 +275,13 @@ class SignInPolicy(AuditedModel):
     level 3 as the product meets it: no weaker policy can be saved."""
 
     SINGLETON_PK = 1
+    # Named like secrets, but they are the policy's figures: the trail keeps their old and new values.
+    audit_not_secret_fields = (
+        "password_min_length",
+        "password_min_classes",
+        "password_history_count",
+        "password_max_age_days",
+    )
 
     password_min_length = models.PositiveSmallIntegerField(
         _("minimum password length"), validators=_range(8, 64)
