@@ -4,8 +4,10 @@ Each sign-off's ``chain_hash`` is HMAC-SHA256 (key outside the database, see
 ``ideology_office.common.anchors``) of the previous row's hash and the row's payload: its
 sequence, the item, the item's platform, the revision and its title, the SHA-256 of the revision's
 exact text, the round, step, decision, opinion, signer (id, name, title) and the time. Each
-publication carries a seal under the same key binding the item, platform, revision, text hash,
-time, publisher and address. Verification streams the rows once (``verify_chain``) and checks:
+publication takes its place in the same chain (one sequence, one head): its ``chain_hash`` binds
+its sequence, the item, platform, published revision, its title and text hash, the publisher, the
+address or post id and the time (and it keeps its older seal under the same key). Verification
+streams both tables once, merged by sequence (``verify_rows``), and checks:
 
 * sequence numbers contiguous from 1 to the head; the head exists; no row past it;
 * each row's hash under the key (a forged, changed or renumbered row is named itself), and each
@@ -83,6 +85,24 @@ def publication_seal(values, key: bytes | None = None) -> str:
     return link_hash("publication", values, key)
 
 
+# A publication's place in the chain: its sequence, then PUBLICATION_COLUMNS (the time last).
+PUBLICATION_CHAIN_COLUMNS = ("sequence", *PUBLICATION_COLUMNS)
+PUBLICATION_ROW_COLUMNS = (*PUBLICATION_CHAIN_COLUMNS, "previous_hash", "chain_hash")
+# The kind marker in a publication's payload, so that no publication row hashes like a sign-off.
+PUBLICATION_MARK = "publication"
+
+
+def publication_link_hash(previous_hash: str, values, key: bytes | None = None) -> str:
+    """``values`` in PUBLICATION_CHAIN_COLUMNS order."""
+    return link_hash(previous_hash, (values[0], PUBLICATION_MARK, *values[1:]), key)
+
+
+def is_publication_row(row) -> bool:
+    """Whether a row of the merged stream is a publication (PUBLICATION_ROW_COLUMNS) rather than
+    a sign-off (ROW_COLUMNS): the two shapes differ in length."""
+    return len(row) == len(PUBLICATION_ROW_COLUMNS)
+
+
 @dataclass
 class ItemRound:
     """What the chain says about an item's current round while streaming."""
@@ -92,20 +112,26 @@ class ItemRound:
 
 
 def verify_rows(rows, head: tuple[int, str] | None, *, key: bytes | None = None, rounds=None) -> Verification:
-    """Check a stream of ROW_COLUMNS tuples ordered by sequence against the head
-    ``(last_sequence, last_hash)`` (None: no head row), with the shared walk of
-    ``ideology_office.common.chain``. ``rounds`` ({item_id: review_round}), when given, collects
+    """Check a stream of ROW_COLUMNS (sign-off) and PUBLICATION_ROW_COLUMNS (publication) tuples
+    ordered by sequence against the head ``(last_sequence, last_hash)`` (None: no head row), with
+    the shared walk of ``ideology_office.common.chain``. ``rounds`` ({item_id: review_round}), when given, collects
     the approvals of each item's current round for ``item_problems``."""
     key = key or chain_key()
     new = hmac.new
 
+    publication_length = len(PUBLICATION_ROW_COLUMNS)
+
     def hash_of(row) -> str:
+        if len(row) == publication_length:
+            return publication_link_hash(row[-2], row[:-2], key)
         text = "|".join((*map(str, row[:13]), moment(row[13])))
         return new(key, f"{row[14]}\n{text}".encode(), "sha256").hexdigest()
 
     collected: dict = {}
 
     def observe(row) -> None:
+        if len(row) == publication_length:
+            return
         item_id, round_ = row[1], row[6]
         if rounds.get(item_id) == round_:
             state = collected.setdefault(item_id, ItemRound())
@@ -121,6 +147,7 @@ def verify_rows(rows, head: tuple[int, str] | None, *, key: bytes | None = None,
         chain_label="签批链",
         hash_of=hash_of,
         observe=observe if rounds is not None else None,
+        noun_of=lambda row: "发布记录" if len(row) == publication_length else "签批记录",
     )
     result.rounds = collected
     return result

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ideology_office.common.audit import AuditedQuerySet
 from ideology_office.common.models import BaseModel, VoidableModel
 
-from .chain import link_hash, payload, publication_seal
+from .chain import link_hash, payload, publication_link_hash, publication_seal
 from .lunar import lunar_to_solar, qingming
 
 
@@ -453,6 +453,11 @@ class Publication(BaseModel):
     post_id = models.CharField(_("post id"), max_length=100, blank=True)
     content_sha256 = models.CharField(_("SHA-256 of the published text"), max_length=64, blank=True)
     seal = models.CharField(_("seal"), max_length=64, blank=True, editable=False)
+    # The publication's place in the sign-off chain (positions.chain): drawn from the same head,
+    # under the same lock, as the sign-offs'. Null only before migration 0004 chained it.
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, null=True, editable=False)
+    previous_hash = models.CharField(_("previous chain hash"), max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(_("chain hash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("publication")
@@ -478,6 +483,10 @@ class Publication(BaseModel):
 
     def compute_seal(self) -> str:
         return publication_seal(self.seal_values())
+
+    def compute_chain_hash(self, previous_hash: str) -> str:
+        """The row's link in the chain (``positions.chain.PUBLICATION_CHAIN_COLUMNS``)."""
+        return publication_link_hash(previous_hash, (self.sequence, *self.seal_values()))
 
 
 class PublicationAction(BaseModel):

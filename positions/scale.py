@@ -78,6 +78,18 @@ class _Chain:
         row.extend((self.last_hash, chain_hash))
         self.last_hash = chain_hash
 
+    def append_publication(self, row: list, platform_id: int, title: str) -> None:
+        """``row``: item, revision, published_at, publisher, url, post id, created_at, created_by,
+        sha, seal; the publication takes the next place in the same chain (positions.chain).
+        Adds the sequence and hashes at its end."""
+        from positions.chain import publication_link_hash
+
+        self.sequence += 1
+        values = (self.sequence, row[0], platform_id, row[1], title, row[8], row[3], row[4], row[5], row[2])
+        chain_hash = publication_link_hash(self.last_hash, values, self.key)
+        row.extend((self.sequence, self.last_hash, chain_hash))
+        self.last_hash = chain_hash
+
 
 def seed_positions(population: Population, *, items: int, now=None) -> dict:
     """``items`` content items on online platforms of the sections (one per 10,000 items, at
@@ -274,7 +286,7 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
                     chain.key,
                 )
                 publications.append(
-                    (
+                    [
                         item_pk,
                         revision_pk,
                         published_at,
@@ -285,7 +297,7 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
                         platform["responsible"],
                         sha,
                         seal,
-                    )
+                    ]
                 )
         insert(
             ContentRevision,
@@ -316,6 +328,8 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
             ),
             signoffs,
         )
+        for row in publications:  # after the batch's sign-offs, in the same chain
+            chain.append_publication(row, *bound[row[0]])
         insert(
             Publication,
             (
@@ -329,6 +343,9 @@ def seed_positions(population: Population, *, items: int, now=None) -> dict:
                 "created_by_id",
                 "content_sha256",
                 "seal",
+                "sequence",
+                "previous_hash",
+                "chain_hash",
             ),
             publications,
         )

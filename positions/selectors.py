@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -199,7 +201,14 @@ def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_s
     ``digest``: also check that an anchor with this digest (or its first characters) is there."""
     from ideology_office.common import anchors
 
-    from .chain import CHAIN_NAME, PUBLICATION_COLUMNS, ROW_COLUMNS, item_problems, verify_rows
+    from .chain import (
+        CHAIN_NAME,
+        PUBLICATION_COLUMNS,
+        PUBLICATION_ROW_COLUMNS,
+        ROW_COLUMNS,
+        item_problems,
+        verify_rows,
+    )
 
     key = anchors.chain_key()
     head = SignOffChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
@@ -216,7 +225,15 @@ def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_s
         ).order_by()
     )
     rounds = {row[0]: row[3] for row in items}
-    rows = SignOff.objects.order_by("sequence").values_list(*ROW_COLUMNS).iterator(chunk_size=chunk_size)
+    # One chain in two tables: the sign-offs and the publications, streamed merged by sequence.
+    rows = heapq.merge(
+        SignOff.objects.order_by("sequence").values_list(*ROW_COLUMNS).iterator(chunk_size=chunk_size),
+        Publication.objects.filter(sequence__isnull=False)
+        .order_by("sequence")
+        .values_list(*PUBLICATION_ROW_COLUMNS)
+        .iterator(chunk_size=chunk_size),
+        key=itemgetter(0),
+    )
     result = verify_rows(rows, head, key=key, rounds=rounds)
     # Each signed revision's text still has the hash the sign-offs bind.
     for pk, title, body, sha in (
@@ -234,12 +251,15 @@ def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_s
     )
     for (sequence,) in bad_bindings[:20]:
         result.problems.append(f"签批记录 #{sequence} 所签版本的哈希与版本记录不符：版本被替换。")
-    publications = {
-        row[0]: row
-        for row in Publication.objects.values_list(*PUBLICATION_COLUMNS, "seal")
-        .order_by()
+    publications = {}
+    for *row, sequence in (
+        Publication.objects.values_list(*PUBLICATION_COLUMNS, "seal", "sequence")
+        .order_by("item_id")
         .iterator(chunk_size=chunk_size)
-    }
+    ):
+        publications[row[0]] = tuple(row)
+        if sequence is None:  # not in the chain's stream above
+            result.problems.append(f"内容条目 #{row[0]} 的发布记录不在签批链中：不是经正常程序写入的记录。")
     result.problems.extend(item_problems(items, result.rounds, publications, key=key))
     if anchors_dir is not None or digest:
         taken, problems = anchors.read_anchors(CHAIN_NAME, anchors_dir)
@@ -253,6 +273,7 @@ def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_s
         ] or taken
         wanted = {anchor.sequence for anchor in taken}
         stored = dict(SignOff.objects.filter(sequence__in=wanted).values_list("sequence", "chain_hash"))
+        stored.update(Publication.objects.filter(sequence__in=wanted).values_list("sequence", "chain_hash"))
         result.problems.extend(anchors.check_anchors(CHAIN_NAME, taken, stored.get))
     return result
 
@@ -273,7 +294,7 @@ def item_chain_state(item: ContentItem) -> ItemChainState:
     """The item's own sign-offs and publication checked against the key and its state: one query."""
     from ideology_office.common.anchors import chain_key
 
-    from .chain import ItemRound, item_problems, link_hash
+    from .chain import ItemRound, item_problems, link_hash, publication_link_hash
 
     key = chain_key()
     rows = list(
@@ -304,6 +325,9 @@ def item_chain_state(item: ContentItem) -> ItemChainState:
             "publication__post_id",
             "publication__published_at",
             "publication__seal",
+            "publication__sequence",
+            "publication__previous_hash",
+            "publication__chain_hash",
         )
     )
     problems = []
@@ -312,8 +336,13 @@ def item_chain_state(item: ContentItem) -> ItemChainState:
     current_title = None
     for row in rows:
         current_title = row[17]
-        if row[18] is not None:
+        if row[18] is not None and publication is None:
             publication = (item.pk, row[1], *row[18:25], row[25])
+            sequence, previous, stored = row[26:29]
+            if sequence is None:
+                problems.append(f"内容条目 #{item.pk} 的发布记录不在签批链中：不是经正常程序写入的记录。")
+            elif publication_link_hash(previous, (sequence, *publication[:-1]), key) != stored:
+                problems.append(f"发布记录 #{sequence} 的链哈希无效：该记录被伪造或改动。")
         if row[0] is None:
             continue
         sequence = row[0]

@@ -338,18 +338,25 @@ def _chain_broken() -> ValidationError:
 def _locked_head() -> SignOffChainHead:
     """The chain head, locked; refused when the chain's tail does not match it (a row past the
     head, the head's row gone or changed, or the head itself gone while rows remain): nobody signs
-    onto a chain that was tampered with, and the next row never collides with a forged one."""
-    from .chain import ROW_COLUMNS, link_hash
+    or publishes onto a chain that was tampered with, and the next row never collides with a
+    forged one. The tail is the sign-offs' and the publications' together (one sequence)."""
+    from .chain import PUBLICATION_ROW_COLUMNS, ROW_COLUMNS, link_hash, publication_link_hash
 
     head = SignOffChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        if SignOff.objects.exists():
+        if SignOff.objects.exists() or Publication.objects.filter(sequence__isnull=False).exists():
             raise _chain_broken()
         head, _created = SignOffChainHead.objects.select_for_update().get_or_create(pk=1)
-    tail = list(
-        SignOff.objects.filter(sequence__gte=head.last_sequence)
-        .order_by("sequence")
-        .values_list(*ROW_COLUMNS)[:2]
+    tail = sorted(
+        [
+            *SignOff.objects.filter(sequence__gte=head.last_sequence)
+            .order_by("sequence")
+            .values_list(*ROW_COLUMNS)[:2],
+            *Publication.objects.filter(sequence__gte=head.last_sequence)
+            .order_by("sequence")
+            .values_list(*PUBLICATION_ROW_COLUMNS)[:2],
+        ],
+        key=lambda row: row[0],
     )
     if head.last_sequence == 0:
         if tail:
@@ -358,7 +365,11 @@ def _locked_head() -> SignOffChainHead:
     if len(tail) != 1 or tail[0][0] != head.last_sequence:
         raise _chain_broken()
     row = tail[0]
-    if row[15] != head.last_hash or link_hash(row[14], row[:14]) != row[15]:
+    if len(row) == len(PUBLICATION_ROW_COLUMNS):
+        valid = publication_link_hash(row[-2], row[:-2]) == row[-1]
+    else:
+        valid = link_hash(row[14], row[:14]) == row[15]
+    if row[-1] != head.last_hash or not valid:
         raise _chain_broken()
     return head
 
@@ -574,7 +585,19 @@ def content_item_publish(
         raise ValidationError({"published_at": _("An item cannot be published before its final review.")})
     publication.full_clean()
     publication.seal = publication.compute_seal()
-    publication.save()
+    # The publication takes the next place in the sign-off chain, under the head's lock.
+    head = _locked_head()
+    publication.sequence = head.last_sequence + 1
+    publication.previous_hash = head.last_hash or GENESIS_HASH
+    publication.chain_hash = publication.compute_chain_hash(publication.previous_hash)
+    try:
+        with transaction.atomic():
+            publication.save()
+    except IntegrityError as error:
+        raise _chain_broken() from error
+    head.last_sequence = publication.sequence
+    head.last_hash = publication.chain_hash
+    head.save()
     item.status = Status.PUBLISHED
     item.save(update_fields=["status", "updated_at"])
     return publication

@@ -48,19 +48,25 @@ def verify_stream(
     content_problem: Callable[[tuple], str | None] | None = None,
     observe: Callable[[tuple], None] | None = None,
     result: Verification | None = None,
+    noun_of: Callable[[tuple], str] | None = None,
 ) -> Verification:
     """Check ``rows`` (tuples ordered by sequence: ``row[0]`` the sequence, ``row[-2]`` the stored
     previous hash, ``row[-1]`` the stored chain hash) against ``head`` = (last sequence, last hash),
     None when the head row is missing. ``hash_of(row)`` is the hash the row should carry;
     ``content_problem(row)`` may name a problem of the row's content first (e.g. a changed audit
-    entry); ``observe(row)`` sees every row (e.g. to collect sign-off rounds)."""
+    entry); ``observe(row)`` sees every row (e.g. to collect sign-off rounds); ``noun_of(row)`` names
+    a row's kind when one chain holds several (sign-offs and publications), else ``noun``."""
     result = result or Verification()
     problems = result.problems
     previous = GENESIS_HASH
     expected = 1
     rows_seen = 0
+    past_head = None  # the first row past the head, named itself
     for row in rows:
         sequence = row[0]
+        row_noun = noun_of(row) if noun_of is not None else noun
+        if head is not None and past_head is None and sequence > head[0]:
+            past_head = row_noun
         if sequence != expected and sequence > expected:
             problems.append(f"{noun} {_gap(expected, sequence - 1)} 缺失：记录被删除或序号被改动。")
         stored_previous, stored = row[-2], row[-1]
@@ -68,9 +74,9 @@ def verify_stream(
         if content:
             problems.append(content)
         elif hash_of(row) != stored:
-            problems.append(f"{noun} #{sequence} 的链哈希无效：该记录被伪造、改动或重新编号。")
+            problems.append(f"{row_noun} #{sequence} 的链哈希无效：该记录被伪造、改动或重新编号。")
         elif stored_previous != previous:
-            problems.append(f"{noun} #{sequence} 的前一记录哈希不符：其前的记录被改动、删除或插入。")
+            problems.append(f"{row_noun} #{sequence} 的前一记录哈希不符：其前的记录被改动、删除或插入。")
         previous = stored
         expected = sequence + 1
         rows_seen += 1
@@ -85,7 +91,7 @@ def verify_stream(
         head_sequence, head_hash = head
         if result.last_sequence > head_sequence:
             problems.append(
-                f"{noun} #{head_sequence + 1} 位于链头（#{head_sequence}）之后：不是经正常程序追加的记录。"
+                f"{past_head or noun} #{head_sequence + 1} 位于链头（#{head_sequence}）之后：不是经正常程序追加的记录。"
             )
         elif result.last_sequence < head_sequence:
             problems.append(f"{noun} {_gap(result.last_sequence + 1, head_sequence)} 缺失：链尾被截断。")

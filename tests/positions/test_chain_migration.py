@@ -1,6 +1,7 @@
-"""The migration that keys the chain: an intact chain of the former plain SHA-256 scheme is
+"""The migrations that key the chain (0002: an intact chain of the former plain SHA-256 scheme is
 re-hashed under the key and publications are sealed; a chain already broken is left as it is, so
-that verify_signoffs reports it rather than the migration blessing it."""
+that verify_signoffs reports it rather than the migration blessing it) and that chain the
+publications (0004: appended after the head in id order)."""
 
 import datetime
 import hashlib
@@ -11,13 +12,14 @@ from django.apps import apps
 from django.db import connection
 
 from positions.chain import ROW_COLUMNS
-from positions.models import SignOff
+from positions.models import Publication, SignOff, SignOffChainHead
 from positions.selectors import verify_signoff_chain
 
 from .factories import Desk
 
 pytestmark = pytest.mark.django_db
 migration = importlib.import_module("positions.migrations.0002_publication_content_sha256_publication_seal")
+chaining = importlib.import_module("positions.migrations.0004_publication_in_chain")
 
 
 def _execute(query, params):
@@ -36,6 +38,7 @@ def _rechain():
             cursor.execute("SET session_replication_role = replica")
     try:
         migration.rechain(apps, None)
+        chaining.chain_publications(apps, None)
     finally:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -43,7 +46,11 @@ def _rechain():
 
 
 def _as_before_the_migration(*, break_row: int | None = None):
-    """Rewrite the chain with the former unkeyed hashes and unseal the publications."""
+    """Rewrite the chain with the former unkeyed hashes and unseal the publications, which were
+    not in the chain then: the sign-offs numbered 1..n, the publications without a place."""
+    _execute("UPDATE positions_publication SET sequence = NULL, previous_hash = '', chain_hash = ''", [])
+    for number, pk in enumerate(SignOff.objects.order_by("sequence").values_list("pk", flat=True), start=1):
+        _execute("UPDATE positions_signoff SET sequence = %s WHERE id = %s", [number, pk])
     previous = "0" * 64
     for row in SignOff.objects.order_by("sequence").values_list(*ROW_COLUMNS):
         signed = row[13].astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -56,7 +63,10 @@ def _as_before_the_migration(*, break_row: int | None = None):
             [previous, chain_hash, row[0]],
         )
         previous = chain_hash
-    _execute("UPDATE positions_signoffchainhead SET last_hash = %s WHERE id = 1", [previous])
+    _execute(
+        "UPDATE positions_signoffchainhead SET last_sequence = %s, last_hash = %s WHERE id = 1",
+        [SignOff.objects.count(), previous],
+    )
     _execute("UPDATE positions_publication SET seal = '', content_sha256 = ''", [])
 
 
@@ -76,3 +86,17 @@ def test_a_broken_former_chain_is_left_for_verification_to_report():
     _as_before_the_migration(break_row=2)
     _rechain()
     assert verify_signoff_chain().problems[0].startswith("签批记录 #1 的链哈希无效")
+
+
+def test_existing_publications_are_appended_after_the_head_in_id_order():
+    desk = Desk()
+    first = desk.published()
+    second = desk.published(title="第二条")
+    _as_before_the_migration()
+    signoffs = SignOff.objects.count()
+    assert f"内容条目 #{first.pk} 的发布记录不在签批链中" in " ".join(verify_signoff_chain().problems)
+    _rechain()
+    places = list(Publication.objects.order_by("pk").values_list("item_id", "sequence"))
+    assert places == [(first.pk, signoffs + 1), (second.pk, signoffs + 2)]
+    assert SignOffChainHead.objects.get(pk=1).last_sequence == signoffs + 2
+    assert verify_signoff_chain().problems == []

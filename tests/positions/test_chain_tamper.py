@@ -11,7 +11,7 @@ from django.db import connection
 
 from ideology_office.accounts.roles import Role
 from positions import services
-from positions.chain import ROW_COLUMNS, link_hash
+from positions.chain import PUBLICATION_ROW_COLUMNS, ROW_COLUMNS, link_hash, publication_link_hash
 from positions.models import (
     ContentItem,
     ContentRevision,
@@ -59,7 +59,18 @@ def _sql(query, params=()):
 
 
 def _rows():
-    return list(SignOff.objects.order_by("sequence").values_list(*ROW_COLUMNS))
+    """The whole chain: sign-offs (ROW_COLUMNS) and publications (PUBLICATION_ROW_COLUMNS) by sequence."""
+    return sorted(
+        [
+            *SignOff.objects.values_list(*ROW_COLUMNS),
+            *Publication.objects.filter(sequence__isnull=False).values_list(*PUBLICATION_ROW_COLUMNS),
+        ],
+        key=lambda row: row[0],
+    )
+
+
+def _hash_at(sequence):
+    return next(row[-1] for row in _rows() if row[0] == sequence)
 
 
 def _head():
@@ -88,16 +99,19 @@ def _copy_row(source, **changes):
 
 
 def _rehash_from(sequence, key=WRONG_KEY):
-    """Recompute every hash from ``sequence`` on (as an attacker would, with a guessed key) and
-    move the head to the new tail."""
+    """Recompute every hash from ``sequence`` on, sign-offs and publications (as an attacker
+    would, with a guessed key or the real one) and move the head to the new tail."""
     rows = _rows()
-    previous = next((row[15] for row in rows if row[0] == sequence - 1), "0" * 64)
+    previous = next((row[-1] for row in rows if row[0] == sequence - 1), "0" * 64)
     for row in rows:
         if row[0] < sequence:
             continue
-        chain_hash = link_hash(previous, row[:14], key)
+        if len(row) == len(PUBLICATION_ROW_COLUMNS):
+            chain_hash, table = publication_link_hash(previous, row[:-2], key), "positions_publication"
+        else:
+            chain_hash, table = link_hash(previous, row[:14], key), "positions_signoff"
         _sql(
-            "UPDATE positions_signoff SET previous_hash = %s, chain_hash = %s WHERE sequence = %s",
+            f"UPDATE {table} SET previous_hash = %s, chain_hash = %s WHERE sequence = %s",  # noqa: S608 - test
             [previous, chain_hash, row[0]],
         )
         previous = chain_hash
@@ -105,9 +119,10 @@ def _rehash_from(sequence, key=WRONG_KEY):
 
 
 def _shift(first, by):
-    """Renumber every row from ``first`` on by ``by`` (in two steps, so no number collides)."""
-    _sql("UPDATE positions_signoff SET sequence = sequence + 1000000 WHERE sequence >= %s", [first])
-    _sql("UPDATE positions_signoff SET sequence = sequence - 1000000 + %s WHERE sequence >= 1000000", [by])
+    """Renumber every row of the chain from ``first`` on by ``by`` (in two steps, so no number collides)."""
+    for table in ("positions_signoff", "positions_publication"):
+        _sql(f"UPDATE {table} SET sequence = sequence + 1000000 WHERE sequence >= %s", [first])  # noqa: S608
+        _sql(f"UPDATE {table} SET sequence = sequence - 1000000 + %s WHERE sequence >= 1000000", [by])  # noqa: S608
 
 
 def test_an_untouched_chain_verifies(items, capsys):
@@ -164,8 +179,10 @@ def test_one_items_rows_deleted_and_the_rest_renumbered_and_rehashed(items):
     first_deleted = (
         SignOff.objects.filter(item=item).order_by("sequence").values_list("sequence", flat=True)[0]
     )
-    count = SignOff.objects.filter(item=item).count()
+    # Its sign-offs and its publication: every row of the item.
+    count = SignOff.objects.filter(item=item).count() + 1
     _sql("DELETE FROM positions_signoff WHERE item_id = %s", [item.pk])
+    _sql("DELETE FROM positions_publication WHERE item_id = %s", [item.pk])
     _shift(first_deleted + count, -count)
     _rehash_from(first_deleted)
     problems = _problems()
@@ -177,7 +194,7 @@ def test_the_tail_truncated_and_the_head_moved_back(items, tmp_path):
     call_command("verify_signoffs", "--anchor", stdout=io.StringIO())
     item = items["third"]
     first = SignOff.objects.filter(item=item).order_by("sequence").values_list("sequence", flat=True)[0]
-    previous = SignOff.objects.get(sequence=first - 1).chain_hash
+    previous = _hash_at(first - 1)
     _sql("DELETE FROM positions_signoff WHERE sequence >= %s", [first])
     _sql("UPDATE positions_signoffchainhead SET last_sequence = %s, last_hash = %s", [first - 1, previous])
     problems = _problems()
@@ -197,7 +214,7 @@ def test_a_rollback_of_rows_that_were_anchored_is_found_with_the_anchors(desk, t
     _sql("DELETE FROM positions_signoff WHERE sequence > %s", [anchored])
     _sql(
         "UPDATE positions_signoffchainhead SET last_sequence = %s, last_hash = %s",
-        [anchored, SignOff.objects.get(sequence=anchored).chain_hash],
+        [anchored, _hash_at(anchored)],
     )
     assert verify_signoff_chain().problems == []  # without anchors, a rollback looks whole
     problems = verify_signoff_chain(anchors_dir=tmp_path).problems
