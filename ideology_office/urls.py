@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common.contracts import contracts
 from ideology_office.common.views import favicon
 
 admin.site.site_header = _("Ideology Work Responsibility System: administration")
@@ -14,11 +15,8 @@ urlpatterns = [
     path("files/", include("ideology_office.common.urls")),
     path("inbox/", include("ideology_office.notifications.urls")),
     path("reports/", include("ideology_office.reports.urls")),
-    path("responsibility/", include("responsibility.urls")),
-    path("study/", include("study.urls")),
-    path("positions/", include("positions.urls")),
-    path("sentiment/", include("sentiment.urls")),
-    path("inspections/", include("inspections.urls")),
+    # Each work area's pages, mounted at its label by its contract.
+    *(path(f"{contract.label}/", include(contract.urls)) for contract in contracts() if contract.urls),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", favicon, name="favicon"),

@@ -8,11 +8,13 @@ from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, Work
 from ideology_office.common.counting import CountableRecord
 from ideology_office.common.scale import ScaleGenerator
 
-from . import permissions, reminders, selectors
+from . import access, permissions, reminders, selectors
 from .models import Finding, RectificationTask
 
 contract = WorkAreaContract(
     label="inspections",
+    urls="inspections.urls",
+    url_access=access.URL_ACCESS,
     work_area=WorkArea(
         "inspections",
         _("Inspections"),

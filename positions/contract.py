@@ -8,11 +8,13 @@ from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, Work
 from ideology_office.common.counting import CountableRecord
 from ideology_office.common.scale import ScaleGenerator
 
-from . import permissions, reminders
+from . import access, permissions, reminders
 from .models import ContentItem, PhysicalUpdate, Publication
 
 contract = WorkAreaContract(
     label="positions",
+    urls="positions.urls",
+    url_access=access.URL_ACCESS,
     work_area=WorkArea(
         "positions",
         _("Positions"),

@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from ideology_office.common.contracts import DefaultRule, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
 
-from . import permissions, reminders
+from . import access, permissions, reminders
 from .models import OfficeMeeting
 
 contract = WorkAreaContract(
     label="responsibility",
+    urls="responsibility.urls",
+    url_access=access.URL_ACCESS,
     work_area=WorkArea(
         "responsibility",
         _("Responsibility"),

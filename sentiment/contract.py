@@ -8,11 +8,13 @@ from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, Work
 from ideology_office.common.counting import CountableRecord
 from ideology_office.common.scale import ScaleGenerator
 
-from . import permissions, reminders
+from . import access, permissions, reminders
 from .models import DutyRoster, DutyShift, InformationReport, OpinionIncident, OpinionReview
 
 contract = WorkAreaContract(
     label="sentiment",
+    urls="sentiment.urls",
+    url_access=access.URL_ACCESS,
     work_area=WorkArea(
         "sentiment",
         _("Public opinion"),

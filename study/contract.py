@@ -8,7 +8,7 @@ from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, Work
 from ideology_office.common.counting import CountableRecord
 from ideology_office.common.scale import ScaleGenerator
 
-from . import permissions, reminders
+from . import access, permissions, reminders
 from .models import ReadingClass, StudySession
 
 
@@ -25,6 +25,8 @@ Kind = StudySession.Kind
 
 contract = WorkAreaContract(
     label="study",
+    urls="study.urls",
+    url_access=access.URL_ACCESS,
     work_area=WorkArea(
         "study",
         _("Study"),

@@ -191,21 +191,13 @@ def led_section_ids(user, year: int | None = None) -> frozenset[int]:
     return frozenset(_led_sections_provider(user, year))
 
 
-# Model permissions each role receives on every migrate; work-area issues add their models here.
-# 管理员 runs the Django admin: every permission of the product's own apps.
-PRODUCT_APP_LABELS = (
-    "accounts",
-    "common",
-    "responsibility",
-    "study",
-    "positions",
-    "sentiment",
-    "inspections",
-    "notifications",
-    "reports",
-)
+# Model permissions each role receives on every migrate. 管理员 runs the Django admin: every permission
+# of the shared floor's apps and of every work area (each contract's label, added when the permissions
+# are synced, so a new work area needs no line here).
+SHARED_FLOOR_APP_LABELS = ("accounts", "common", "notifications", "reports")
 ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
-    Role.ADMIN: [f"{label}.*" for label in PRODUCT_APP_LABELS] + ["auth.view_group", "auth.change_group"],
+    Role.ADMIN: [f"{label}.*" for label in SHARED_FLOOR_APP_LABELS]
+    + ["auth.view_group", "auth.change_group"],
     Role.LEADER: [],
     Role.SECTION_HEAD: [],
     Role.STAFF: [],
@@ -244,7 +236,12 @@ def sync_role_permissions(sender=None, apps=None, using="default", **kwargs):
     # only after the last app are they all there.
     if sender is None or sender is not list(global_apps.get_app_configs())[-1]:
         return
+    from ideology_office.common.contracts import contracts
+
+    work_areas = [f"{contract.label}.*" for contract in contracts()]
     for role, patterns in ROLE_MODEL_PERMISSIONS.items():
+        if role == Role.ADMIN:
+            patterns = [*patterns, *work_areas]
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = Permission.objects.using(using).none()
         for pattern in patterns:

@@ -114,6 +114,10 @@ class WorkAreaContract:
     demo: Callable[..., Any] | None = None
     #: The app's part of ``seed_demo --scale N`` (``common.scale.ScaleGenerator``).
     scale: Any = None
+    #: The app's URLconf (``"study.urls"``), mounted at ``<label>/`` by the project's URLconf.
+    urls: str = ""
+    #: Who each of the app's URLs is for (``common.url_access``): the access matrix walks them all.
+    url_access: Mapping[str, Any] = field(default_factory=dict)
 
 
 def lazy(path: str) -> Callable[..., Any]:

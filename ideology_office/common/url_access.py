@@ -16,6 +16,7 @@ Audiences:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,8 +64,7 @@ def record(model: str, action: str | None = "view", methods=GET) -> UrlAccess:
     return UrlAccess(Audience.RECORD, methods, model, action)
 
 
-URL_ACCESS: dict[str, UrlAccess] = {
-    # --- shared floor -----------------------------------------------------------------------------
+SHARED_URL_ACCESS: dict[str, UrlAccess] = {
     "dashboard:home": signed_in(),
     "dashboard:records": overseer(),
     "accounts:login": public(BOTH),
@@ -92,149 +92,29 @@ URL_ACCESS: dict[str, UrlAccess] = {
     "reports:ledger_list": overseer(),
     "reports:ledger_download_all": overseer(),
     "reports:ledger_download": overseer(),
-    # --- responsibility ---------------------------------------------------------------------------
-    "responsibility:index": role(),
-    "responsibility:membership_list": role(),
-    "responsibility:membership_create": role(BOTH),
-    "responsibility:membership_detail": record("responsibility.LeadingGroupMembership"),
-    "responsibility:membership_edit": record("responsibility.LeadingGroupMembership", "change", BOTH),
-    "responsibility:membership_replace": record("responsibility.LeadingGroupMembership", "change", BOTH),
-    "responsibility:membership_end": record("responsibility.LeadingGroupMembership", "change", BOTH),
-    "responsibility:membership_post_change": record("responsibility.LeadingGroupMembership", "change", BOTH),
-    "responsibility:assignment_list": role(),
-    "responsibility:duty_chain": role(),
-    "responsibility:assignment_create": role(BOTH),
-    "responsibility:assignment_detail": record("responsibility.DutyAssignment"),
-    "responsibility:assignment_edit": record("responsibility.DutyAssignment", "change", BOTH),
-    "responsibility:meeting_list": role(),
-    "responsibility:meeting_create": role(BOTH),
-    "responsibility:meeting_detail": record("responsibility.OfficeMeeting"),
-    "responsibility:meeting_edit": record("responsibility.OfficeMeeting", "change", BOTH),
-    "responsibility:agenda_item_add": record("responsibility.OfficeMeeting", "change", POST),
-    "responsibility:agenda_item_link_study": record("responsibility.OfficeMeeting", "change", POST),
-    "responsibility:attendance_set": record("responsibility.OfficeMeeting", "change", POST),
-    "responsibility:follow_up_create": record("responsibility.OfficeMeeting", "change", POST),
-    "responsibility:follow_up_list": role(),
-    "responsibility:follow_up_complete": record("responsibility.FollowUpAction", "change", POST),
-    "responsibility:priority_list": role(),
-    "responsibility:priority_create": role(BOTH),
-    "responsibility:priority_edit": record("responsibility.WorkPriority", "change", BOTH),
-    "responsibility:scheme_list": role(),
-    "responsibility:scheme_create": role(BOTH),
-    "responsibility:scheme_detail": record("responsibility.AssessmentScheme"),
-    "responsibility:scheme_edit": record("responsibility.AssessmentScheme", "change", BOTH),
-    "responsibility:scheme_copy": record("responsibility.AssessmentScheme", None, BOTH),
-    "responsibility:scheme_item_create": record("responsibility.AssessmentScheme", "change", BOTH),
-    "responsibility:scheme_item_edit": record("responsibility.AssessmentScheme", "change", BOTH),
-    "responsibility:assessment_list": role(),
-    "responsibility:assessment_create": role(BOTH),
-    "responsibility:assessment_detail": record("responsibility.Assessment"),
-    "responsibility:assessment_export": record("responsibility.Assessment"),
-    "responsibility:assessment_refresh": record("responsibility.Assessment", "change", POST),
-    "responsibility:assessment_complete": record("responsibility.Assessment", "change", POST),
-    "responsibility:assessment_line": record("responsibility.Assessment"),
-    "responsibility:score_save": record("responsibility.Assessment", "change", POST),
-    "responsibility:scores_save": record("responsibility.Assessment", "change", POST),
-    # --- study --------------------------------------------------------------------------------
-    "study:index": role(),
-    "study:session_list": role(),
-    "study:session_create": role(BOTH),
-    "study:session_detail": record("study.StudySession"),
-    "study:session_edit": record("study.StudySession", "change", BOTH),
-    "study:reading_class_create": role(BOTH),
-    "study:material_list": role(),
-    "study:material_create": role(BOTH),
-    "study:material_detail": record("study.StudyMaterial"),
-    "study:material_edit": record("study.StudyMaterial", "change", BOTH),
-    "study:points_ranking": role(),
-    "study:bulletin_create": role(BOTH),
-    "study:bulletin_detail": record("study.PointsBulletin"),
-    "study:bulletin_publish": record("study.PointsBulletin", "change", POST),
-    "study:import": role(BOTH),
-    "study:import_template": role(),
-    "study:import_job": record("study.ImportJob"),
-    # --- positions ----------------------------------------------------------------------------
-    "positions:index": role(),
-    "positions:item_list": role(),
-    "positions:item_create": role(BOTH),
-    "positions:queue": role(),
-    "positions:item_detail": record("positions.ContentItem"),
-    "positions:item_edit": record("positions.ContentItem", "change", BOTH),
-    "positions:item_submit": record("positions.ContentItem", None, POST),
-    "positions:item_sign": record("positions.ContentItem", None, POST),
-    "positions:item_assign": record("positions.ContentItem", None, POST),
-    "positions:item_publish": record("positions.ContentItem", None, POST),
-    "positions:item_act": record("positions.ContentItem", None, POST),
-    "positions:item_review_form": record("positions.ContentItem"),
-    "positions:item_review_form_docx": record("positions.ContentItem"),
-    "positions:ledger_export": role(),
-    "positions:platform_list": role(),
-    "positions:platform_detail": record("positions.Platform"),
-    "positions:physical_update_create": record("positions.Platform", None, BOTH),
-    "positions:physical_update_detail": record("positions.PhysicalUpdate"),
-    "positions:key_date_list": role(),
-    "positions:task_create": role(BOTH),
-    "positions:task_complete": record("positions.PublicityTask", "change", POST),
-    # --- sentiment ----------------------------------------------------------------------------
-    "sentiment:index": role(),
-    "sentiment:incident_list": role(),
-    "sentiment:incident_create": role(BOTH),
-    "sentiment:incident_detail": record("sentiment.OpinionIncident"),
-    "sentiment:incident_update": record("sentiment.OpinionIncident", "change", BOTH),
-    "sentiment:roster_current": role(),
-    "sentiment:roster_month": role(),
-    "sentiment:roster_export": role(),
-    "sentiment:roster_generate": role(BOTH),
-    "sentiment:roster_publish": role(POST),
-    "sentiment:shift_create": role(BOTH),
-    "sentiment:shift_detail": record("sentiment.DutyShift"),
-    "sentiment:shift_update": record("sentiment.DutyShift", "change", BOTH),
-    "sentiment:shift_swap_request": record("sentiment.DutyShift", None, BOTH),
-    "sentiment:shift_reassign": record("sentiment.DutyShift", "change", BOTH),
-    "sentiment:handover_write": record("sentiment.DutyShift", None, BOTH),
-    "sentiment:duty_log_add": record("sentiment.DutyShift", None, BOTH),
-    "sentiment:information_report_add": record("sentiment.DutyShift", None, BOTH),
-    "sentiment:handover_accept": record("sentiment.Handover", None, POST),
-    "sentiment:swap_list": role(),
-    "sentiment:swap_decide": record("sentiment.ShiftSwap", None, POST),
-    "sentiment:information_report_list": role(),
-    "sentiment:incident_choices": role(),
-    "sentiment:duty_feed_settings": role(),
-    "sentiment:duty_feed_regenerate": role(POST),
-    "sentiment:duty_feed": public(),
-    "sentiment:review_list": role(),
-    "sentiment:review_create": role(BOTH),
-    "sentiment:review_detail": record("sentiment.OpinionReview"),
-    "sentiment:review_update": record("sentiment.OpinionReview", "change", BOTH),
-    "sentiment:review_carry_over": record("sentiment.OpinionReview", "change", POST),
-    "sentiment:risk_create": record("sentiment.OpinionReview", "change", BOTH),
-    "sentiment:risk_detail": record("sentiment.RiskItem"),
-    "sentiment:risk_update": record("sentiment.RiskItem", "change", BOTH),
-    # --- inspections --------------------------------------------------------------------------
-    "inspections:index": role(),
-    "inspections:inspection_list": role(),
-    "inspections:inspection_create": role(BOTH),
-    "inspections:self_inspection_create": role(BOTH),
-    "inspections:inspection_detail": record("inspections.Inspection"),
-    "inspections:inspection_close": record("inspections.Inspection", "change", POST),
-    "inspections:finding_create": record("inspections.Inspection", "change", POST),
-    "inspections:finding_detail": record("inspections.Finding"),
-    "inspections:finding_close": record("inspections.Finding", "change", POST),
-    "inspections:task_create": record("inspections.Finding", "change", BOTH),
-    "inspections:task_list": role(),
-    "inspections:task_detail": record("inspections.RectificationTask"),
-    "inspections:task_edit": record("inspections.RectificationTask", None, BOTH),
-    "inspections:task_progress": record("inspections.RectificationTask", None, POST),
-    "inspections:task_submit": record("inspections.RectificationTask", None, POST),
-    "inspections:task_return": record("inspections.RectificationTask", None, POST),
-    "inspections:task_close": record("inspections.RectificationTask", None, POST),
-    "inspections:task_reopen": record("inspections.RectificationTask", None, POST),
-    "inspections:extension_request": record("inspections.RectificationTask", None, POST),
-    "inspections:extension_decide": record("inspections.Extension", None, POST),
-    "inspections:checklist_result_edit": record("inspections.ChecklistResult", "change", BOTH),
-    "inspections:mechanism_list": role(),
-    "inspections:mechanism_create": role(BOTH),
-    "inspections:mechanism_detail": record("inspections.Mechanism"),
-    "inspections:ledger_print": role(),
-    "inspections:ledger_export": role(),
 }
+
+
+class _ProductUrlAccess(Mapping[str, UrlAccess]):
+    """The shared floor's URLs and every work area's (its contract's ``url_access``), read when first
+    asked: a new work area declares its URLs in its own app, not here."""
+
+    def _table(self) -> dict[str, UrlAccess]:
+        from .contracts import contracts
+
+        table = dict(SHARED_URL_ACCESS)
+        for contract in contracts():
+            table.update(contract.url_access)
+        return table
+
+    def __getitem__(self, name: str) -> UrlAccess:
+        return self._table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+URL_ACCESS: Mapping[str, UrlAccess] = _ProductUrlAccess()

@@ -1,0 +1,41 @@
+"""Who each URL of the sentiment area is for: its part of the one URL table the access matrix walks
+(``ideology_office.common.url_access`` explains the audiences; the contract lends it to the shared floor)."""
+
+from ideology_office.common.url_access import BOTH, POST, public, record, role
+
+URL_ACCESS = {
+    "sentiment:index": role(),
+    "sentiment:incident_list": role(),
+    "sentiment:incident_create": role(BOTH),
+    "sentiment:incident_detail": record("sentiment.OpinionIncident"),
+    "sentiment:incident_update": record("sentiment.OpinionIncident", "change", BOTH),
+    "sentiment:roster_current": role(),
+    "sentiment:roster_month": role(),
+    "sentiment:roster_export": role(),
+    "sentiment:roster_generate": role(BOTH),
+    "sentiment:roster_publish": role(POST),
+    "sentiment:shift_create": role(BOTH),
+    "sentiment:shift_detail": record("sentiment.DutyShift"),
+    "sentiment:shift_update": record("sentiment.DutyShift", "change", BOTH),
+    "sentiment:shift_swap_request": record("sentiment.DutyShift", None, BOTH),
+    "sentiment:shift_reassign": record("sentiment.DutyShift", "change", BOTH),
+    "sentiment:handover_write": record("sentiment.DutyShift", None, BOTH),
+    "sentiment:duty_log_add": record("sentiment.DutyShift", None, BOTH),
+    "sentiment:information_report_add": record("sentiment.DutyShift", None, BOTH),
+    "sentiment:handover_accept": record("sentiment.Handover", None, POST),
+    "sentiment:swap_list": role(),
+    "sentiment:swap_decide": record("sentiment.ShiftSwap", None, POST),
+    "sentiment:information_report_list": role(),
+    "sentiment:incident_choices": role(),
+    "sentiment:duty_feed_settings": role(),
+    "sentiment:duty_feed_regenerate": role(POST),
+    "sentiment:duty_feed": public(),
+    "sentiment:review_list": role(),
+    "sentiment:review_create": role(BOTH),
+    "sentiment:review_detail": record("sentiment.OpinionReview"),
+    "sentiment:review_update": record("sentiment.OpinionReview", "change", BOTH),
+    "sentiment:review_carry_over": record("sentiment.OpinionReview", "change", POST),
+    "sentiment:risk_create": record("sentiment.OpinionReview", "change", BOTH),
+    "sentiment:risk_detail": record("sentiment.RiskItem"),
+    "sentiment:risk_update": record("sentiment.RiskItem", "change", BOTH),
+}
