@@ -201,6 +201,9 @@ def test_a_reviewer_signs_off_from_the_phone(browser, live_server, phone):
     box = button.bounding_box()
     # A button a thumb can hit, inside the window.
     assert box["height"] >= 36 and box["x"] + box["width"] <= page.viewport_size["width"]
+    # The sign form comes before the evidence files: the reviewer does not scroll past them to sign.
+    evidence = page.locator("#attachments-heading").bounding_box()
+    assert form.bounding_box()["y"] < evidence["y"]
     check(page, "phone-sign-form")
     button.click()
     page.wait_for_selector(".alert")
