@@ -61,7 +61,9 @@ def url_patterns(patterns=None, namespace=None):
 
 def test_every_url_pattern_is_declared_and_every_declaration_exists():
     names = {name for name, _ in url_patterns()}
-    assert sorted(names - set(URL_ACCESS)) == [], "declare these URLs in the app's access.py (the shared floor's in common/url_access.py)"
+    assert sorted(names - set(URL_ACCESS)) == [], (
+        "declare these URLs in the app's access.py (the shared floor's in common/url_access.py)"
+    )
     assert sorted(set(URL_ACCESS) - names) == [], "these declarations name no URL"
 
 
