@@ -130,8 +130,10 @@ def browser(chromium_path, monkeypatch, page_guard):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         # Chromium on Linux takes its own language (a file input's button, a date field's format)
-        # from LANGUAGE, not from --lang; its Chinese needs the chromium-l10n package.
-        env = {**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"}
+        # from LANGUAGE, not from --lang; its Chinese needs the chromium-l10n package. LANG must name a
+        # locale the machine has: with a missing one (zh_CN.UTF-8 is not generated here) Chromium falls
+        # back to ASCII and silently drops a file whose path is Chinese ("签批单.pdf"). C.UTF-8 always exists.
+        env = {**os.environ, "LANGUAGE": "zh_CN", "LANG": "C.UTF-8"}
         browser = playwright.chromium.launch(
             executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True, env=env
         )
