@@ -13,6 +13,8 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from ideology_office.common.audit import record_entry
+
 from . import roles
 from .models import SecurityEvent, User
 from .signin import record_event
@@ -114,3 +116,50 @@ def sign_in_policy_record():
         values["second_factor_roles"] = list(values["second_factor_roles"])
         record = SignInPolicy(pk=SignInPolicy.SINGLETON_PK, **values)
     return record
+
+
+# The load test (bench/load.py) -------------------------------------------------------------------
+
+BENCH_DEVICE_NAME = "bench"
+
+
+@transaction.atomic
+def enable_bench_sign_in(*, password: str, totp_key: str) -> dict[str, int]:
+    """Lets the load test sign in as the synthetic people of ``seed_demo --scale N`` (user names
+    ``scale-…``) and nobody else: one password for all of them (set once, as a fresh password,
+    not to be changed at the next sign-in), and for those whose roles require a second factor a
+    confirmed TOTP device named "bench" with the hex ``totp_key``, so the load test computes their
+    codes. Every changed account is an entry of the audit trail (the password masked), made in the
+    caller's audit context. Raises ValueError when the database holds no synthetic people.
+
+    Only for a copy of the database made for benchmarking: ``manage.py bench_accounts`` is the
+    one caller, and it refuses production-like settings unless told otherwise."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ideology_office.common.scale import PREFIX
+
+    from .policy import current
+
+    people = User.objects.filter(username__startswith=PREFIX)
+    if not people.exists():
+        raise ValueError("no synthetic people")
+    updated = people.update(
+        password=make_password(password), password_changed_at=timezone.now(), must_change_password=False
+    )
+    required = set(current().second_factor_roles)
+    second_factor = list(people.filter(groups__name__in=required).distinct().values_list("pk", flat=True))
+    TOTPDevice.objects.filter(user_id__in=second_factor, name=BENCH_DEVICE_NAME).delete()
+    devices = TOTPDevice.objects.bulk_create(
+        TOTPDevice(user_id=pk, name=BENCH_DEVICE_NAME, key=totp_key, confirmed=True) for pk in second_factor
+    )
+    # django-otp's devices are not audited models: each one is recorded here (never its key).
+    for device in devices:
+        record_entry(
+            device,
+            "create",
+            {"user": [None, device.user_id], "name": [None, BENCH_DEVICE_NAME], "confirmed": [None, True]},
+            text=f"{BENCH_DEVICE_NAME} · {device.user_id}",
+        )
+    return {"people": updated, "devices": len(second_factor)}
