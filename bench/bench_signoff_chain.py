@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/bench_signoff_chain.py [rows]          # the verifier alone, rows in memory
     DEBUG=1 .venv/bin/python manage.py shell -c "import runpy; runpy.run_path('bench/bench_signoff_chain.py', run_name='db')"
-                                                                  # the whole verify_signoffs on the current database
+                                                                  # verify_signoff_chain() on the current database
 
-The first builds a valid keyed chain of ``rows`` sign-offs (default 1,000,000) and times
-``positions.chain.verify_rows`` over it as a stream; the second times ``verify_signoff_chain()``
-(the chain streamed from the database, revision hashes, item states, publications' seals).
+The first builds a valid keyed chain of ``rows`` sign-offs (default 1,000,000) in the text layout
+PostgreSQL's COPY streams (``positions.chain.signoff_stream_row``) and times
+``positions.chain.verify_rows`` over it; the second times ``verify_signoff_chain()`` (the chain
+streamed from the database, revision hashes, item states, publications' seals). The whole
+command, Django start-up included, against a county-scale database: ``bench/verify_signoffs_db.py``.
 """
 
 import datetime
@@ -24,7 +26,7 @@ if __name__ == "__main__":
 
 def synthetic(rows: int):
     from ideology_office.common.anchors import GENESIS_HASH, chain_key
-    from positions.chain import link_hash
+    from positions.chain import link_hash, signoff_stream_row
 
     key = chain_key()
     start = datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC)
@@ -47,7 +49,11 @@ def synthetic(rows: int):
             start + datetime.timedelta(minutes=sequence),
         )
         chain_hash = link_hash(previous, values, key)
-        chain.append((*values, previous, chain_hash))
+        chain.append(
+            signoff_stream_row(
+                (*values, previous, chain_hash), current=True, binding_ok=True, of_approved_revision=True
+            )
+        )
         previous = chain_hash
     return chain, (rows, previous)
 

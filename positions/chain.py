@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import hmac
-from dataclasses import dataclass, field
 
 from ideology_office.common.anchors import chain_key
 from ideology_office.common.chain import Verification, verify_stream
@@ -97,48 +96,95 @@ def publication_link_hash(previous_hash: str, values, key: bytes | None = None) 
     return link_hash(previous_hash, (values[0], PUBLICATION_MARK, *values[1:]), key)
 
 
-def is_publication_row(row) -> bool:
-    """Whether a row of the merged stream is a publication (PUBLICATION_ROW_COLUMNS) rather than
-    a sign-off (ROW_COLUMNS): the two shapes differ in length."""
-    return len(row) == len(PUBLICATION_ROW_COLUMNS)
+# What the chain says about an item's current round, folded sign-off by sign-off into one int (a
+# million sign-offs leave one small int per item in memory, not a structure): a bit per step
+# approved (its last approval), the same bit shifted by 8 when that approval is not of the item's
+# approved revision, and RETURNED when anything but an approval was signed in the round.
+STEP_BITS = {"first": 1, "second": 2, "final": 4, "leader": 8, "proof1": 16, "proof2": 32, "proof3": 64}
+OTHER_STEP = 128  # a step the model does not know (its choices): all such steps share this bit
+RETURNED = 1 << 16
+ANOTHER_REVISION = 0xFF << 8
 
 
-@dataclass
-class ItemRound:
-    """What the chain says about an item's current round while streaming."""
+def fold_round(state: int, step: str, decision: str, of_approved_revision: bool) -> int:
+    """``state`` after one sign-off of the item's current round (start from 0)."""
+    if decision != "approve":
+        return state | RETURNED
+    bit = STEP_BITS.get(step, OTHER_STEP)
+    return (state | bit) & ~(bit << 8) if of_approved_revision else state | bit | bit << 8
 
-    approved: dict = field(default_factory=dict)  # step -> (revision_id, sha)
-    returned: bool = False
+
+# The rows ``verify_rows`` walks: one layout for both kinds, every value as text (as ``str()`` gives
+# it: PostgreSQL's COPY sends them so, see ``positions.selectors``) but the sequence, an int.
+#   0 sequence, 1 kind ("s" sign-off, "p" publication), 2 the time as the hash covers it (``moment``),
+#   3 "t" when a sign-off is of its item's current round, 4 "t" when a sign-off's content_sha256 is
+#   still its revision's sha256, 5 "t" when it signs its item's approved revision, 6–17 the payload
+#   after the sequence (a sign-off: PAYLOAD_COLUMNS[1:13]; a publication: PUBLICATION_MARK and
+#   PUBLICATION_COLUMNS[:-1], then three "None"), 18 previous_hash, 19 chain_hash.
+SIGNOFF, PUBLICATION = "s", "p"
+TRUE, FALSE = "t", "f"
 
 
-def verify_rows(rows, head: tuple[int, str] | None, *, key: bytes | None = None, rounds=None) -> Verification:
-    """Check a stream of ROW_COLUMNS (sign-off) and PUBLICATION_ROW_COLUMNS (publication) tuples
-    ordered by sequence against the head ``(last_sequence, last_hash)`` (None: no head row), with
-    the shared walk of ``ideology_office.common.chain``. ``rounds`` ({item_id: review_round}), when given, collects
-    the approvals of each item's current round for ``item_problems``."""
-    key = key or chain_key()
-    new = hmac.new
+def _flag(value: bool) -> str:
+    return TRUE if value else FALSE
 
-    publication_length = len(PUBLICATION_ROW_COLUMNS)
+
+def signoff_stream_row(values, *, current: bool, binding_ok: bool, of_approved_revision: bool) -> list:
+    """A sign-off as ``verify_rows`` reads it, from ROW_COLUMNS ``values`` (Python values)."""
+    *head, signed_at, previous, chain_hash = values
+    flags = (_flag(current), _flag(binding_ok), _flag(of_approved_revision))
+    return [head[0], SIGNOFF, moment(signed_at), *flags, *map(str, head[1:]), previous, chain_hash]
+
+
+def publication_stream_row(values) -> list:
+    """A publication as ``verify_rows`` reads it, from PUBLICATION_ROW_COLUMNS ``values``."""
+    sequence, *head, published_at, previous, chain_hash = values
+    padding = ("None",) * 3
+    return [
+        sequence,
+        PUBLICATION,
+        moment(published_at),
+        FALSE,
+        TRUE,
+        FALSE,
+        PUBLICATION_MARK,
+        *map(str, head),
+        *padding,
+        previous,
+        chain_hash,
+    ]
+
+
+def verify_rows(
+    rows, head: tuple[int, str] | None, *, key: bytes | None = None, bindings: list | None = None
+) -> Verification:
+    """Check a stream of rows in the layout above, ordered by sequence, against the head
+    ``(last_sequence, last_hash)`` (None: no head row), with the shared walk of
+    ``ideology_office.common.chain``. The result's ``rounds`` collects each item's current round
+    ({item_id: ``fold_round`` state}) for ``item_problems``; ``bindings`` (when given) receives the sequences of the
+    first 20 sign-offs whose revision no longer has the hash they bind.
+
+    Per row: one HMAC (a copy of the keyed state, not a new key schedule) over text joined once."""
+    keyed = hmac.new(key or chain_key(), digestmod="sha256")
+    copy = keyed.copy
+    join = "|".join
+    collected: dict = {}
+    bound = bindings if bindings is not None else []
 
     def hash_of(row) -> str:
-        if len(row) == publication_length:
-            return publication_link_hash(row[-2], row[:-2], key)
-        text = "|".join((*map(str, row[:13]), moment(row[13])))
-        return new(key, f"{row[14]}\n{text}".encode(), "sha256").hexdigest()
-
-    collected: dict = {}
+        state = copy()
+        body = join(row[6:18]) if row[1] == SIGNOFF else join(row[6:15])
+        state.update(f"{row[18]}\n{row[0]}|{body}|{row[2]}".encode())
+        return state.hexdigest()
 
     def observe(row) -> None:
-        if len(row) == publication_length:
+        if row[1] != SIGNOFF:
             return
-        item_id, round_ = row[1], row[6]
-        if rounds.get(item_id) == round_:
-            state = collected.setdefault(item_id, ItemRound())
-            if row[8] == "approve":
-                state.approved[row[7]] = (row[3], row[5])
-            else:
-                state.returned = True
+        if row[4] != TRUE and len(bound) < 20:
+            bound.append(row[0])
+        if row[3] == TRUE:
+            item_id = int(row[6])
+            collected[item_id] = fold_round(collected.get(item_id, 0), row[12], row[13], row[5] == TRUE)
 
     result = verify_stream(
         rows,
@@ -146,8 +192,8 @@ def verify_rows(rows, head: tuple[int, str] | None, *, key: bytes | None = None,
         noun="签批记录",
         chain_label="签批链",
         hash_of=hash_of,
-        observe=observe if rounds is not None else None,
-        noun_of=lambda row: "发布记录" if len(row) == publication_length else "签批记录",
+        observe=observe,
+        noun_of=lambda row: "发布记录" if row[1] == PUBLICATION else "签批记录",
     )
     result.rounds = collected
     return result
@@ -162,27 +208,27 @@ HIGH_SENSITIVITY = "high"
 APPROVED_STATES = ("approved", "published", "taken_down")
 
 
-def item_problems(items, rounds: dict, publications: dict, *, key: bytes | None = None) -> list[str]:
+def item_problems(items, rounds: dict, publications, *, key: bytes | None = None) -> list[str]:
     """Problems of each item's state against the chain. ``items``: tuples (id, title, status,
     review_round, sensitivity, current_revision_id, approved_revision_id, current revision's title);
-    ``rounds``: {item_id: ItemRound}; ``publications``: {item_id: PUBLICATION_COLUMNS + (seal,)}."""
+    ``rounds``: {item_id: ``fold_round`` state}; ``publications``: anything whose ``get(item_id)`` gives
+    the PUBLICATION_COLUMNS + (seal,) of the item's publication or None (a dict, or the stream by item)."""
     key = key or chain_key()
     problems = []
-    steps = list(REQUIRED_STEPS)
+    required_bits = sum(STEP_BITS[step] for step in REQUIRED_STEPS)
     for item_id, title, status, _round, sensitivity, current_id, approved_id, current_title in items:
         name = f"内容条目 #{item_id}"
         if current_title is not None and title != current_title:
             problems.append(f"{name} 的标题与其当前版本不符：标题被改动。")
         publication = publications.get(item_id)
         if status in APPROVED_STATES:
-            required = steps + ([LEADER_STEP] if sensitivity == HIGH_SENSITIVITY else [])
-            state = rounds.get(item_id) or ItemRound()
+            required = required_bits | (STEP_BITS[LEADER_STEP] if sensitivity == HIGH_SENSITIVITY else 0)
+            state = rounds.get(item_id, 0)
             if approved_id is None or approved_id != current_id:
                 problems.append(f"{name} 的批准版本不是当前版本：版本被替换。")
-            missing = [step for step in required if step not in state.approved]
-            if missing or state.returned:
+            if state & required != required or state & RETURNED:
                 problems.append(f"{name} 的状态为已批准或已发布，但签批链中本轮签批不全。")
-            elif any(revision != approved_id for revision, _sha in state.approved.values()):
+            elif state & ANOTHER_REVISION:
                 problems.append(f"{name} 的批准版本不是签批链中签署的版本。")
         if publication is not None:
             *values, seal = publication

@@ -195,46 +195,107 @@ def review_ledger_rows(signoffs: QuerySet[SignOff]) -> Iterator[list]:
         yield [sequence, platform, title, steps.get(step, step), decisions.get(decision, decision), *rest]
 
 
+def _chain_rows_sql() -> str:
+    """The sign-offs and publications of the chain in one SELECT ordered by sequence, in the layout
+    of ``positions.chain.verify_rows``: every value as text, exactly as ``str()`` gives it (integers
+    in decimal, NULL as ``None`` through COPY), the time in UTC as ``datetime.isoformat()`` writes it
+    (no fraction when it is zero)."""
+
+    def moment(column: str) -> str:
+        return (
+            f"replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'),"
+            " '.000000+', '+')"
+        )
+
+    signoff, publication = SignOff._meta.db_table, Publication._meta.db_table
+    item, revision = ContentItem._meta.db_table, ContentRevision._meta.db_table
+    return f"""
+        SELECT s.sequence, 's', {moment("s.signed_at")}, s.review_round = i.review_round,
+            s.content_sha256 = r.sha256, s.revision_id IS NOT DISTINCT FROM i.approved_revision_id,
+            s.item_id::text, i.platform_id::text, s.revision_id::text,
+            r.title, s.content_sha256, s.review_round::text, s.step, s.decision, s.opinion,
+            s.signer_id::text, s.signer_name, s.signer_title, s.previous_hash, s.chain_hash
+        FROM {signoff} s JOIN {item} i ON i.id = s.item_id JOIN {revision} r ON r.id = s.revision_id
+        UNION ALL
+        SELECT p.sequence, 'p', {moment("p.published_at")}, false, true, false, 'publication', p.item_id::text,
+            i.platform_id::text, p.revision_id::text, r.title, p.content_sha256, p.published_by_id::text,
+            p.url, p.post_id, NULL, NULL, NULL, p.previous_hash, p.chain_hash
+        FROM {publication} p JOIN {item} i ON i.id = p.item_id JOIN {revision} r ON r.id = p.revision_id
+        WHERE p.sequence IS NOT NULL
+        ORDER BY 1"""  # noqa: S608 - names from the models
+
+
+def _chain_rows(chunk_size: int):
+    """The chain's rows for ``verify_rows``: on PostgreSQL streamed by COPY (text, no per-value
+    conversion); elsewhere (SQLite in tests and development) the two tables merged by sequence."""
+    from django.db import connection
+
+    from ideology_office.common.chain import copy_rows
+
+    from .chain import PUBLICATION_ROW_COLUMNS, ROW_COLUMNS, publication_stream_row, signoff_stream_row
+
+    if connection.vendor == "postgresql":
+        return copy_rows(_chain_rows_sql())
+    signoffs = (
+        signoff_stream_row(
+            row[:-3],
+            current=row[-3] == row[6],
+            binding_ok=row[-2] == row[5],
+            of_approved_revision=row[-1] == row[3],
+        )
+        for row in SignOff.objects.order_by("sequence")
+        .values_list(*ROW_COLUMNS, "item__review_round", "revision__sha256", "item__approved_revision_id")
+        .iterator(chunk_size=chunk_size)
+    )
+    publications = (
+        publication_stream_row(row)
+        for row in Publication.objects.filter(sequence__isnull=False)
+        .order_by("sequence")
+        .values_list(*PUBLICATION_ROW_COLUMNS)
+        .iterator(chunk_size=chunk_size)
+    )
+    return heapq.merge(signoffs, publications, key=itemgetter(0))
+
+
+class _ByItem:
+    """``get(item_id)`` over rows ordered by item id (their first value), asked in increasing item
+    order: the publications read alongside the items, one row in memory at a time."""
+
+    def __init__(self, rows) -> None:
+        self.rows = iter(rows)
+        self.row = next(self.rows, None)
+
+    def get(self, item_id):
+        while self.row is not None and self.row[0] < item_id:
+            self.row = next(self.rows, None)
+        return self.row if self.row is not None and self.row[0] == item_id else None
+
+
 def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_size: int = 5000):
     """The whole chain verified in one streamed pass (see ``positions.chain``): a Verification
     whose problems name the first bad row first. ``anchors_dir``: also check the anchors there;
-    ``digest``: also check that an anchor with this digest (or its first characters) is there."""
-    from ideology_office.common import anchors
+    ``digest``: also check that an anchor with this digest (or its first characters) is there.
 
-    from .chain import (
-        CHAIN_NAME,
-        PUBLICATION_COLUMNS,
-        PUBLICATION_ROW_COLUMNS,
-        ROW_COLUMNS,
-        item_problems,
-        verify_rows,
-    )
+    Everything is read in one consistent snapshot, streamed: the chain once in sequence order (its
+    hashes, links, each sign-off's revision binding and each item's current round, see
+    ``verify_rows``), the signed revisions' texts, then the items with their publications in item
+    order. Memory holds the approvals of each item's current round, not the rows."""
+    from ideology_office.common.chain import snapshot
+
+    with snapshot():
+        return _verify_signoff_chain(anchors_dir=anchors_dir, digest=digest, chunk_size=chunk_size)
+
+
+def _verify_signoff_chain(*, anchors_dir, digest, chunk_size: int):
+    from ideology_office.common import anchors
+    from ideology_office.common.chain import check_anchor_file
+
+    from .chain import CHAIN_NAME, PUBLICATION_COLUMNS, item_problems, verify_rows
 
     key = anchors.chain_key()
     head = SignOffChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
-    items = list(
-        ContentItem.objects.values_list(
-            "pk",
-            "title",
-            "status",
-            "review_round",
-            "sensitivity",
-            "current_revision_id",
-            "approved_revision_id",
-            "current_revision__title",
-        ).order_by()
-    )
-    rounds = {row[0]: row[3] for row in items}
-    # One chain in two tables: the sign-offs and the publications, streamed merged by sequence.
-    rows = heapq.merge(
-        SignOff.objects.order_by("sequence").values_list(*ROW_COLUMNS).iterator(chunk_size=chunk_size),
-        Publication.objects.filter(sequence__isnull=False)
-        .order_by("sequence")
-        .values_list(*PUBLICATION_ROW_COLUMNS)
-        .iterator(chunk_size=chunk_size),
-        key=itemgetter(0),
-    )
-    result = verify_rows(rows, head, key=key, rounds=rounds)
+    bindings: list[int] = []
+    result = verify_rows(_chain_rows(chunk_size), head, key=key, bindings=bindings)
     # Each signed revision's text still has the hash the sign-offs bind.
     for pk, title, body, sha in (
         ContentRevision.objects.filter(pk__in=SignOff.objects.values("revision_id"))
@@ -244,37 +305,45 @@ def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_s
     ):
         if content_digest(title, body) != sha:
             result.problems.append(f"内容条目的版本 #{pk} 的正文或标题被改动（与签批时的哈希不符）。")
-    bad_bindings = (
-        SignOff.objects.exclude(content_sha256=F("revision__sha256"))
-        .order_by("sequence")
-        .values_list("sequence")
-    )
-    for (sequence,) in bad_bindings[:20]:
+    for sequence in bindings:
         result.problems.append(f"签批记录 #{sequence} 所签版本的哈希与版本记录不符：版本被替换。")
-    publications = {}
-    for *row, sequence in (
-        Publication.objects.values_list(*PUBLICATION_COLUMNS, "seal", "sequence")
+    outside = (
+        Publication.objects.filter(sequence__isnull=True)
+        .order_by("item_id")
+        .values_list("item_id", flat=True)
+    )
+    for item_id in outside.iterator(chunk_size=chunk_size):
+        result.problems.append(f"内容条目 #{item_id} 的发布记录不在签批链中：不是经正常程序写入的记录。")
+    items = (
+        ContentItem.objects.values_list(
+            "pk",
+            "title",
+            "status",
+            "review_round",
+            "sensitivity",
+            "current_revision_id",
+            "approved_revision_id",
+            "current_revision__title",
+        )
+        .order_by("pk")
+        .iterator(chunk_size=chunk_size)
+    )
+    publications = _ByItem(
+        Publication.objects.values_list(*PUBLICATION_COLUMNS, "seal")
         .order_by("item_id")
         .iterator(chunk_size=chunk_size)
-    ):
-        publications[row[0]] = tuple(row)
-        if sequence is None:  # not in the chain's stream above
-            result.problems.append(f"内容条目 #{row[0]} 的发布记录不在签批链中：不是经正常程序写入的记录。")
+    )
     result.problems.extend(item_problems(items, result.rounds, publications, key=key))
     if anchors_dir is not None or digest:
-        taken, problems = anchors.read_anchors(CHAIN_NAME, anchors_dir)
-        result.problems.extend(problems)
-        if digest and not any(anchor.digest.startswith(digest.lower()) for anchor in taken):
-            result.problems.append(
-                f"锚点文件中没有摘要为 {digest} 的锚点（锚点被删除，或不是这个库的摘要）。"
+
+        def hash_at(wanted: set[int]) -> dict:
+            stored = dict(SignOff.objects.filter(sequence__in=wanted).values_list("sequence", "chain_hash"))
+            stored.update(
+                Publication.objects.filter(sequence__in=wanted).values_list("sequence", "chain_hash")
             )
-        taken = [
-            anchor for anchor in taken if not digest or anchor.digest.startswith(digest.lower())
-        ] or taken
-        wanted = {anchor.sequence for anchor in taken}
-        stored = dict(SignOff.objects.filter(sequence__in=wanted).values_list("sequence", "chain_hash"))
-        stored.update(Publication.objects.filter(sequence__in=wanted).values_list("sequence", "chain_hash"))
-        result.problems.extend(anchors.check_anchors(CHAIN_NAME, taken, stored.get))
+            return stored
+
+        check_anchor_file(CHAIN_NAME, result, hash_at, anchors_dir=anchors_dir, digest=digest)
     return result
 
 
@@ -294,7 +363,7 @@ def item_chain_state(item: ContentItem) -> ItemChainState:
     """The item's own sign-offs and publication checked against the key and its state: one query."""
     from ideology_office.common.anchors import chain_key
 
-    from .chain import ItemRound, item_problems, link_hash, publication_link_hash
+    from .chain import fold_round, item_problems, link_hash, publication_link_hash
 
     key = chain_key()
     rows = list(
@@ -331,7 +400,7 @@ def item_chain_state(item: ContentItem) -> ItemChainState:
         )
     )
     problems = []
-    state = ItemRound()
+    state = 0
     publication = None
     current_title = None
     for row in rows:
@@ -352,10 +421,7 @@ def item_chain_state(item: ContentItem) -> ItemChainState:
         if row[4] != row[16] or content_digest(row[3], row[15]) != row[16]:
             problems.append(f"签批记录 #{sequence} 所签版本的内容被改动。")
         if row[5] == item.review_round:
-            if row[7] == "approve":
-                state.approved[row[6]] = (row[2], row[4])
-            else:
-                state.returned = True
+            state = fold_round(state, row[6], row[7], row[2] == item.approved_revision_id)
     items = [
         (
             item.pk,

@@ -22,7 +22,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from ideology_office.accounts.roles import Role
 
 from .anchors import GENESIS_HASH, chain_key
-from .chain import RecordChain, Verification, check_anchor_file, register_chain, verify_stream
+from .chain import RecordChain, Verification, check_anchor_file, register_chain, snapshot, verify_stream
 from .trail import (
     AUDIT_CHAIN_NAME,
     PAYLOAD_COLUMNS,
@@ -156,7 +156,14 @@ def verify_audit_chain(
     *, anchors_dir=None, digest: str | None = None, chunk_size: int = 5000
 ) -> Verification:
     """The whole audit chain verified in one streamed pass; problems name the first bad entry
-    first. Entries not yet chained are checked for their content MAC (a forged one is named)."""
+    first. Entries not yet chained are checked for their content MAC (a forged one is named).
+    Read in one snapshot (see ``chain.snapshot``): plain server-side cursors, no row written
+    meanwhile taken for a forgery."""
+    with snapshot():
+        return _verify_audit_chain(anchors_dir=anchors_dir, digest=digest, chunk_size=chunk_size)
+
+
+def _verify_audit_chain(*, anchors_dir, digest: str | None, chunk_size: int) -> Verification:
     key = chain_key()
     head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
     rows = (

@@ -15,8 +15,14 @@ first bad row first (a forged, changed or renumbered row names itself).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+
+from django.db import connections, transaction
 
 from .anchors import GENESIS_HASH
 
@@ -55,27 +61,30 @@ def verify_stream(
     None when the head row is missing. ``hash_of(row)`` is the hash the row should carry;
     ``content_problem(row)`` may name a problem of the row's content first (e.g. a changed audit
     entry); ``observe(row)`` sees every row (e.g. to collect sign-off rounds); ``noun_of(row)`` names
-    a row's kind when one chain holds several (sign-offs and publications), else ``noun``."""
+    a row's kind when one chain holds several (sign-offs and publications), else ``noun``; it is
+    asked only for a row that is named, so that the walk costs little more per row than the hash."""
     result = result or Verification()
     problems = result.problems
     previous = GENESIS_HASH
     expected = 1
     rows_seen = 0
     past_head = None  # the first row past the head, named itself
+    last_head = head[0] if head is not None else float("inf")
     for row in rows:
         sequence = row[0]
-        row_noun = noun_of(row) if noun_of is not None else noun
-        if head is not None and past_head is None and sequence > head[0]:
-            past_head = row_noun
-        if sequence != expected and sequence > expected:
+        if sequence > last_head and past_head is None:
+            past_head = noun_of(row) if noun_of is not None else noun
+        if sequence > expected:
             problems.append(f"{noun} {_gap(expected, sequence - 1)} 缺失：记录被删除或序号被改动。")
         stored_previous, stored = row[-2], row[-1]
         content = content_problem(row) if content_problem is not None else None
         if content:
             problems.append(content)
         elif hash_of(row) != stored:
+            row_noun = noun_of(row) if noun_of is not None else noun
             problems.append(f"{row_noun} #{sequence} 的链哈希无效：该记录被伪造、改动或重新编号。")
         elif stored_previous != previous:
+            row_noun = noun_of(row) if noun_of is not None else noun
             problems.append(f"{row_noun} #{sequence} 的前一记录哈希不符：其前的记录被改动、删除或插入。")
         previous = stored
         expected = sequence + 1
@@ -115,6 +124,76 @@ def check_anchor_file(
     taken = [anchor for anchor in taken if not digest or anchor.digest.startswith(digest.lower())] or taken
     stored = hash_at({anchor.sequence for anchor in taken})
     result.problems.extend(anchors.check_anchors(name, taken, stored.get))
+
+
+@contextlib.contextmanager
+def snapshot(using: str = "default") -> Iterator[None]:
+    """One consistent, read-only view of the database for a whole verification (PostgreSQL:
+    REPEATABLE READ), so that a row written meanwhile is not taken for a forgery, and so that the
+    streamed queries read through plain server-side cursors (outside a transaction Django declares
+    them WITH HOLD, and PostgreSQL then computes and stores the whole result before the first row).
+    Inside a transaction already (a test, a caller's atomic block), that transaction is used."""
+    connection = connections[using]
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SET LOCAL jit = off")  # compiling the plan costs more than it saves here
+        yield
+
+
+# COPY's text format escapes these (and the backslash) inside a value.
+_COPY_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "\\": "\\"}
+_COPY_ESCAPE = re.compile(r"\\(.)")
+
+
+def _copy_unescape(value: str) -> str:
+    return _COPY_ESCAPE.sub(lambda match: _COPY_ESCAPES.get(match.group(1), match.group(1)), value)
+
+
+def copy_rows(sql: str, *, using: str = "default") -> Iterator[list]:
+    """The rows of ``SELECT`` ``sql`` on PostgreSQL as lists of text, each value as ``str()``
+    would give it (NULL as ``None``), the first converted to int, streamed with ``COPY … TO
+    STDOUT``: a reader thread writes the rows into a pipe that this generator reads line by line,
+    so PostgreSQL produces the next rows while these are checked and memory holds only the pipe's
+    buffers. COPY's text needs no conversion to Python values, most of what a cursor costs per
+    row, and both ends of the pipe are C (no Python call per row but the caller's)."""
+    connection = connections[using]
+    connection.ensure_connection()
+    raw = connection.connection.cursor()
+    read_end, write_end = os.pipe()
+    sink = open(write_end, "wb", buffering=1 << 16)  # noqa: SIM115 - closed by the reader thread
+    lines = open(read_end, encoding="utf-8", newline="\n", buffering=1 << 16)  # noqa: SIM115 - closed below
+    failure: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            raw.copy_expert(f"COPY ({sql}) TO STDOUT WITH (NULL 'None')", sink)
+        except BaseException as error:  # raised by the consumer, unless it stopped reading
+            failure.append(error)
+        finally:
+            with contextlib.suppress(OSError):
+                sink.close()
+
+    reader = threading.Thread(target=read, name="copy-rows", daemon=True)
+    reader.start()
+    try:
+        for line in lines:
+            if "\\" in line:
+                values = [_copy_unescape(value) for value in line[:-1].split("\t")]
+            else:
+                values = line[:-1].split("\t")
+            values[0] = int(values[0])
+            yield values
+    finally:
+        lines.close()  # a reader still writing gets a broken pipe and stops
+        reader.join()
+        raw.close()
+    if failure:
+        raise failure[0]
 
 
 @dataclass(frozen=True)
