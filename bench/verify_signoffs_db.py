@@ -1,13 +1,15 @@
 """The real ``manage.py verify_signoffs`` against a database, timed from outside.
 
-    .venv/bin/python bench/verify_signoffs_db.py [--database NAME] [--runs N] [-- extra options]
+    .venv/bin/python bench/verify_signoffs_db.py --database NAME [--runs N] [--baseline DIR] [-- extra options]
 
 runs ``manage.py verify_signoffs`` (a child process, Django start-up included, as cron runs it)
-on PostgreSQL database NAME (default ``verifyscale_scale``, a copy of the ``seed_demo --scale 100``
-county) with the environment of ``bench/dashboard.py``'s seed (``SECRET_KEY``, so the chain key
+on PostgreSQL database NAME (say a copy of the ``seed_demo --scale 100`` county:
+``CREATE DATABASE mine TEMPLATE ideology_scale_bench``; ``BENCH_DATABASE_URL`` overrides the
+URL) with the environment of ``bench/dashboard.py``'s seed (``SECRET_KEY``, so the chain key
 matches), and prints for each run: the rows of the chain, wall seconds, rows/s, the child's CPU
 seconds and peak memory (its maximum resident set), and the load average before and after. It
-only reads: the database is not changed (the command runs in a read-only transaction).
+only reads: the database is not changed (the command runs in a read-only transaction; ``--anchor``
+writes a file in ``RECORD_ANCHOR_DIR``).
 
 Extra options after ``--`` go to the command, e.g. ``-- --anchors /tmp/anchors``.
 ``--baseline DIR``: in each run, first the same command from another checkout (say an export of
@@ -32,7 +34,9 @@ PYTHON = sys.executable
 
 def run_once(database: str, extra: list[str], root: Path = ROOT) -> dict:
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
+    env["DATABASE_URL"] = os.environ.get(
+        "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}"
+    )
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
     env.setdefault("DJANGO_SETTINGS_MODULE", "ideology_office.settings.base")
     env.setdefault("DEBUG", "False")
@@ -75,7 +79,9 @@ def report(label: str, result: dict, extra: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", default="verifyscale_scale")
+    parser.add_argument(
+        "--database", required=True, help="a PostgreSQL database on 127.0.0.1 (a copy of the county)"
+    )
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--baseline", type=Path, help="another checkout to run first, for a ratio")
     parser.add_argument("extra", nargs="*", help="options for verify_signoffs (after --)")
