@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
+from ideology_office.common.rollups import Dependency, RollupSpec
 from ideology_office.common.scale import ScaleGenerator
 
 from . import access, permissions, reminders, selectors
@@ -72,6 +73,21 @@ contract = WorkAreaContract(
     panels=(Panel("rectification", lazy("inspections.panels.rectification")),),
     drilldowns=(DrillDown("tasks", lazy("inspections.panels.drill_tasks")),),
     my_work=(Panel("tasks", lazy("inspections.panels.my_tasks")),),
+    # The rectification panel's counts: tasks by deadline month, responsible unit and state (a
+    # voided finding or inspection takes its tasks out).
+    rollups=(
+        RollupSpec(
+            "inspections.tasks",
+            selectors.active_tasks,
+            date_field="deadline",
+            section_field="responsible_unit",
+            kind_field="state",
+            depends=(
+                Dependency("inspections.Finding", "finding", ("voided_at",)),
+                Dependency("inspections.Inspection", "finding__inspection", ("voided_at",)),
+            ),
+        ),
+    ),
     scale=ScaleGenerator(lazy("inspections.scale.generate"), lazy("inspections.scale.summary")),
     demo=lazy("inspections.demo.seed"),
 )

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common import rollups
 from ideology_office.dashboard.selectors import ATTENTION_LIMIT, DUE_SOON_DAYS, Scope, link, records_link
 
 from .models import RectificationTask
@@ -16,18 +17,13 @@ from .selectors import TASK_RELATED, active_tasks
 
 
 def rectification(scope: Scope) -> dict:
-    """Completion of the tasks due in the year, and the overdue and due-soon tasks now: three
-    queries (one aggregate, two short lists)."""
+    """Completion of the tasks due in the year, and the overdue and due-soon tasks now: four
+    queries (the task summary, the open tasks due earlier this month, two short lists)."""
     State = RectificationTask.State
     tasks = active_tasks()
     if scope.sections is not None:
         tasks = tasks.filter(responsible_unit_id__in=scope.sections)
-    counts = tasks.filter(deadline__gte=scope.start, deadline__lte=scope.end).aggregate(
-        total=Count("pk"),
-        closed=Count("pk", filter=Q(state=State.CLOSED)),
-        overdue=Count("pk", filter=~Q(state=State.CLOSED) & Q(deadline__lt=scope.today)),
-    )
-    counts["overdue_now"] = rectification_tasks(scope, "overdue_now").count()
+    counts = task_counts(scope, tasks)
     open_tasks = tasks.exclude(state=State.CLOSED).select_related(*TASK_RELATED)
     overdue = list(open_tasks.filter(deadline__lt=scope.today).order_by("deadline", "pk")[:ATTENTION_LIMIT])
     due_soon = list(
@@ -46,6 +42,40 @@ def rectification(scope: Scope) -> dict:
         "overdue_url": records_link("tasks", scope, which="overdue_now"),
         "list_url": link("inspections:task_list", responsible_unit=section),
     }
+
+
+def task_counts(scope: Scope, tasks) -> dict:
+    """The tasks due in the year (all, closed, open past their deadline) and those open past their
+    deadline now, from the task summary (``inspections.tasks``: per deadline month, unit and
+    state, the same tasks as ``rectification_tasks`` lists). A month before this one has passed
+    entirely; of this month, the open tasks due before today are counted from the tasks."""
+    State = RectificationTask.State
+    buckets = rollups.rows("inspections.tasks")
+    if scope.sections is not None:
+        buckets = buckets.filter(section_id__in=scope.sections)
+    today = scope.today
+    this_month = (today.year, today.month)
+    counts = {"total": 0, "closed": 0, "overdue": 0, "overdue_now": 0}
+    rows = buckets.values("year", "month", "kind").annotate(tasks=Sum("count")).order_by()
+    for year, month, state, number in rows.values_list("year", "month", "kind", "tasks"):
+        past = (year, month) < this_month
+        if year == scope.year:
+            counts["total"] += number
+            if state == State.CLOSED:
+                counts["closed"] += number
+            elif past:
+                counts["overdue"] += number
+        if past and state != State.CLOSED:
+            counts["overdue_now"] += number
+    earlier_this_month = (
+        tasks.exclude(state=State.CLOSED)
+        .filter(deadline__gte=today.replace(day=1), deadline__lt=today)
+        .count()
+    )
+    counts["overdue_now"] += earlier_this_month
+    if scope.year == today.year:
+        counts["overdue"] += earlier_this_month
+    return counts
 
 
 def rectification_tasks(scope: Scope, which: str = ""):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
+from ideology_office.common.rollups import Dependency, RollupSpec
 from ideology_office.common.scale import ScaleGenerator
 
 from . import access, permissions, reminders
@@ -71,6 +72,16 @@ contract = WorkAreaContract(
     ),
     drilldowns=(DrillDown("waiting", lazy("positions.panels.drill_waiting")),),
     my_work=(Panel("reviews", lazy("positions.panels.my_reviews")),),
+    # Content waiting at each review step now, by the author's section.
+    rollups=(
+        RollupSpec(
+            "positions.review_waiting",
+            lambda: ContentItem.objects.filter(status=ContentItem.Status.IN_REVIEW),
+            section_field="author__section",
+            kind_field="current_step",
+            depends=(Dependency("accounts.User", "author", ("section",)),),
+        ),
+    ),
     scale=ScaleGenerator(lazy("positions.scale.generate"), lazy("positions.scale.summary")),
     demo=lazy("positions.demo.seed"),
 )

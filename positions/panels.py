@@ -4,8 +4,9 @@ queue."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Sum
 
+from ideology_office.common import rollups
 from ideology_office.dashboard.selectors import ATTENTION_LIMIT, Scope, records_link
 
 from .models import ContentItem, SignOff
@@ -13,11 +14,12 @@ from .selectors import review_queue_for_user, upcoming_key_dates
 
 
 def review_waiting(scope: Scope) -> list[dict]:
-    """Content waiting at each review step now (zeros included): one query."""
-    items = ContentItem.objects.filter(status=ContentItem.Status.IN_REVIEW)
+    """Content waiting at each review step now (zeros included): one query, over the summary
+    ``positions.review_waiting`` (the items ``items_waiting`` lists, by step and author's section)."""
+    buckets = rollups.rows("positions.review_waiting")
     if scope.sections is not None:
-        items = items.filter(author__section_id__in=scope.sections)
-    counts = dict(items.values_list("current_step").annotate(total=Count("pk")).order_by())
+        buckets = buckets.filter(section_id__in=scope.sections)
+    counts = dict(buckets.values_list("kind").annotate(total=Sum("count")).order_by())
     return [
         {
             "step": step,

@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.contracts import DefaultRule, DrillDown, Panel, WorkArea, WorkAreaContract, lazy
 from ideology_office.common.counting import CountableRecord
+from ideology_office.common.rollups import Dependency, RollupSpec
 from ideology_office.common.scale import ScaleGenerator
 
 from . import access, permissions, reminders
-from .models import ReadingClass, StudySession
+from .models import PointsEntry, ReadingClass, StudySession
 
 
 def _sessions(*kinds):
@@ -81,6 +82,26 @@ contract = WorkAreaContract(
         DrillDown("materials_studied", lazy("study.panels.drill_materials_studied")),
         DrillDown("materials_waiting", lazy("study.panels.drill_materials_waiting")),
         DrillDown("points", lazy("study.panels.drill_points")),
+    ),
+    # The study chart and the report's session counts; the points chart (each person counts in
+    # the section they belong to now, so moving a person moves their points).
+    rollups=(
+        RollupSpec(
+            "study.sessions",
+            lambda: StudySession.objects.active(),
+            date_field="date",
+            section_field="section",
+            kind_field="kind",
+        ),
+        RollupSpec(
+            "study.points",
+            lambda: PointsEntry.objects.all(),
+            date_field="date",
+            section_field="person__section",
+            measure="points",
+            uniques="person",
+            depends=(Dependency("accounts.User", "person", ("section",)),),
+        ),
     ),
     scale=ScaleGenerator(lazy("study.scale.generate"), lazy("study.scale.summary")),
     demo=lazy("study.demo.seed"),

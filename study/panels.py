@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.accounts.models import OrgUnit
+from ideology_office.common import rollups
 from ideology_office.dashboard.selectors import Scope, link, records_link
 
 from .models import PointsEntry, StudySession
@@ -31,14 +31,17 @@ STUDY_GROUPS = [
 
 def study_by_month(scope: Scope) -> dict:
     """Sessions per month of the year by kind group, as stacked-bar chart data with a link to the
-    records behind every bar: one query."""
-    sessions = study_sessions(scope)
+    records behind every bar: one query, over the study summary (``study.sessions``, the same
+    sessions as ``study_sessions`` counts)."""
+    buckets = rollups.rows("study.sessions").filter(year=scope.year)
+    if scope.sections is not None:
+        buckets = buckets.filter(section_id__in=scope.sections)
     counts = {
-        (row["month"], row["kind"]): row["total"]
-        for row in sessions.annotate(month=ExtractMonth("date"))
-        .values("month", "kind")
-        .annotate(total=Count("pk"))
+        (month, kind): total
+        for month, kind, total in buckets.values("month", "kind")
+        .annotate(total=Sum("count"))
         .order_by()
+        .values_list("month", "kind", "total")
     }
     series, links, totals = [], [], {}
     for key, label, kinds in STUDY_GROUPS:
@@ -89,44 +92,30 @@ def study_materials(scope: Scope, studied: bool):
 
 def points_by_section(scope: Scope) -> dict:
     """Sections ranked by average learning points per person over the latest month of the year
-    that has points: three queries (the month, each person's total, the people's sections).
-
-    Each person's total is summed first and the sections are added up here: joining every entry
-    of the month to its person and section and counting distinct people per section sorted a
-    month's entries (260,000 at county scale: 160 ms of the dashboard's 330 ms, see
-    bench/README-dashboard.md); the totals are one row per person."""
-    entries = PointsEntry.objects.filter(date__gte=scope.start, date__lte=scope.end)
-    latest = entries.order_by("-date").values_list("date", flat=True).first()
+    that has points: two queries over the points summary (``study.points``: per month and
+    section of the person, the points summed and the people who earned them), whatever the
+    number of entries, and one for the sections' names."""
+    buckets = rollups.rows("study.points").filter(year=scope.year, count__gt=0)
+    latest = buckets.aggregate(month=Max("month"))["month"]
     if latest is None:
         return {"month": None, "categories": [], "values": [], "rows": []}
-    month = latest.replace(day=1)
-    next_month = (month + datetime.timedelta(days=32)).replace(day=1)
-    totals = dict(
-        entries.filter(date__gte=month, date__lt=next_month)
-        .values("person_id")
-        .annotate(total=Sum("points"))
-        .order_by()
-        .values_list("person_id", "total")
-    )
-    by_section: dict[int, dict] = {}
-    people = User.objects.filter(section__kind=OrgUnit.Kind.SECTION).values_list(
-        "pk", "section_id", "section__name"
-    )
-    for person_id, section_id, section_name in people.order_by():
-        total = totals.get(person_id)
-        if total is None:
-            continue
-        row = by_section.setdefault(
-            section_id,
-            {
-                "person__section_id": section_id,
-                "person__section__name": section_name,
-                "total": 0,
-                "people": 0,
-            },
+    month = datetime.date(scope.year, latest, 1)
+    totals = {
+        section_id: (total, people)
+        for section_id, total, people in buckets.filter(month=latest).values_list(
+            "section_id", "total", "uniques"
         )
-        row["total"] += total
-        row["people"] += 1
+    }
+    sections = OrgUnit.objects.filter(pk__in=totals, kind=OrgUnit.Kind.SECTION).values_list("pk", "name")
+    by_section = {
+        section_id: {
+            "person__section_id": section_id,
+            "person__section__name": name,
+            "total": totals[section_id][0],
+            "people": totals[section_id][1],
+        }
+        for section_id, name in sections
+    }
     rows = list(by_section.values())
     for row in rows:
         row["average"] = round(row["total"] / row["people"]) if row["people"] else 0

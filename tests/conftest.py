@@ -91,3 +91,24 @@ def migration_data(transactional_db):
     for module_name, function_name in DATA_MIGRATIONS:
         function = getattr(importlib.import_module(module_name), function_name)
         function(apps, SimpleNamespace(connection=connection))
+
+
+@pytest.fixture(autouse=True)
+def _rollups_match_the_records(request):
+    """After every test that uses the database (services, views, the admin, imports, voids, bulk
+    inserts …), the summary tables (``common.rollups``) equal a recount of the records: the upkeep
+    is checked by every write the suite makes. A test that breaks the records on purpose (raw SQL,
+    a tampering test) is marked ``rollups_unchecked``."""
+    names = set(request.fixturenames)
+    database = next((name for name in ("transactional_db", "db") if name in names), None)
+    if database is None and request.node.get_closest_marker("django_db"):
+        database = "_django_db_helper"
+    if database is None or request.node.get_closest_marker("rollups_unchecked"):
+        yield
+        return
+    # Set up first, so the database is still there (not rolled back) when this checks it.
+    request.getfixturevalue(database)
+    yield
+    from ideology_office.common import rollups
+
+    assert rollups.mismatches() == {}, "the summary tables differ from a recount of the records"

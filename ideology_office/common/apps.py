@@ -9,7 +9,7 @@ class CommonConfig(AppConfig):
 
     def ready(self):
         # Connect the audit trail's signal receivers.
-        from . import audit, audit_archive  # noqa: F401  (signal receivers; the retention check)
+        from . import audit, audit_archive, rollups  # noqa: F401  (signal receivers; the retention check)
         from .models import Attachment
         from .policies import AttachmentPolicy, register_policy
 
@@ -26,6 +26,7 @@ class CommonConfig(AppConfig):
         from .third_party import name_permissions_in_chinese
 
         post_migrate.connect(name_permissions_in_chinese, dispatch_uid="common.name_permissions_in_chinese")
+        post_migrate.connect(rollups.fill_when_empty, sender=self, dispatch_uid="common.fill_rollups")
 
 
 def _schedule_chain_verification() -> None:

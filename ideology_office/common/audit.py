@@ -271,9 +271,12 @@ class AuditedQuerySet(models.QuerySet):
     rows inside :func:`summarised_audit`)."""
 
     def bulk_create(self, objs, *args, **kwargs):
+        from . import rollups
+
         objs = list(objs)
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
+            rollups.created(self.model, [obj.pk for obj in created], using=self.db)
             if current_batch() is not None:
                 key_fields = getattr(self.model, "audit_natural_key", ())
                 record_batch(
@@ -296,7 +299,25 @@ class AuditedQuerySet(models.QuerySet):
             _write_entries(entries, self.db)
         return created
 
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        from . import rollups
+
+        objs = list(objs)
+        with (
+            transaction.atomic(using=self.db, savepoint=False),
+            rollups.changing(self.model, [obj.pk for obj in objs], using=self.db),
+        ):
+            return super().bulk_update(objs, fields, *args, **kwargs)
+
     def update(self, **kwargs):
+        from . import rollups
+
+        with transaction.atomic(using=self.db, savepoint=False):
+            pks = list(self.values_list("pk", flat=True)) if rollups.watched(self.model) else []
+            with rollups.changing(self.model, pks, using=self.db):
+                return self._audited_update(**kwargs)
+
+    def _audited_update(self, **kwargs):
         model = self.model
         fields = [model._meta.get_field(name) for name in kwargs]
         attnames = [field.attname for field in fields if field.attname not in IGNORED_FIELDS]

@@ -23,7 +23,7 @@ from django.db import connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
-from . import audit
+from . import audit, rollups
 
 # COPY's text format: a tab between columns, \N for NULL, and these characters escaped.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -115,8 +115,9 @@ def insert_rows(
     now = timezone.now()
     constants = [_default(field, now) for field in missing]
     connection = connections[using]
+    summarised = rollups.watched(model)
     if connection.vendor == "postgresql":
-        want_pks = (return_pks or audited) and not pk_given
+        want_pks = (return_pks or audited or summarised) and not pk_given
         pks = _copy(model, given, missing, constants, rows, want_pks, connection)
     else:
         pks = _bulk_create(model, given, missing, constants, rows, using)
@@ -124,6 +125,9 @@ def insert_rows(
         pks = [row[fields.index(pk_field.attname)] for row in rows]
     if audited:
         audit.record_batch(model, _audit_listing(model, fields, pks, rows), using=using)
+    if summarised:
+        # The batch's summary buckets, recounted in the same transaction (one cost per batch).
+        rollups.created(model, pks, using=using)
     return pks if return_pks else None
 
 

@@ -118,6 +118,9 @@ class WorkAreaContract:
     urls: str = ""
     #: Who each of the app's URLs is for (``common.url_access``): the access matrix walks them all.
     url_access: Mapping[str, Any] = field(default_factory=dict)
+    #: Summary tables (``common.rollups.RollupSpec``) the app's panels and figures read, kept
+    #: current by every write of the records they count.
+    rollups: Sequence[Any] = ()
 
 
 def lazy(path: str) -> Callable[..., Any]:

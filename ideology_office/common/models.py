@@ -22,6 +22,7 @@ __all__ = [
     "AuditEntry",
     "BaseModel",
     "DecidedRequest",
+    "Rollup",
     "TimeStampedModel",
     "VoidableModel",
     "VoidableQuerySet",
@@ -150,3 +151,34 @@ class Attachment(VoidableModel):
 
     def get_absolute_url(self):
         return reverse("common:attachment_download", args=[self.pk])
+
+
+class Rollup(models.Model):
+    """One bucket of a work area's summary (``common.rollups``): how many records of a metric fall
+    in a month, a section and a kind, with the sum of their measure and their distinct members.
+    Derived data, rebuilt by ``rebuild_rollups``: not audited, never edited by hand."""
+
+    metric = models.CharField(max_length=60)
+    #: 0 for a metric without a date.
+    year = models.PositiveSmallIntegerField()
+    #: 1-12, 0 for a metric without a date.
+    month = models.PositiveSmallIntegerField()
+    #: The section's id, 0 for none (office-wide records, or a metric without sections).
+    section_id = models.IntegerField(default=0)
+    #: The kind (a choice value), "" for none.
+    kind = models.CharField(max_length=60, default="", blank=True)
+    count = models.PositiveIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    uniques = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("summary bucket")
+        verbose_name_plural = _("summary buckets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "year", "month", "section_id", "kind"], name="common_rollup_bucket"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.metric} {self.year}-{self.month:02d} §{self.section_id} {self.kind}: {self.count}"

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ideology_office.accounts import demo as people_demo
+from ideology_office.common import rollups
 from ideology_office.common import scale as scale_data
 from ideology_office.common.audit import audit_context
 from ideology_office.common.contracts import contracts
@@ -65,7 +66,8 @@ class Command(BaseCommand):
         if wanted:
             seeded = [(label, seed) for label, seed in seeded if label in wanted | {PEOPLE}]
         created_logins = []
-        with audit_context(label="seed_demo"), transaction.atomic():
+        # The summaries are rebuilt once at the end, in the same transaction (rollups.deferred).
+        with audit_context(label="seed_demo"), transaction.atomic(), rollups.deferred():
             for label, seed in seeded:
                 result = seed(password=password, log=self.stdout.write)
                 if label == PEOPLE:
@@ -100,7 +102,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"生成规模数据（--scale {scale}）：")
         started = time.perf_counter()
-        with audit_context(label="seed_demo"):
+        with audit_context(label="seed_demo"), transaction.atomic(), rollups.deferred():
             scale_data.generate(
                 scale_data.Sizes.for_scale(scale), source=f"seed_demo --scale {scale}", log=self.stdout.write
             )

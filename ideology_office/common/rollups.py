@@ -1,0 +1,465 @@
+"""Summary tables (rollups): how many records of a kind fall in each month, section and kind,
+kept current by every write so that the dashboard and the report read a few hundred rows instead
+of recounting millions.
+
+A work area declares what it summarises in its contract (``rollups=(RollupSpec(...), ...)``): the
+records counted (a queryset, with its "active"/not-voided filter), the date that gives the year and
+month, the section, the kind, and optionally a measure summed (``total``) and a field whose
+distinct values are counted (``uniques``). One table, ``common.Rollup``, holds every metric's
+buckets, keyed ``(metric, year, month, section_id, kind)`` (0 and "" for none).
+
+Keeping them current: a bucket is never incremented; it is **recomputed from the live rows** with
+one grouped aggregate query, inside the write's transaction, for the buckets a write touched (the
+record's bucket before and after it, so moving a date, a section or a kind, voiding or restoring
+is right by construction). The hooks are in one place each:
+
+* single saves and deletes (services, the admin, ``record_void``): the model signals below;
+* bulk writes: ``AuditedQuerySet.bulk_create/bulk_update/update`` and ``common.bulk.insert_rows``
+  call :func:`created` / :func:`changing` once per batch (a cost per bucket, not per row);
+* a record the bucket depends on through a relation (a person moving to another section moves
+  their points): a spec's ``depends``.
+
+Concurrency: before recounting, the writer makes sure the bucket rows exist (``INSERT … ON
+CONFLICT DO NOTHING``) and locks them (``SELECT … FOR UPDATE``, in key order so two writers cannot
+deadlock on each other's buckets). A second transaction writing to the same bucket waits there
+until the first commits; its recount, a new statement under READ COMMITTED, then sees the first
+one's rows as well as its own, so no update is lost (an increment could not see a concurrent
+change of date or kind; a recount can). ``rebuild`` locks the table against such writers while it
+replaces everything.
+
+``manage.py rebuild_rollups`` rebuilds from live data (``--check`` lists differences instead);
+``seed_demo`` defers the per-write upkeep (:func:`deferred`) and rebuilds once at the end.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, models, transaction
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from .dates import moment_range
+
+Bucket = tuple[int, int, int, str]
+Counts = tuple[int, int, int]
+ZERO: Counts = (0, 0, 0)
+# Primary keys per query when finding the buckets of a batch of records.
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Records of the spec reach ``model`` (``"accounts.User"``) through ``path`` (``"person"``)
+    and their bucket changes when one of its ``fields`` (``("section",)``) does."""
+
+    model: str
+    path: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RollupSpec:
+    """One metric. ``queryset()`` gives the records counted (already without the voided ones);
+    the other fields are lookup paths from it ("" for none): ``date_field`` a DateField or
+    DateTimeField (a moment counts in its local month), ``section_field`` an id of a section,
+    ``kind_field`` a text field, ``measure`` a number summed into ``total``, ``uniques`` a field
+    whose distinct values are counted."""
+
+    key: str
+    queryset: Callable[[], models.QuerySet]
+    date_field: str = ""
+    section_field: str = ""
+    kind_field: str = ""
+    measure: str = ""
+    uniques: str = ""
+    depends: tuple[Dependency, ...] = ()
+
+    @property
+    def model(self) -> type[models.Model]:
+        return self.queryset().model
+
+
+# --- the registry, from the contracts --------------------------------------------------------------
+_registry_cache: tuple[tuple, dict[str, RollupSpec], dict, dict] | None = None
+
+
+def _registry() -> tuple[dict[str, RollupSpec], dict, dict]:
+    """({key: spec}, {model: [spec]}, {model: [(spec, dependency)]}) of every contract's rollups."""
+    global _registry_cache
+    from django.apps import apps
+
+    from .contracts import contracts
+
+    found = contracts()
+    signature = tuple(id(contract) for contract in found)
+    if _registry_cache is None or _registry_cache[0] != signature:
+        specs = {spec.key: spec for contract in found for spec in getattr(contract, "rollups", ())}
+        by_model: dict[type, list[RollupSpec]] = {}
+        by_dependency: dict[type, list[tuple[RollupSpec, Dependency]]] = {}
+        for spec in specs.values():
+            by_model.setdefault(spec.model, []).append(spec)
+            for dependency in spec.depends:
+                by_dependency.setdefault(apps.get_model(dependency.model), []).append((spec, dependency))
+        _registry_cache = (signature, specs, by_model, by_dependency)
+    return _registry_cache[1], _registry_cache[2], _registry_cache[3]
+
+
+def specs() -> list[RollupSpec]:
+    return list(_registry()[0].values())
+
+
+def spec(key: str) -> RollupSpec:
+    return _registry()[0][key]
+
+
+def specs_for(model) -> list[RollupSpec]:
+    return _registry()[1].get(model, [])
+
+
+def rows(key: str, using: str = "default") -> models.QuerySet:
+    """The stored buckets of the metric ``key`` (to filter and aggregate)."""
+    from .models import Rollup
+
+    return Rollup.objects.using(using).filter(metric=key)
+
+
+# --- buckets of live records -------------------------------------------------------------------------
+def _bucket_expressions(spec: RollupSpec) -> dict[str, Any]:
+    fields: dict[str, Any] = {"b": Value(0)}
+    if spec.date_field:
+        fields["y"], fields["m"] = ExtractYear(spec.date_field), ExtractMonth(spec.date_field)
+    if spec.section_field:
+        fields["s"] = F(spec.section_field)
+    if spec.kind_field:
+        fields["k"] = F(spec.kind_field)
+    return fields
+
+
+def _key(row: dict) -> Bucket:
+    return (row.get("y") or 0, row.get("m") or 0, row.get("s") or 0, str(row.get("k") or ""))
+
+
+def _grouped(spec: RollupSpec, queryset) -> dict[Bucket, Counts]:
+    """{bucket: (count, total, uniques)} of ``queryset``: one grouped query."""
+    fields = _bucket_expressions(spec)
+    aggregates: dict[str, Any] = {"n": Count("pk")}
+    if spec.measure:
+        aggregates["t"] = Sum(spec.measure)
+    if spec.uniques:
+        aggregates["u"] = Count(spec.uniques, distinct=True)
+    result = {}
+    for row in queryset.order_by().values(**fields).annotate(**aggregates):
+        result[_key(row)] = (row["n"], row.get("t") or 0, row.get("u") or 0)
+    return result
+
+
+def _buckets_of(spec: RollupSpec, queryset) -> set[Bucket]:
+    return {_key(row) for row in queryset.order_by().values(**_bucket_expressions(spec)).distinct()}
+
+
+def _buckets_of_pks(spec: RollupSpec, pks: Sequence, using: str) -> set[Bucket]:
+    found: set[Bucket] = set()
+    pks = list(pks)
+    for start in range(0, len(pks), CHUNK):
+        found |= _buckets_of(spec, spec.queryset().using(using).filter(pk__in=pks[start : start + CHUNK]))
+    return found
+
+
+def _signature(spec: RollupSpec, pk, using: str) -> tuple | None:
+    """A record's bucket with its measure and member, or None when it is not counted."""
+    fields = _bucket_expressions(spec)
+    if spec.measure:
+        fields["mv"] = F(spec.measure)
+    if spec.uniques:
+        fields["uv"] = F(spec.uniques)
+    row = spec.queryset().using(using).filter(pk=pk).order_by().values(**fields).first()
+    return None if row is None else (_key(row), row.get("mv"), row.get("uv"))
+
+
+def _is_moment(spec: RollupSpec) -> bool:
+    model = spec.model
+    field = None
+    for part in spec.date_field.split("__"):
+        field = model._meta.get_field(part)
+        if field.is_relation:
+            model = field.related_model
+    return isinstance(field, models.DateTimeField)
+
+
+def _month_end(year: int, month: int):
+    import datetime
+
+    from .dates import month_bounds
+
+    return month_bounds(datetime.date(year, month, 1))[1]
+
+
+def _narrowed(spec: RollupSpec, queryset, buckets: Iterable[Bucket]):
+    """``queryset`` narrowed to rows that can fall in ``buckets`` (a superset: the months between
+    the first and the last, their sections and kinds)."""
+    import datetime
+
+    buckets = list(buckets)
+    if spec.date_field:
+        first = min((year, month) for year, month, _s, _k in buckets)
+        last = max((year, month) for year, month, _s, _k in buckets)
+        start, end = datetime.date(*first, 1), _month_end(*last)
+        if _is_moment(spec):
+            low, high = moment_range(start, end)
+            queryset = queryset.filter(**{f"{spec.date_field}__gte": low, f"{spec.date_field}__lt": high})
+        else:
+            queryset = queryset.filter(**{f"{spec.date_field}__gte": start, f"{spec.date_field}__lte": end})
+    if spec.section_field:
+        sections = {section for _y, _m, section, _k in buckets}
+        condition = models.Q(**{f"{spec.section_field}__in": sections - {0}})
+        if 0 in sections:
+            condition |= models.Q(**{f"{spec.section_field}__isnull": True})
+        queryset = queryset.filter(condition)
+    if spec.kind_field:
+        queryset = queryset.filter(**{f"{spec.kind_field}__in": {kind for _y, _m, _s, kind in buckets}})
+    return queryset
+
+
+# --- keeping them current ------------------------------------------------------------------------
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("rollups_deferred", default=False)
+
+
+@contextmanager
+def deferred(using: str = "default") -> Iterator[None]:
+    """Skip the per-write upkeep inside the block and rebuild everything once at its end (a seeding
+    of millions of rows: one grouped scan instead of one per batch)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    rebuild(using=using)
+
+
+def refresh(spec: RollupSpec, buckets: Iterable[Bucket], using: str = "default") -> None:
+    """Recompute ``buckets`` of ``spec`` from the live rows and store them, under a lock on their
+    rows (see the module's docstring): four queries whatever the number of buckets."""
+    from .models import Rollup
+
+    buckets = sorted(set(buckets))
+    if not buckets or _deferred.get():
+        return
+    manager = Rollup.objects.using(using)
+    fields = ("year", "month", "section_id", "kind")
+    unique = ["metric", *fields]
+
+    def rollup(bucket: Bucket, counts: Counts = ZERO) -> Rollup:
+        year, month, section, kind = bucket
+        count, total, uniques = counts
+        return Rollup(
+            metric=spec.key,
+            year=year,
+            month=month,
+            section_id=section,
+            kind=kind,
+            count=count,
+            total=total,
+            uniques=uniques,
+        )
+
+    with transaction.atomic(using=using, savepoint=False):
+        manager.bulk_create([rollup(bucket) for bucket in buckets], ignore_conflicts=True)
+        if connections[using].features.has_select_for_update:
+            wanted = manager.filter(
+                metric=spec.key,
+                year__in={bucket[0] for bucket in buckets},
+                month__in={bucket[1] for bucket in buckets},
+                section_id__in={bucket[2] for bucket in buckets},
+                kind__in={bucket[3] for bucket in buckets},
+            )
+            list(wanted.select_for_update().order_by("pk").values_list("pk"))
+        counted = _grouped(spec, _narrowed(spec, spec.queryset().using(using), buckets))
+        manager.bulk_create(
+            [rollup(bucket, counted.get(bucket, ZERO)) for bucket in buckets],
+            update_conflicts=True,
+            unique_fields=unique,
+            update_fields=["count", "total", "uniques"],
+        )
+
+
+def watched(model) -> bool:
+    try:
+        _specs, by_model, by_dependency = _registry()
+    except LookupError:  # apps not ready (a migration's historical models)
+        return False
+    return model in by_model or model in by_dependency
+
+
+def created(model, pks: Sequence, using: str = "default") -> None:
+    """Records of ``model`` were inserted in bulk: refresh the buckets they fall in."""
+    if _deferred.get() or not watched(model):
+        return
+    for item in specs_for(model):
+        if any(pk is None for pk in pks):
+            rebuild(keys=[item.key], using=using)
+        else:
+            refresh(item, _buckets_of_pks(item, pks, using), using)
+
+
+@contextmanager
+def changing(model, pks: Sequence, using: str = "default") -> Iterator[None]:
+    """Records ``pks`` of ``model`` are changed in bulk inside the block: refresh the buckets they
+    fell in before and fall in after."""
+    if _deferred.get() or not watched(model) or not pks:
+        yield
+        return
+    before = {item.key: _buckets_of_pks(item, pks, using) for item in specs_for(model)}
+    yield
+    for item in specs_for(model):
+        refresh(item, before[item.key] | _buckets_of_pks(item, pks, using), using)
+
+
+# Single saves and deletes --------------------------------------------------------------------------
+@receiver(pre_save, dispatch_uid="rollups.before_save")
+def _before_save(sender, instance, raw, using, update_fields, **kwargs):
+    if raw or _deferred.get() or not watched(sender):
+        return
+    adding = instance._state.adding or instance.pk is None
+    instance._rollup_before = {
+        item.key: None if adding else _signature(item, instance.pk, using) for item in specs_for(sender)
+    }
+    instance._rollup_depends = {}
+    if adding:
+        return
+    for item, dependency in _registry()[2].get(sender, []):
+        wanted = set(dependency.fields)
+        if update_fields is not None and not wanted & set(update_fields):
+            continue
+        stored = sender._base_manager.using(using).filter(pk=instance.pk).values(*dependency.fields).first()
+        if stored is None or all(stored[name] == _value(instance, name) for name in dependency.fields):
+            continue
+        records = item.queryset().using(using).filter(**{dependency.path: instance.pk})
+        instance._rollup_depends[item.key] = _buckets_of(item, records)
+
+
+def _value(instance, name: str):
+    field = instance._meta.get_field(name)
+    return getattr(instance, field.attname)
+
+
+@receiver(post_save, dispatch_uid="rollups.after_save")
+def _after_save(sender, instance, raw, using, **kwargs):
+    if raw or _deferred.get() or not watched(sender):
+        return
+    before = getattr(instance, "_rollup_before", None) or {}
+    for item in specs_for(sender):
+        old, new = before.get(item.key), _signature(item, instance.pk, using)
+        if old != new:
+            refresh(item, {signature[0] for signature in (old, new) if signature is not None}, using)
+    for key, buckets in (getattr(instance, "_rollup_depends", None) or {}).items():
+        item = spec(key)
+        dependency = next(dep for dep in item.depends if dep.model == sender._meta.label)
+        records = item.queryset().using(using).filter(**{dependency.path: instance.pk})
+        refresh(item, buckets | _buckets_of(item, records), using)
+    instance._rollup_before = instance._rollup_depends = None
+
+
+@receiver(pre_delete, dispatch_uid="rollups.before_delete")
+def _before_delete(sender, instance, using, **kwargs):
+    if _deferred.get() or not watched(sender):
+        return
+    instance._rollup_before = {item.key: _signature(item, instance.pk, using) for item in specs_for(sender)}
+
+
+@receiver(post_delete, dispatch_uid="rollups.after_delete")
+def _after_delete(sender, instance, using, **kwargs):
+    if _deferred.get() or not watched(sender):
+        return
+    for item in specs_for(sender):
+        old = (getattr(instance, "_rollup_before", None) or {}).get(item.key)
+        if old is not None:
+            refresh(item, {old[0]}, using)
+
+
+# --- rebuilding and checking -------------------------------------------------------------------------
+def live(item: RollupSpec, year: int | None = None, using: str = "default") -> dict[Bucket, Counts]:
+    """The buckets of ``item`` counted now from the live rows (of ``year``): one query."""
+    queryset = item.queryset().using(using)
+    if year is not None and item.date_field:
+        queryset = _narrowed(
+            RollupSpec(item.key, item.queryset, date_field=item.date_field),
+            queryset,
+            [(year, 1, 0, ""), (year, 12, 0, "")],
+        )
+    return _grouped(item, queryset)
+
+
+def stored(item: RollupSpec, year: int | None = None, using: str = "default") -> dict[Bucket, Counts]:
+    """The non-empty buckets of ``item`` as stored (of ``year``)."""
+    buckets = rows(item.key, using).filter(count__gt=0)
+    if year is not None and item.date_field:
+        buckets = buckets.filter(year=year)
+    return {
+        (row[0], row[1], row[2], row[3]): (row[4], row[5], row[6])
+        for row in buckets.values_list("year", "month", "section_id", "kind", "count", "total", "uniques")
+    }
+
+
+def rebuild(
+    keys: Sequence[str] | None = None, year: int | None = None, using: str = "default"
+) -> dict[str, int]:
+    """Replace the stored buckets (of ``keys``, of ``year``) by a recount of the live rows, in one
+    transaction; returns the number of buckets per metric."""
+    from .bulk import insert_rows
+    from .models import Rollup
+
+    chosen = [item for item in specs() if keys is None or item.key in keys]
+    done = {}
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Writers' refreshes wait until the new buckets are in place.
+                cursor.execute(f"LOCK TABLE {Rollup._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        for item in chosen:
+            counted = live(item, year if item.date_field else None, using)
+            old = rows(item.key, using)
+            if year is not None and item.date_field:
+                old = old.filter(year=year)
+            old.delete()
+            insert_rows(
+                Rollup,
+                ("metric", "year", "month", "section_id", "kind", "count", "total", "uniques"),
+                [(item.key, *bucket, *counts) for bucket, counts in sorted(counted.items())],
+                using=using,
+            )
+            done[item.key] = len(counted)
+    return done
+
+
+def fill_when_empty(using: str = "default", **kwargs) -> None:
+    """After ``migrate``: a database without any bucket yet (just created, or upgraded to the
+    release that brought the summaries) gets them from its records."""
+    from .models import Rollup
+
+    if not Rollup.objects.using(using).exists():
+        rebuild(using=using)
+
+
+def mismatches(keys: Sequence[str] | None = None, using: str = "default") -> dict[str, list]:
+    """{metric: [(bucket, stored, live)]} wherever the stored buckets differ from a recount."""
+    found = {}
+    for item in specs():
+        if keys is not None and item.key not in keys:
+            continue
+        kept, counted = stored(item, using=using), live(item, using=using)
+        differing = [
+            (bucket, kept.get(bucket, ZERO), counted.get(bucket, ZERO))
+            for bucket in sorted(set(kept) | set(counted))
+            if kept.get(bucket, ZERO) != counted.get(bucket, ZERO)
+        ]
+        if differing:
+            found[item.key] = differing
+    return found
