@@ -87,6 +87,17 @@ contract = WorkAreaContract(
                 Dependency("inspections.Inspection", "finding__inspection", ("voided_at",)),
             ),
         ),
+        # The report's tasks of the inspections held in the period, by state.
+        RollupSpec(
+            "inspections.tasks_by_inspection",
+            selectors.active_tasks,
+            date_field="finding__inspection__date",
+            kind_field="state",
+            depends=(
+                Dependency("inspections.Finding", "finding", ("voided_at", "inspection")),
+                Dependency("inspections.Inspection", "finding__inspection", ("voided_at", "date")),
+            ),
+        ),
     ),
     scale=ScaleGenerator(lazy("inspections.scale.generate"), lazy("inspections.scale.summary")),
     demo=lazy("inspections.demo.seed"),

@@ -50,9 +50,7 @@ def task_counts(scope: Scope, tasks) -> dict:
     state, the same tasks as ``rectification_tasks`` lists). A month before this one has passed
     entirely; of this month, the open tasks due before today are counted from the tasks."""
     State = RectificationTask.State
-    buckets = rollups.rows("inspections.tasks")
-    if scope.sections is not None:
-        buckets = buckets.filter(section_id__in=scope.sections)
+    buckets = rollups.rows("inspections.tasks", scope.sections)
     today = scope.today
     this_month = (today.year, today.month)
     counts = {"total": 0, "closed": 0, "overdue": 0, "overdue_now": 0}

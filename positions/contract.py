@@ -10,7 +10,7 @@ from ideology_office.common.rollups import Dependency, RollupSpec
 from ideology_office.common.scale import ScaleGenerator
 
 from . import access, permissions, reminders
-from .models import ContentItem, PhysicalUpdate, Publication
+from .models import ContentItem, PhysicalUpdate, Publication, SignOff
 
 contract = WorkAreaContract(
     label="positions",
@@ -72,8 +72,20 @@ contract = WorkAreaContract(
     ),
     drilldowns=(DrillDown("waiting", lazy("positions.panels.drill_waiting")),),
     my_work=(Panel("reviews", lazy("positions.panels.my_reviews")),),
-    # Content waiting at each review step now, by the author's section.
+    # Content waiting at each review step now, by the author's section; the report's counts of
+    # approving signatures, items through the final review and publications, by month.
     rollups=(
+        RollupSpec(
+            "positions.signoffs_approved",
+            lambda: SignOff.objects.filter(decision=SignOff.Decision.APPROVE),
+            date_field="signed_at",
+        ),
+        RollupSpec(
+            "positions.items_reviewed",
+            lambda: ContentItem.objects.filter(final_approved_at__isnull=False),
+            date_field="final_approved_at",
+        ),
+        RollupSpec("positions.publications", lambda: Publication.objects.all(), date_field="published_at"),
         RollupSpec(
             "positions.review_waiting",
             lambda: ContentItem.objects.filter(status=ContentItem.Status.IN_REVIEW),

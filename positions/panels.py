@@ -16,9 +16,7 @@ from .selectors import review_queue_for_user, upcoming_key_dates
 def review_waiting(scope: Scope) -> list[dict]:
     """Content waiting at each review step now (zeros included): one query, over the summary
     ``positions.review_waiting`` (the items ``items_waiting`` lists, by step and author's section)."""
-    buckets = rollups.rows("positions.review_waiting")
-    if scope.sections is not None:
-        buckets = buckets.filter(section_id__in=scope.sections)
+    buckets = rollups.rows("positions.review_waiting", scope.sections)
     counts = dict(buckets.values_list("kind").annotate(total=Sum("count")).order_by())
     return [
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from ideology_office.common import rollups
 from ideology_office.common.counting import countable_queryset
 from ideology_office.common.dates import moment_filter
 from ideology_office.reports.figures import (
@@ -19,32 +20,40 @@ def report_figures(report: ReportFigures) -> None:
     from .models import PublicityTask, SignOff
 
     start, end, section = report.start, report.end, SECTION_POSITIONS
-    report.count(
+    years = {"since": report.since, "until": report.until}
+    # Counted from the summaries (common.rollups) of the same records the links list.
+    report.add(
         section,
         "content_items_reviewed",
         _("Content items through the three reviews and three proofreads"),
-        countable_queryset("positions.content_item_reviewed", start=start, end=end),
+        rollups.count("positions.items_reviewed", **years),
         UNIT_ITEMS,
+        countable_queryset("positions.content_item_reviewed", start=start, end=end),
+        counts=True,
         date_field="final_approved_at",
     )
-    report.count(
+    report.add(
         section,
         "content_items_published",
         _("Content items published"),
-        countable_queryset("positions.content_item_published", start=start, end=end),
+        rollups.count("positions.publications", **years),
         UNIT_ITEMS,
+        countable_queryset("positions.content_item_published", start=start, end=end),
+        counts=True,
         date_field="published_at",
         via="item",
     )
-    report.count(
+    report.add(
         section,
         "signoffs",
         _("Review and proofread signatures recorded"),
+        rollups.count("positions.signoffs_approved", **years),
+        UNIT_ITEMS,
         SignOff.objects.filter(
             **moment_filter("signed_at", start, end),
             decision=SignOff.Decision.APPROVE,
         ),
-        UNIT_ITEMS,
+        counts=True,
         date_field="signed_at",
         via="item",
     )

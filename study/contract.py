@@ -102,6 +102,14 @@ contract = WorkAreaContract(
             uniques="person",
             depends=(Dependency("accounts.User", "person", ("section",)),),
         ),
+        # The report's people who earned points in a period of years: a bucket per person and year.
+        RollupSpec(
+            "study.points_people",
+            lambda: PointsEntry.objects.all(),
+            date_field="date",
+            section_field="person",
+            period="year",
+        ),
     ),
     scale=ScaleGenerator(lazy("study.scale.generate"), lazy("study.scale.summary")),
     demo=lazy("study.demo.seed"),

@@ -33,9 +33,7 @@ def study_by_month(scope: Scope) -> dict:
     """Sessions per month of the year by kind group, as stacked-bar chart data with a link to the
     records behind every bar: one query, over the study summary (``study.sessions``, the same
     sessions as ``study_sessions`` counts)."""
-    buckets = rollups.rows("study.sessions").filter(year=scope.year)
-    if scope.sections is not None:
-        buckets = buckets.filter(section_id__in=scope.sections)
+    buckets = rollups.rows("study.sessions", scope.sections).filter(year=scope.year)
     counts = {
         (month, kind): total
         for month, kind, total in buckets.values("month", "kind")
@@ -95,16 +93,16 @@ def points_by_section(scope: Scope) -> dict:
     that has points: two queries over the points summary (``study.points``: per month and
     section of the person, the points summed and the people who earned them), whatever the
     number of entries, and one for the sections' names."""
-    buckets = rollups.rows("study.points").filter(year=scope.year, count__gt=0)
-    latest = buckets.aggregate(month=Max("month"))["month"]
+    office = rollups.rows("study.points").filter(year=scope.year, count__gt=0)
+    latest = office.aggregate(month=Max("month"))["month"]
     if latest is None:
         return {"month": None, "categories": [], "values": [], "rows": []}
     month = datetime.date(scope.year, latest, 1)
     totals = {
         section_id: (total, people)
-        for section_id, total, people in buckets.filter(month=latest).values_list(
-            "section_id", "total", "uniques"
-        )
+        for section_id, total, people in rollups.rows("study.points", each_section=True)
+        .filter(year=scope.year, month=latest, count__gt=0)
+        .values_list("section_id", "total", "uniques")
     }
     sections = OrgUnit.objects.filter(pk__in=totals, kind=OrgUnit.Kind.SECTION).values_list("pk", "name")
     by_section = {

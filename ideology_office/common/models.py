@@ -179,6 +179,10 @@ class Rollup(models.Model):
                 fields=["metric", "year", "month", "section_id", "kind"], name="common_rollup_bucket"
             )
         ]
+        # The readers ask for the office's buckets (section -1) or some sections' of some years.
+        indexes = [
+            models.Index(fields=["metric", "section_id", "year", "month"], name="common_rollup_by_section")
+        ]
 
     def __str__(self):
         return f"{self.metric} {self.year}-{self.month:02d} §{self.section_id} {self.kind}: {self.count}"

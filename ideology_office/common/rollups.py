@@ -50,6 +50,10 @@ from .dates import moment_range
 Bucket = tuple[int, int, int, str]
 Counts = tuple[int, int, int]
 ZERO: Counts = (0, 0, 0)
+#: The section of a metric's office-wide buckets: a metric by section also keeps, per month and
+#: kind, the buckets of the whole office, so that the office's figures read a dozen rows rather
+#: than add up hundreds of sections'.
+ALL = -1
 # Primary keys per query when finding the buckets of a batch of records.
 CHUNK = 5000
 
@@ -80,6 +84,8 @@ class RollupSpec:
     measure: str = ""
     uniques: str = ""
     depends: tuple[Dependency, ...] = ()
+    #: "month", or "year" for buckets of whole years (month 0).
+    period: str = "month"
 
     @property
     def model(self) -> type[models.Model]:
@@ -123,18 +129,54 @@ def specs_for(model) -> list[RollupSpec]:
     return _registry()[1].get(model, [])
 
 
-def rows(key: str, using: str = "default") -> models.QuerySet:
-    """The stored buckets of the metric ``key`` (to filter and aggregate)."""
+def rows(
+    key: str, sections: Iterable[int] | None = None, *, each_section: bool = False, using: str = "default"
+) -> models.QuerySet:
+    """The stored buckets of the metric ``key`` (to filter and aggregate): of the whole office
+    (``sections`` None: the office-wide buckets, one per month and kind), of the ``sections``
+    given, or of each section (``each_section``). A metric without sections has only the first."""
+    from .models import Rollup
+
+    buckets = Rollup.objects.using(using).filter(metric=key)
+    if not spec(key).section_field:
+        return buckets
+    if each_section:
+        return buckets.exclude(section_id=ALL)
+    if sections is None:
+        return buckets.filter(section_id=ALL)
+    return buckets.filter(section_id__in=list(sections))
+
+
+def _all_rows(key: str, using: str):
     from .models import Rollup
 
     return Rollup.objects.using(using).filter(metric=key)
+
+
+def count(
+    key: str, *, since: int, until: int, kinds: Iterable[str] | None = None, using: str = "default"
+) -> int:
+    """How many records of ``key`` fall in the calendar years ``since`` to ``until`` (of
+    ``kinds``): one query over the summary."""
+    return sum(counts_by_kind(key, since=since, until=until, kinds=kinds, using=using).values())
+
+
+def counts_by_kind(
+    key: str, *, since: int, until: int, kinds: Iterable[str] | None = None, using: str = "default"
+) -> dict[str, int]:
+    """{kind: records} of ``key`` in the calendar years ``since`` to ``until``: one query."""
+    buckets = rows(key, using=using).filter(year__gte=since, year__lte=until)
+    if kinds is not None:
+        buckets = buckets.filter(kind__in=list(kinds))
+    return dict(buckets.values_list("kind").annotate(total=Sum("count")).order_by())
 
 
 # --- buckets of live records -------------------------------------------------------------------------
 def _bucket_expressions(spec: RollupSpec) -> dict[str, Any]:
     fields: dict[str, Any] = {"b": Value(0)}
     if spec.date_field:
-        fields["y"], fields["m"] = ExtractYear(spec.date_field), ExtractMonth(spec.date_field)
+        fields["y"] = ExtractYear(spec.date_field)
+        fields["m"] = ExtractMonth(spec.date_field) if spec.period == "month" else Value(0)
     if spec.section_field:
         fields["s"] = F(spec.section_field)
     if spec.kind_field:
@@ -158,6 +200,24 @@ def _grouped(spec: RollupSpec, queryset) -> dict[Bucket, Counts]:
     for row in queryset.order_by().values(**fields).annotate(**aggregates):
         result[_key(row)] = (row["n"], row.get("t") or 0, row.get("u") or 0)
     return result
+
+
+def _grouped_wide(spec: RollupSpec, queryset) -> dict[Bucket, Counts]:
+    """The office-wide buckets (section ``ALL``) of ``queryset``: one grouped query."""
+    office = RollupSpec(
+        spec.key,
+        spec.queryset,
+        spec.date_field,
+        "",
+        spec.kind_field,
+        spec.measure,
+        spec.uniques,
+        period=spec.period,
+    )
+    return {
+        (year, month, ALL, kind): counts
+        for (year, month, _s, kind), counts in _grouped(office, queryset).items()
+    }
 
 
 def _buckets_of(spec: RollupSpec, queryset) -> set[Bucket]:
@@ -208,8 +268,9 @@ def _narrowed(spec: RollupSpec, queryset, buckets: Iterable[Bucket]):
 
     buckets = list(buckets)
     if spec.date_field:
-        first = min((year, month) for year, month, _s, _k in buckets)
-        last = max((year, month) for year, month, _s, _k in buckets)
+        # Month 0: the whole year (a metric by year).
+        first = min((year, month or 1) for year, month, _s, _k in buckets)
+        last = max((year, month or 12) for year, month, _s, _k in buckets)
         start, end = datetime.date(*first, 1), _month_end(*last)
         if _is_moment(spec):
             low, high = moment_range(start, end)
@@ -245,12 +306,16 @@ def deferred(using: str = "default") -> Iterator[None]:
 
 def refresh(spec: RollupSpec, buckets: Iterable[Bucket], using: str = "default") -> None:
     """Recompute ``buckets`` of ``spec`` from the live rows and store them, under a lock on their
-    rows (see the module's docstring): four queries whatever the number of buckets."""
+    rows (see the module's docstring), and the office-wide buckets of their months and kinds: four
+    or five queries whatever the number of buckets. Every writer of a month and kind thus waits for
+    the others on the office-wide bucket: writes are short, and it keeps the office's figures exact."""
     from .models import Rollup
 
-    buckets = sorted(set(buckets))
-    if not buckets or _deferred.get():
+    sectioned = set(buckets)
+    if not sectioned or _deferred.get():
         return
+    wide = {(year, month, ALL, kind) for year, month, _s, kind in sectioned} if spec.section_field else set()
+    buckets = sorted(sectioned | wide)
     manager = Rollup.objects.using(using)
     fields = ("year", "month", "section_id", "kind")
     unique = ["metric", *fields]
@@ -280,7 +345,12 @@ def refresh(spec: RollupSpec, buckets: Iterable[Bucket], using: str = "default")
                 kind__in={bucket[3] for bucket in buckets},
             )
             list(wanted.select_for_update().order_by("pk").values_list("pk"))
-        counted = _grouped(spec, _narrowed(spec, spec.queryset().using(using), buckets))
+        counted = _grouped(spec, _narrowed(spec, spec.queryset().using(using), sectioned))
+        if wide:
+            office = RollupSpec(
+                spec.key, spec.queryset, spec.date_field, "", spec.kind_field, period=spec.period
+            )
+            counted |= _grouped_wide(spec, _narrowed(office, spec.queryset().using(using), wide))
         manager.bulk_create(
             [rollup(bucket, counted.get(bucket, ZERO)) for bucket in buckets],
             update_conflicts=True,
@@ -393,12 +463,15 @@ def live(item: RollupSpec, year: int | None = None, using: str = "default") -> d
             queryset,
             [(year, 1, 0, ""), (year, 12, 0, "")],
         )
-    return _grouped(item, queryset)
+    counted = _grouped(item, queryset)
+    if item.section_field:
+        counted |= _grouped_wide(item, queryset)
+    return counted
 
 
 def stored(item: RollupSpec, year: int | None = None, using: str = "default") -> dict[Bucket, Counts]:
     """The non-empty buckets of ``item`` as stored (of ``year``)."""
-    buckets = rows(item.key, using).filter(count__gt=0)
+    buckets = _all_rows(item.key, using).filter(count__gt=0)
     if year is not None and item.date_field:
         buckets = buckets.filter(year=year)
     return {
@@ -425,7 +498,7 @@ def rebuild(
                 cursor.execute(f"LOCK TABLE {Rollup._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
         for item in chosen:
             counted = live(item, year if item.date_field else None, using)
-            old = rows(item.key, using)
+            old = _all_rows(item.key, using)
             if year is not None and item.date_field:
                 old = old.filter(year=year)
             old.delete()
