@@ -228,7 +228,16 @@ class RectificationTask(VoidableModel):
         verbose_name_plural = _("rectification tasks")
         ordering = ["finding__inspection", "finding__number", "pk"]
         permissions = [("update_progress", _("Can update the progress of this rectification task"))]
-        indexes = [models.Index(fields=["state", "deadline"], name="inspections_task_state_due")]
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="inspections_task_state_due"),
+            # The dashboard's overdue and due-soon lists: the open tasks in deadline order, the
+            # first eight read from the index instead of sorting every open task.
+            models.Index(
+                fields=["deadline", "id"],
+                condition=models.Q(voided_at__isnull=True) & ~models.Q(state="closed"),
+                name="inspections_task_open_due",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(state="closed", closed_at__isnull=False)

@@ -2,12 +2,15 @@
 ``lunar-python`` library (6tail's calendar, computed astronomically — no table that runs out).
 
 Each key date stores only its lunar month and day; its solar day is computed here. Errors are
-``ValueError`` so callers can skip a year that cannot be computed.
+``ValueError`` so callers can skip a year that cannot be computed. A day is computed once per
+process (``lru_cache``: the same year's calendar costs tens of milliseconds, and the dashboard's
+key dates ask for three years of every key date on each request); an error is not cached.
 """
 
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 
 from lunar_python import Lunar, LunarYear, Solar
 
@@ -24,12 +27,14 @@ def _date(solar: Solar) -> datetime.date:
     return datetime.date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
+@lru_cache(maxsize=4096)
 def lunar_new_year(year: int) -> datetime.date:
     """春节: the first day of the first month of lunar ``year``."""
     _check_year(year)
     return _date(Lunar.fromYmd(year, 1, 1).getSolar())
 
 
+@lru_cache(maxsize=4096)
 def lunar_to_solar(year: int, month: int, day: int) -> datetime.date:
     """The Gregorian date of lunar ``month``/``day`` (not a leap month) of lunar ``year``.
     Day 30 of a 29-day month means the month's last day (除夕 is 腊月 30 or 29)."""
@@ -40,6 +45,7 @@ def lunar_to_solar(year: int, month: int, day: int) -> datetime.date:
     return _date(Lunar.fromYmd(year, month, min(day, length)).getSolar())
 
 
+@lru_cache(maxsize=4096)
 def qingming(year: int) -> datetime.date:
     """清明, the solar term (the sun at 15° ecliptic longitude, in China Standard Time)."""
     _check_year(year)

@@ -3,6 +3,7 @@ list shows (``report.count``) or computed from it (``report.add``). Declared in 
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.common.counting import countable_queryset
@@ -19,50 +20,34 @@ from ideology_office.reports.figures import (
 
 def report_figures(report: ReportFigures) -> None:
     from .models import OpinionIncident, RiskItem
+    from .selectors import within_limit
 
     start, end, section = report.start, report.end, SECTION_POSITIONS
     incidents = OpinionIncident.objects.active().filter(**moment_filter("found_at", start, end))
-    rows = list(
-        incidents.values_list(
-            "pk", "found_at", "reported_at", "handled_at", "report_limit_minutes", "handle_limit_minutes"
-        )
+    reported = incidents.filter(within_limit("reported_at", "report_limit_minutes"))
+    handled = incidents.filter(within_limit("handled_at", "handle_limit_minutes"))
+    # The three counts in one query; each links to the very queryset it counts.
+    counts = incidents.aggregate(
+        found=Count("pk"),
+        reported=Count("pk", filter=within_limit("reported_at", "report_limit_minutes")),
+        handled=Count("pk", filter=within_limit("handled_at", "handle_limit_minutes")),
     )
-
-    def within(found, done, limit) -> bool:
-        return done is not None and (done - found).total_seconds() <= limit * 60
-
-    reported = [pk for pk, found, reported, _h, limit, _l in rows if within(found, reported, limit)]
-    handled = [pk for pk, found, _r, handled, _l, limit in rows if within(found, handled, limit)]
-    report.add(
-        section,
-        "incidents",
-        _("Opinion incidents found"),
-        len(rows),
-        UNIT_ITEMS,
-        incidents,
-        counts=True,
-        date_field="found_at",
-    )
-    report.add(
-        section,
-        "incidents_reported_in_time",
-        _("Incidents reported within the time limit"),
-        len(reported),
-        UNIT_ITEMS,
-        incidents.filter(pk__in=reported),
-        counts=True,
-        date_field="found_at",
-    )
-    report.add(
-        section,
-        "incidents_handled_in_time",
-        _("Incidents handled within the time limit"),
-        len(handled),
-        UNIT_ITEMS,
-        incidents.filter(pk__in=handled),
-        counts=True,
-        date_field="found_at",
-    )
+    for key, label, number, records in (
+        ("incidents", _("Opinion incidents found"), counts["found"], incidents),
+        (
+            "incidents_reported_in_time",
+            _("Incidents reported within the time limit"),
+            counts["reported"],
+            reported,
+        ),
+        (
+            "incidents_handled_in_time",
+            _("Incidents handled within the time limit"),
+            counts["handled"],
+            handled,
+        ),
+    ):
+        report.add(section, key, label, number, UNIT_ITEMS, records, counts=True, date_field="found_at")
     report.count(
         section,
         "duty_shifts",

@@ -7,7 +7,16 @@ import datetime
 import statistics
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from ideology_office.accounts.roles import Role
@@ -332,4 +341,14 @@ def open_risks() -> QuerySet[RiskItem]:
         .exclude(status=RiskItem.Status.CLOSED)
         .select_related("review", "owner")
         .order_by("-review__year", "-review__quarter", "-likelihood")
+    )
+
+
+def within_limit(done: str, limit: str) -> Q:
+    """Incidents whose ``done`` moment came at most ``limit`` minutes after they were found (the
+    rule of ``incidents_of``, in SQL)."""
+    minutes = ExpressionWrapper(F(limit), output_field=IntegerField())  # SQLite multiplies only these
+    allowed = ExpressionWrapper(minutes * datetime.timedelta(minutes=1), output_field=DurationField())
+    return Q(**{f"{done}__isnull": False}) & Q(
+        **{f"{done}__lte": ExpressionWrapper(F("found_at") + allowed, output_field=DateTimeField())}
     )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from ideology_office.accounts import roles
@@ -48,7 +50,15 @@ def sections_in_charge(user, year: int) -> list[int]:
 def link(name: str, **params) -> str:
     """The URL ``name`` with the non-empty ``params`` as its query string."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-    return reverse(name) + (f"?{query}" if query else "")
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _path(name, get_script_prefix(), urlconf) + (f"?{query}" if query else "")
+
+
+@lru_cache(maxsize=256)
+def _path(name: str, prefix: str, urlconf: str) -> str:
+    """``reverse(name)`` once per URL name, script prefix and URLconf: the dashboard writes hundreds
+    of links (a bar per section and month) to a handful of pages."""
+    return reverse(name, urlconf=urlconf)
 
 
 @dataclass
