@@ -210,7 +210,7 @@ def test_two_writers_of_one_bucket_at_once_lose_no_update(migration_data):
                     user=None,
                     kind=Kind.CENTRAL_GROUP,
                     date=datetime.date(2024, 3, 10),
-                    topic="并发",
+                    topic=f"并发{int(wait_before_commit)}",
                     section=section,
                 )
                 if wait_before_commit:
