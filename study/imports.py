@@ -163,6 +163,8 @@ class CellError(ValueError):
 
 
 def _text(value) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -277,6 +279,13 @@ def _time_after_date(text: str) -> datetime.time | None:
 
 
 def parse_time(value) -> datetime.time:
+    return _parse_time(value)
+
+
+# A ledger's times repeat from row to row: each distinct cell value is parsed once (a refused
+# value raises each time, never cached; typed: 1 and True and 1.0 are different cells).
+@functools.lru_cache(maxsize=4096, typed=True)
+def _parse_time(value) -> datetime.time:
     if isinstance(value, datetime.datetime):
         # A date typed into a time column reads as midnight: refused, never stored as 00:00.
         if value.time() == datetime.time(0) and value.date() not in _EPOCH_DAYS:
@@ -331,6 +340,12 @@ def _split_text(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in LIST_SEPARATORS.split(text) if item.strip())
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def _tag_list(value) -> tuple[str, ...]:
+    """The distinct tags of a cell, in their order (a ledger repeats its lists of tags)."""
+    return tuple(dict.fromkeys(split_list(value)))
+
+
 # Lookups shared by both imports -----------------------------------------------------------------
 
 
@@ -345,8 +360,18 @@ class People:
             if real_name:
                 self.by_name[real_name] = None if real_name in self.by_name else pk
         self.section_of = dict(User.objects.values_list("pk", "section_id"))
+        # The people found by each text so far (a ledger names the same people row after row).
+        self.found: dict[str, int] = {}
 
     def find(self, text: str) -> int:
+        pk = self.found.get(text)
+        if pk is not None:
+            return pk
+        pk = self._find(text)
+        self.found[text] = pk
+        return pk
+
+    def _find(self, text: str) -> int:
         pk = self.by_username.get(text.lower())
         if pk is not None:
             return pk
@@ -554,12 +579,6 @@ class _RowReader:
         if key not in getattr(self, "bad", ()):
             self.error(key, _("This cell is required."))
 
-    def _as_text(self, key: str, value, limit: int | None) -> str | None:
-        text = _text(value)
-        if limit is not None and self.too_long(key, text, limit):
-            return None
-        return text
-
     def get(self, key: str, parse=None, *, required: bool = False, limit: int | None = None):
         # raw() and _blank() inlined: this runs for every cell of every row.
         position = self.index.get(key)
@@ -574,7 +593,10 @@ class _RowReader:
             )
             return None
         if parse is None:
-            return self._as_text(key, value, limit)
+            text = value.strip() if value.__class__ is str else _text(value)
+            if limit is not None and self.too_long(key, text, limit):
+                return None
+            return text
         try:
             return parse(value)
         except CellError as problem:
@@ -690,6 +712,8 @@ class _StudyLookups:
     sections: dict[str, int]
     people: People
     materials: dict[str, int | None]  # None: two materials share the title
+    # Attendance lines read without a problem, by the values of the three attendance cells.
+    attendance: dict[tuple, tuple] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> _StudyLookups:
@@ -873,7 +897,7 @@ class StudyRecordsSpec(Spec):
         recorder_id = self._person(reader, lookups.people, "recorder")
         tag_names = self._tag_names(reader)
         material_ids = self._materials(reader, lookups)
-        attendance = self._attendance(reader, lookups.people)
+        attendance = self._attendance_lines(reader, lookups)
         minutes = reader.get("minutes") or ""
         record = seen.record_number(reader)
         if not reader.failed and date and kind:
@@ -945,7 +969,7 @@ class StudyRecordsSpec(Spec):
 
     @staticmethod
     def _tag_names(reader: _RowReader) -> tuple[str, ...]:
-        tag_names = tuple(dict.fromkeys(split_list(reader.raw("tags"))))
+        tag_names = _tag_list(reader.raw("tags"))
         for name in tag_names:
             if len(name) > 30:
                 reader.error("tags", _("A tag may have at most 30 characters: %(name)s") % {"name": name})
@@ -1073,6 +1097,18 @@ class StudyRecordsSpec(Spec):
         except CellError as problem:
             reader.error(key, str(problem))
             return None
+
+    def _attendance_lines(self, reader: _RowReader, lookups: _StudyLookups) -> tuple:
+        """The row's attendance; the same three cells read the same way, so lines read
+        without a problem are kept by the cells' values (a ledger repeats its attendance lists)."""
+        cells = (reader.raw("present"), reader.raw("absent"), reader.raw("observers"))
+        lines = lookups.attendance.get(cells)
+        if lines is None:
+            problems = len(reader.errors)
+            lines = self._attendance(reader, lookups.people)
+            if len(reader.errors) == problems:
+                lookups.attendance[cells] = lines
+        return lines
 
     def _attendance(self, reader: _RowReader, people: People) -> tuple:
         lines: dict[int, tuple[int, str, str]] = {}

@@ -51,7 +51,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from . import audit_chain
-from .trail import AuditEntry
+from .trail import AuditEntry, canonical_changes
 
 # Fields whose changes say nothing about the record itself.
 IGNORED_FIELDS = frozenset({"updated_at", "last_login"})
@@ -248,17 +248,35 @@ def record_batch(model: type[models.Model], rows: list[tuple], *, using: str) ->
             )
             for row in rows
         ]
-    pks = [row[0] for row in rows if row[0] is not None]
+    pks = [pk for pk in next(zip(*rows, strict=True)) if pk is not None]
     if pks:
         text += f" · #{min(pks)}–#{max(pks)}"
     changes = {
-        "source": batch.source,
+        "source": str(batch.source),
         "count": len(rows),
-        "fields": [model._meta.pk.attname, *key_fields],
-        # Tuples are written as JSON lists: [[id, key…], …].
-        "rows": rows,
+        "fields": [str(name) for name in (model._meta.pk.attname, *key_fields)],
+        # [[id, key…], …], already as the database gives JSON back.
+        "rows": _json_rows(rows),
     }
-    _write_entries([_build_entry(model, None, "create", changes, is_bulk=True, text=text)], using)
+    entry = _build_entry(model, None, "create", changes, is_bulk=True, text=text)
+    # Its content MAC need not re-encode the listing to see it as the database will give it back.
+    entry.changes_canonical = True
+    _write_entries([entry], using)
+
+
+# Types a JSON text gives back as they are.
+_JSON_NATIVE = frozenset({str, int, float, bool, type(None)})
+
+
+def _json_rows(rows: list[tuple]) -> list[list]:
+    """The rows as lists of values as the database gives them back from JSON (a date as its ISO
+    text, ...), column by column: a column of JSON's own types is kept as it is, any other goes
+    once through the field's JSON encoder. A batch of an import lists up to some 6,000 rows."""
+    columns = list(zip(*rows, strict=True))
+    for position, column in enumerate(columns):
+        if not set(map(type, column)) <= _JSON_NATIVE:
+            columns[position] = canonical_changes(column)
+    return list(map(list, zip(*columns, strict=True)))
 
 
 def _chunks(items: list, size: int = 500) -> Iterable[list]:
