@@ -95,8 +95,9 @@ def _column_text(values: tuple, convert: Callable[[object], str]) -> Sequence[st
     (one search over the whole column says so); the rest value by value."""
     if convert is _plain and None not in values:
         return list(map(str, values))
-    if convert is _text and None not in values and not _NEEDS_ESCAPE.search("".join(values)):
-        return values
+    if convert is _text and None not in values and set(map(type, values)) == {str}:
+        if not _NEEDS_ESCAPE.search("".join(values)):
+            return values
     return list(map(convert, values))
 
 
