@@ -607,7 +607,7 @@ def main() -> None:
     }
     figures = {}
     # The floor first, then the pipeline and its re-import, then the baselines.
-    runs = options.only or ["floor", "pipeline", "pipeline-again", "tuned", "plain"]
+    runs = options.only or ["floor", "pipeline", "pipeline-again", "tuned", "plain", "phases"]
     started = datetime.datetime.now(datetime.UTC)
     for which in runs:
         load_before = os.getloadavg()[0]
