@@ -193,6 +193,22 @@ def test_an_import_leaves_one_audit_entry_per_batch_naming_the_file_and_the_rows
     assert sorted(row[1] for row in tags.changes["rows"]) == ["意识形态", "网络安全"]
 
 
+def test_an_imports_summarising_entries_are_chained_with_valid_macs(office):
+    """The summarising entries' listings (dates, Chinese topics, kinds) are built as the database
+    gives JSON back, and their content MAC is computed without re-encoding them: read back from
+    the database, every MAC must still hold, or the entry would be left out of the chain."""
+    from ideology_office.common.audit import audit_context
+    from ideology_office.common.audit_chain import seal_pending, verify_audit_chain
+    from ideology_office.common.models import AuditEntry
+
+    with audit_context(label="study_records import"):
+        assert run(STUDY, xlsx_bytes(STUDY_HEADERS, good_rows()), name="2024年台账.xlsx").created == 2
+    seal_pending()
+    assert AuditEntry.objects.filter(is_bulk=True).exists()
+    assert not AuditEntry.objects.filter(sequence__isnull=True).exists()
+    assert verify_audit_chain().problems == []
+
+
 def test_a_plain_model_resource_can_import_study_sessions(office):
     """A default django-import-export ModelResource (the benchmark's comparison) must not trip
     over the session's __str__ while the session has no date or pk yet."""
