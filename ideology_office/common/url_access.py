@@ -90,7 +90,9 @@ SHARED_URL_ACCESS: dict[str, UrlAccess] = {
     "reports:annual_report_download": overseer(),
     "reports:default_template": overseer(),
     "reports:ledger_list": overseer(),
-    "reports:ledger_download_all": overseer(),
+    "reports:ledger_export_create": overseer(POST),
+    "reports:ledger_export": record("reports.LedgerExport"),
+    "reports:ledger_export_download": record("reports.LedgerExport"),
     "reports:ledger_download": overseer(),
 }
 

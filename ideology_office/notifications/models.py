@@ -159,6 +159,8 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", _("overdue")
     ESCALATION = "escalation", _("escalation")
     DIGEST = "digest", _("daily digest")
+    # A message about something the person started (a download written in the background).
+    NOTICE = "notice", _("notice")
 
 
 class OutboxItem(models.Model):

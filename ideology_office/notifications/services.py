@@ -759,6 +759,33 @@ def reminders_plan_digest(*, now: datetime.datetime | None = None, max_lines: in
 
 
 # --------------------------------------------------------------------------------------------
+# Notices
+
+
+def notice_send(*, recipient, title: str, body: str = "", url: str = "", dedup_key: str) -> bool:
+    """A message to one person's inbox about something they started (a download written in the
+    background is ready), through the outbox like every reminder: delivered by the sender once
+    the transaction commits. ``dedup_key`` makes it once only; False if it was sent already."""
+    now = timezone.now()
+    _item, new = OutboxItem.objects.get_or_create(
+        dedup_key=dedup_key[:255],
+        defaults={
+            "kind": ReminderKind.NOTICE,
+            "recipient": recipient,
+            "title": title[:200],
+            "body": body,
+            "url": url[:300],
+            "channels": Channel.INBOX,
+            "send_at": now,
+            "next_attempt_at": now,
+        },
+    )
+    if new:
+        request_sending()
+    return new
+
+
+# --------------------------------------------------------------------------------------------
 # Inbox and preferences
 
 

@@ -6,3 +6,8 @@ class ReportsConfig(AppConfig):
     name = "ideology_office.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from .permissions import register_policies
+
+        register_policies()

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from ideology_office.common.contracts import contracts
 from ideology_office.common.models import Attachment
-from ideology_office.common.spreadsheets import Sheet, workbook_bytes
+from ideology_office.common.spreadsheets import Sheet, write_workbook
 
 CHUNK_SIZE = 1000
 VOID_HEADER = "作废说明"
@@ -228,16 +228,42 @@ def archive_filename(start: datetime.date, end: datetime.date) -> str:
     return f"意识形态工作台账（{period_text(start, end)}）.zip"
 
 
+def counting_rows(rows: Iterable, progress: Callable[[int], None] | None) -> Iterable:
+    """The rows as they are, telling ``progress`` how many were written (each row once)."""
+    if progress is None:
+        yield from rows
+        return
+    for row in rows:
+        yield row
+        progress(1)
+
+
+def write_ledgers_zip(
+    target,
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    absolute_url: Callable[[str], str] = str,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Write into ``target`` (a path or a binary file) a .zip with one .xlsx per ledger, numbered
+    in the page's order, and the evidence index; ``progress(n)`` hears of every n rows written.
+    The workbooks are already compressed: they are stored, not deflated a second time."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for number, ledger in enumerate(ledgers(), start=1):
+            sheet = ledger.sheet(start, end)
+            sheet.rows = counting_rows(sheet.rows, progress)
+            with archive.open(f"{number:02d}-{ledger.title}.xlsx", "w", force_zip64=True) as member:
+                write_workbook(member, [sheet])
+        index = evidence_index_sheet(start, end, absolute_url=absolute_url)
+        with archive.open(f"{EVIDENCE_INDEX_TITLE}.xlsx", "w", force_zip64=True) as member:
+            write_workbook(member, [index])
+
+
 def ledgers_zip(
     start: datetime.date, end: datetime.date, *, absolute_url: Callable[[str], str] = str
 ) -> bytes:
-    """A .zip with one .xlsx per ledger, numbered in the page's order, and the evidence index."""
+    """:func:`write_ledgers_zip` in memory (tests and small periods)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for number, ledger in enumerate(ledgers(), start=1):
-            archive.writestr(f"{number:02d}-{ledger.title}.xlsx", workbook_bytes([ledger.sheet(start, end)]))
-        archive.writestr(
-            f"{EVIDENCE_INDEX_TITLE}.xlsx",
-            workbook_bytes([evidence_index_sheet(start, end, absolute_url=absolute_url)]),
-        )
+    write_ledgers_zip(buffer, start, end, absolute_url=absolute_url)
     return buffer.getvalue()

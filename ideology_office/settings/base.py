@@ -302,6 +302,14 @@ REMINDER_MESSAGE_ID_DOMAIN = env("REMINDER_MESSAGE_ID_DOMAIN", default="ideology
 POSITIONS_REVIEW_WAIT_HOURS = env.int("POSITIONS_REVIEW_WAIT_HOURS", default=24)
 STUDY_MATERIAL_WAIT_DAYS = env.int("STUDY_MATERIAL_WAIT_DAYS", default=7)
 
+# LEDGER DOWNLOADS (ideology_office.reports)
+# "Download all" and a ledger with more records than this in the period are written by a worker
+# (a progress bar, then a message in the inbox); smaller ledgers download at once.
+LEDGER_EXPORT_ROW_THRESHOLD = env.int("LEDGER_EXPORT_ROW_THRESHOLD", default=3000)
+# How long a file written in the background is kept (private storage), then deleted.
+LEDGER_EXPORT_KEEP_HOURS = env.int("LEDGER_EXPORT_KEEP_HOURS", default=24)
+LEDGER_EXPORT_QUEUE = env("LEDGER_EXPORT_QUEUE", default="celery")
+
 # CELERY
 # Embedded default: kombu's filesystem transport, so `make run` needs no broker server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -362,6 +370,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.reclaim_stuck_reminders",
         "schedule": timedelta(minutes=5),
         "options": {"queue": REMINDER_QUEUE},
+    },
+    # Ledger downloads written in the background (reports): files past their day are deleted.
+    "ledger-exports-expire": {
+        "task": "reports.expire_ledger_exports",
+        "schedule": timedelta(hours=1),
+        "options": {"queue": LEDGER_EXPORT_QUEUE},
     },
     "reminders-leader-digest": {
         "task": "notifications.plan_leader_digest",

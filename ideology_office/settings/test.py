@@ -15,10 +15,12 @@ from .base import INSTALLED_APPS, STORAGES  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Evidence files of a test run go to a throw-away folder, never into var/.
-TEST_FILES_DIR = Path(tempfile.mkdtemp(prefix="ideology-test-files-"))
+# A worker process a test starts is given the test's folder (TEST_FILES_DIR), so that both see the
+# same files.
+TEST_FILES_DIR = Path(os.environ.get("TEST_FILES_DIR") or tempfile.mkdtemp(prefix="ideology-test-files-"))
 MEDIA_ROOT = TEST_FILES_DIR
 STATIC_ROOT = TEST_FILES_DIR / "static"
-STATIC_ROOT.mkdir()
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     **STORAGES,

@@ -1,6 +1,7 @@
 /*
- * Import progress: a Bootstrap progress bar takes its width from data-percent. The width is set
- * here through the CSSOM because the Content-Security-Policy forbids style attributes.
+ * Progress bars of background jobs (components/progress_bar.html: imports, ledger downloads):
+ * a Bootstrap progress bar takes its width from data-percent. The width is set here through the
+ * CSSOM because the Content-Security-Policy forbids style attributes.
  */
 (function () {
   "use strict";

@@ -45,7 +45,7 @@ pytestmark = pytest.mark.django_db
 
 Kind = StudySession.Kind
 PAGE = reverse("reports:ledger_list")
-ALL = reverse("reports:ledger_download_all")
+CREATE = reverse("reports:ledger_export_create")
 PERIOD = {"start": "2024-01-01", "end": "2024-12-31"}
 BEFORE, INSIDE, AFTER = datetime.date(2023, 12, 31), datetime.date(2024, 3, 11), datetime.date(2025, 1, 1)
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -53,6 +53,24 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def download_url(key):
     return reverse("reports:ledger_download", args=[key])
+
+
+@pytest.fixture
+def jobs_run_at_once(monkeypatch, django_capture_on_commit_callbacks):
+    """Ledger downloads asked for are written at once, in this process, when the request commits
+    (a worker's part; tests/reports/test_ledger_exports.py runs a real one)."""
+    from ideology_office.reports import services
+
+    monkeypatch.setattr(services, "_enqueue", services.ledger_export_run)
+
+    def ask(client, params, ledger="all"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(CREATE, {**params, "ledger": ledger})
+        assert response.status_code == 302, response.content.decode()[:500]
+        job = response["Location"]
+        return client.get(job + "download/")
+
+    return ask
 
 
 def read_xlsx(content: bytes) -> list[list]:
@@ -512,10 +530,13 @@ def test_formula_like_text_is_written_as_plain_text(client, office, leader):
 
 
 def test_anonymous_people_are_sent_to_log_in(client):
-    for url in (PAGE, ALL, download_url("office_meetings")):
+    for url in (PAGE, download_url("office_meetings")):
         response = client.get(url)
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
+    response = client.post(CREATE, {**PERIOD, "ledger": "all"})
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_staff_and_section_heads_may_not_read_the_ledgers(client, staff, section_head):
@@ -523,7 +544,7 @@ def test_staff_and_section_heads_may_not_read_the_ledgers(client, staff, section
         client.force_login(person)
         assert client.get(PAGE).status_code == 403
         assert client.get(download_url("office_meetings"), PERIOD).status_code == 403
-        assert client.get(ALL, PERIOD).status_code == 403
+        assert client.post(CREATE, {**PERIOD, "ledger": "all"}).status_code == 403
 
 
 @pytest.mark.parametrize("reader", ["leader", "inspector", "admin_person"])
@@ -535,7 +556,8 @@ def test_leaders_inspectors_and_admins_see_every_ledger(client, request, reader)
     for ledger in LEDGERS:
         assert ledger.title in page
         assert f'href="{download_url(ledger.key)}?start=' in page
-    assert f'href="{ALL}?start=' in page
+    assert f'action="{CREATE}"' in page
+    assert 'data-testid="download-all"' in page
 
 
 def test_the_page_opens_on_this_calendar_year(client, leader):
@@ -570,16 +592,20 @@ def test_a_bad_period_is_explained_in_chinese(client, leader, params, message):
     assert page.status_code == 200
     assert message in page.content.decode()
     assert page.context["rows"] == []
-    for url in (download_url("office_meetings"), ALL):
-        response = client.get(url, params)
-        assert response.status_code == 400
-        assert message in response.content.decode()
+    response = client.get(download_url("office_meetings"), params)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    response = client.post(CREATE, {**params, "ledger": "all"})
+    assert response.status_code == 400
+    assert message in response.content.decode()
 
 
 # Everything at once --------------------------------------------------------------------------
 
 
-def test_the_archive_holds_every_ledger_and_the_index_of_evidence(client, office, inspector):
+def test_the_archive_holds_every_ledger_and_the_index_of_evidence(
+    client, office, inspector, jobs_run_at_once
+):
     meeting = office.meeting(INSIDE, "研究意识形态工作")
     outside = office.meeting(BEFORE, "去年的会议")
     attachment = attachment_add(
@@ -594,7 +620,7 @@ def test_the_archive_holds_every_ledger_and_the_index_of_evidence(client, office
     )
     client.force_login(inspector)
 
-    response = client.get(ALL, PERIOD)
+    response = jobs_run_at_once(client, PERIOD)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -602,7 +628,7 @@ def test_the_archive_holds_every_ledger_and_the_index_of_evidence(client, office
         unquote(response["Content-Disposition"].split("''", 1)[1])
         == "意识形态工作台账（20240101-20241231）.zip"
     )
-    archive = zipfile.ZipFile(io.BytesIO(response.getvalue()))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
     assert len(names) == len(LEDGERS) + 1
     for number, ledger in enumerate(LEDGERS, start=1):
@@ -658,8 +684,21 @@ def _queries(client, url, params) -> int:
     return len(context.captured_queries)
 
 
+def _job_queries(client) -> int:
+    """The queries of writing every ledger in the background (the worker's part)."""
+    from ideology_office.reports.services import ledger_export_request, ledger_export_run
+
+    user = client.session and client.get(PAGE).wsgi_request.user
+    job = ledger_export_request(
+        user=user, ledger_key="all", start=datetime.date(2021, 1, 1), end=datetime.date(2024, 12, 31)
+    )
+    with CaptureQueriesContext(connection) as context:
+        ledger_export_run(job.pk)
+    return len(context.captured_queries)
+
+
 def _measure(client) -> dict[str, int]:
-    counts = {"page": _queries(client, PAGE, LONG_PERIOD), "all": _queries(client, ALL, LONG_PERIOD)}
+    counts = {"page": _queries(client, PAGE, LONG_PERIOD), "all": _job_queries(client)}
     for ledger in LEDGERS:
         counts[ledger.key] = _queries(client, download_url(ledger.key), LONG_PERIOD)
     return counts
@@ -680,3 +719,30 @@ def test_the_number_of_queries_does_not_grow_with_the_records(client, office, in
     assert many == few
     counts = client.get(PAGE, LONG_PERIOD).context["rows"]
     assert {row["ledger"].key: row["total"] for row in counts}["office_meetings"] == 12
+
+
+def test_every_ledger_reads_back_as_openpyxls_own_writer_wrote_it(office):
+    """The rows serialised in one piece (common/spreadsheets.py) against openpyxl's cell-by-cell
+    write-only path, on every ledger and the evidence index: the same values, types, formats."""
+    from ideology_office.common.spreadsheets import workbook_bytes
+    from ideology_office.reports.ledgers import evidence_index_sheet
+    from tests.common.test_spreadsheets import openpyxl_own_writer, workbook_cells
+
+    quarters = [datetime.date(2021 + number // 4, 3 * (number % 4) + 1, 10) for number in range(4)]
+    _populate(office, quarters, "比")
+    office.shift(datetime.date(2021, 2, 10), "比对值班")
+    meeting = office.meeting(datetime.date(2021, 5, 5), "带附件的会议")
+    attachment_add(
+        record=meeting,
+        uploaded_file=SimpleUploadedFile("签到表.png", PNG_BYTES, content_type="image/png"),
+        user=office.leader,
+    )
+    start, end = datetime.date(2021, 1, 1), datetime.date(2024, 12, 31)
+    sheets = [lambda ledger=ledger: ledger.sheet(start, end) for ledger in LEDGERS]
+    sheets.append(lambda: evidence_index_sheet(start, end, absolute_url=lambda path: f"http://x{path}"))
+    written = 0
+    for sheet in sheets:
+        streamed = workbook_cells(workbook_bytes([sheet()]))
+        assert streamed == workbook_cells(openpyxl_own_writer([sheet()]))
+        written += len(streamed[0][3]) - 1
+    assert written > len(LEDGERS)
