@@ -5,8 +5,10 @@ ideology_office.reports.ledgers for the shared parts: streaming, 序号, 作废�
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet, Sum
@@ -21,6 +23,7 @@ from ideology_office.reports.ledgers import (
     VOID_WIDTH,
     Ledger,
     attendance_cells,
+    in_chunks,
     void_note,
     yes_no,
 )
@@ -65,36 +68,79 @@ def _session_time(session: StudySession) -> str:
     return f"{session.start_time:%H:%M}" if session.start_time else ""
 
 
+class _Attendance(NamedTuple):
+    person: str
+    status: str
+    absence_reason: str
+
+
+def _person_name(real_name: str | None, username: str | None) -> str:
+    """What ``str(user)`` says (the real name, else the username), from plain values."""
+    return real_name or username or ""
+
+
+def _attendances_by_session(session_ids: list[int]) -> dict[int, list[_Attendance]]:
+    """The sessions' attendance as plain values, one query: a county year's branch meetings have
+    a hundred thousand attendance rows, too many to build as model instances."""
+    found: dict[int, list[_Attendance]] = defaultdict(list)
+    rows = (
+        Attendance.objects.filter(session_id__in=session_ids)
+        .order_by("pk")
+        .values_list("session_id", "person__real_name", "person__username", "status", "absence_reason")
+    )
+    for session_id, real_name, username, status, reason in rows:
+        found[session_id].append(_Attendance(_person_name(real_name, username), status, reason))
+    return found
+
+
+def _speeches_by_session(session_ids: list[int]) -> dict[int, list[str]]:
+    """Each session's speeches as "speaker：what was said" lines, one query."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Speech.objects.filter(session_id__in=session_ids)
+        .order_by("order", "pk")
+        .values_list("session_id", "speaker__real_name", "speaker__username", "content")
+    )
+    for session_id, real_name, username, content in rows:
+        found[session_id].append(f"{_person_name(real_name, username)}：{content}")
+    return found
+
+
 def _session_rows(extra: Sequence[ExtraColumn]):
     def rows(sessions: QuerySet) -> Iterable[list]:
         sessions = sessions.prefetch_related(
-            Prefetch("attendances", queryset=Attendance.objects.select_related("person").order_by("pk")),
-            Prefetch("speeches", queryset=Speech.objects.select_related("speaker").order_by("order", "pk")),
             Prefetch("materials", queryset=StudyMaterial.objects.order_by("issued_on", "pk")),
             "tags",
         )
         Status = Attendance.Status
-        for number, session in enumerate(sessions.iterator(chunk_size=CHUNK_SIZE), start=1):
-            yield [
-                number,
-                session.date,
-                _session_time(session),
-                session.place,
-                session.topic,
-                *(column.value(session) for column in extra),
-                "\n".join(
-                    f"{material.title}（{material.issued_on:%Y-%m-%d}）"
-                    for material in session.materials.all()
-                ),
-                "、".join(tag.name for tag in session.tags.all()),
-                session.section,
-                session.host or "",
-                *attendance_cells(session.attendances.all(), Status.PRESENT, Status.ABSENT, Status.OBSERVER),
-                "\n".join(f"{speech.speaker}：{speech.content}" for speech in session.speeches.all()),
-                session.recorder or "",
-                session.minutes,
-                void_note(session),
-            ]
+        number = 0
+        for chunk in in_chunks(sessions.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+            ids = [session.pk for session in chunk]
+            attendances, speeches = _attendances_by_session(ids), _speeches_by_session(ids)
+            for session in chunk:
+                number += 1
+                yield [
+                    number,
+                    session.date,
+                    _session_time(session),
+                    session.place,
+                    session.topic,
+                    *(column.value(session) for column in extra),
+                    "\n".join(
+                        f"{material.title}（{material.issued_on:%Y-%m-%d}）"
+                        for material in session.materials.all()
+                    ),
+                    "、".join(tag.name for tag in session.tags.all()),
+                    session.section,
+                    session.host or "",
+                    *attendance_cells(
+                        attendances.get(session.pk, ()), Status.PRESENT, Status.ABSENT, Status.OBSERVER
+                    ),
+                    "\n".join(speeches.get(session.pk, ())),
+                    session.recorder or "",
+                    session.minutes,
+                    void_note(session),
+                ]
 
     return rows
 

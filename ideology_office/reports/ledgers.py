@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -147,6 +148,14 @@ def attendance_cells(attendances: Sequence, present: str, absent: str, observer:
 
 ATTENDANCE_HEADERS = ("应到人数", "实到人数", "出席人员", "缺席人员及原因", "列席人员")
 ATTENDANCE_WIDTHS = (8, 8, 30, 24, 16)
+
+
+def in_chunks(items: Iterable, size: int) -> Iterator[list]:
+    """The items in lists of ``size`` (the last may be shorter): a ledger reads the related rows
+    of each chunk of records as plain values, in one query per chunk."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def numbered(rows: Iterable[Row]) -> Iterable[list]:
