@@ -7,8 +7,12 @@ set -eu
 
 python manage.py migrate --noinput
 
+# The timeout is gunicorn's default (30 s): no request needs more since the ledgers too large to
+# write within a request (the year's archive took ~30 s at county scale) are written by the worker
+# (reports.run_ledger_export); a request still running after 30 s is stuck and its worker is
+# restarted rather than held.
 exec gunicorn ideology_office.wsgi:application \
     --bind 0.0.0.0:8000 \
     --workers "${GUNICORN_WORKERS:-3}" \
-    --timeout "${GUNICORN_TIMEOUT:-120}" \
+    --timeout "${GUNICORN_TIMEOUT:-30}" \
     --access-logfile -
