@@ -49,11 +49,8 @@ TARGETS = {
     "items": ("/positions/items/", "content items list", False),
     "incidents": ("/sentiment/incidents/", "incidents list", False),
     "figures": ("/reports/annual/?since=2021&until=2023", "annual report figures page 2021–2023", False),
-    "ledgers_zip": (
-        f"/reports/ledgers/all.zip?start={YEAR}-01-01&end={YEAR}-12-31",
-        f"ledgers .zip for {YEAR}",
-        True,
-    ),
+    # The year's .zip of every ledger is now a background job: timed by bench/ledgers.py.
+    "ledgers": (f"/reports/ledgers/?start={YEAR}-01-01&end={YEAR}-12-31", f"ledgers page for {YEAR}", False),
     "report_docx": (
         "/reports/annual/report.docx?since=2021&until=2023",
         "annual report .docx 2021–2023",

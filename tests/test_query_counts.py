@@ -411,7 +411,6 @@ PAGES = [
         ),
     ),
     ("reports:ledger_list", lambda office: reverse("reports:ledger_list") + _everything()),
-    ("reports:ledger_download_all", lambda office: reverse("reports:ledger_download_all") + _everything()),
     *(
         (
             f"reports:ledger_download {ledger.key}",

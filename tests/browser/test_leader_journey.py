@@ -3,6 +3,8 @@ followed to its records, the annual report's figures and its Word download. Scre
 in var/screenshots/ for people to look at."""
 
 import io
+import threading
+import zipfile
 from pathlib import Path
 
 import docx
@@ -19,8 +21,27 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_leader_reads_the_dashboard_follows_a_chart_and_downloads_the_report(
-    browser, live_server, tmp_path
+    browser, live_server, tmp_path, monkeypatch
 ):
+    from django.db import connection
+
+    from ideology_office.reports import services
+
+    # The worker: a ledger download asked for runs in a thread of its own, as a Celery worker
+    # would beside the web server, once the test lets it (so that its waiting page is seen).
+    release = threading.Event()
+
+    def run_in_background(job_id, base_url):
+        def work():
+            try:
+                release.wait(30)
+                services.ledger_export_run(job_id, base_url)
+            finally:
+                connection.close()
+
+        threading.Thread(target=work, daemon=True).start()
+
+    monkeypatch.setattr(services, "_enqueue", run_in_background)
     call_command(
         "seed_demo",
         password=DEMO_PASSWORD,
@@ -38,7 +59,7 @@ def test_a_leader_reads_the_dashboard_follows_a_chart_and_downloads_the_report(
     page.on(
         "requestfailed",
         lambda request: (
-            not request.url.split("?")[0].endswith((".docx", ".xlsx"))
+            not request.url.split("?")[0].endswith((".docx", ".xlsx", "/download/"))
             and problems.append(f"failed: {request.url}")
         ),
     )
@@ -119,5 +140,19 @@ def test_a_leader_reads_the_dashboard_follows_a_chart_and_downloads_the_report(
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][0] == "序号"
     assert len(rows) == 1 + 48
+
+    # Every ledger at once is written in the background: the job's page shows its progress bar,
+    # then (htmx polling) the link to the .zip, which holds the central group ledger.
+    page.locator("[data-testid=download-all]").click()
+    page.wait_for_url("**/reports/ledgers/exports/*/")
+    expect(page.locator("[data-testid=job-progress] [role=progressbar]")).to_be_visible()
+    expect(page.locator("[data-testid=job-status]")).to_have_text("排队中")
+    release.set()
+    expect(page.locator("[data-testid=job-download]")).to_be_visible(timeout=60_000)
+    page.screenshot(path=SCREENSHOTS / "leader-ledgers-download.png", full_page=True)
+    with page.expect_download() as download_info:
+        page.locator("[data-testid=job-download]").click()
+    archive = zipfile.ZipFile(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+    assert "05-理论学习中心组学习台账.xlsx" in archive.namelist()
 
     assert problems == []

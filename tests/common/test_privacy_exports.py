@@ -65,7 +65,7 @@ def test_the_query_string_is_recorded_as_the_filters(client, leader):
 @pytest.mark.django_db
 def test_a_refused_download_records_nothing(client, staff):
     client.force_login(staff)
-    response = client.get(reverse("reports:ledger_download_all"))
+    response = client.get(reverse("reports:ledger_download", args=["office_meetings"]))
     assert response.status_code == 403
     assert not DataExport.objects.exists()
 
