@@ -5,15 +5,16 @@ ideology_office.reports.ledgers for the shared parts: streaming, 序号, 作废�
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ideology_office.reports.ledgers import (
     ATTENDANCE_HEADERS,
@@ -33,7 +34,6 @@ from .models import (
     PointsBulletin,
     PointsEntry,
     Speech,
-    StudyMaterial,
     StudySession,
 )
 from .selectors import daily_minimum, month_bounds, threshold_minimums
@@ -60,6 +60,23 @@ def _sessions_of(kinds: Sequence[str]):
         )
 
     return queryset
+
+
+@functools.cache
+def _choice_labels(field: str, language: str | None) -> dict:
+    return {value: str(label) for value, label in StudySession._meta.get_field(field).flatchoices}
+
+
+def _label_of(field: str) -> Callable[[StudySession], object]:
+    """A choice field's label, as ``get_<field>_display()`` gives it, with the labels translated
+    once per language rather than per row (Django's own hashes every lazy label on each call:
+    half the time of a county year's branch-meetings ledger)."""
+
+    def value(session: StudySession):
+        code = getattr(session, field)
+        return _choice_labels(field, translation.get_language()).get(code, code)
+
+    return value
 
 
 def _session_time(session: StudySession) -> str:
@@ -106,17 +123,40 @@ def _speeches_by_session(session_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+def _materials_by_session(session_ids: list[int]) -> dict[int, list[str]]:
+    """Each session's materials as "title（issued on）" lines, in their order, one query."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        StudySession.materials.through.objects.filter(studysession_id__in=session_ids)
+        .order_by("studymaterial__issued_on", "studymaterial_id")
+        .values_list("studysession_id", "studymaterial__title", "studymaterial__issued_on")
+    )
+    for session_id, title, issued_on in rows:
+        found[session_id].append(f"{title}（{issued_on:%Y-%m-%d}）")
+    return found
+
+
+def _tags_by_session(session_ids: list[int]) -> dict[int, list[str]]:
+    """Each session's tag names, one query."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        StudySession.tags.through.objects.filter(studysession_id__in=session_ids)
+        .order_by("tag__name", "tag_id")  # the tags' own order, as session.tags.all()
+        .values_list("studysession_id", "tag__name")
+    )
+    for session_id, name in rows:
+        found[session_id].append(name)
+    return found
+
+
 def _session_rows(extra: Sequence[ExtraColumn]):
     def rows(sessions: QuerySet) -> Iterable[list]:
-        sessions = sessions.prefetch_related(
-            Prefetch("materials", queryset=StudyMaterial.objects.order_by("issued_on", "pk")),
-            "tags",
-        )
         Status = Attendance.Status
         number = 0
         for chunk in in_chunks(sessions.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
             ids = [session.pk for session in chunk]
             attendances, speeches = _attendances_by_session(ids), _speeches_by_session(ids)
+            materials, tags = _materials_by_session(ids), _tags_by_session(ids)
             for session in chunk:
                 number += 1
                 yield [
@@ -126,11 +166,8 @@ def _session_rows(extra: Sequence[ExtraColumn]):
                     session.place,
                     session.topic,
                     *(column.value(session) for column in extra),
-                    "\n".join(
-                        f"{material.title}（{material.issued_on:%Y-%m-%d}）"
-                        for material in session.materials.all()
-                    ),
-                    "、".join(tag.name for tag in session.tags.all()),
+                    "\n".join(materials.get(session.pk, ())),
+                    "、".join(tags.get(session.pk, ())),
                     session.section,
                     session.host or "",
                     *attendance_cells(
@@ -273,7 +310,7 @@ def ledgers() -> tuple[Ledger, ...]:
             "first_agenda",
             "“第一议题”学习台账",
             [Kind.FIRST_AGENDA],
-            [ExtraColumn("学习场合", 14, lambda session: session.get_first_agenda_venue_display())],
+            [ExtraColumn("学习场合", 14, _label_of("first_agenda_venue"))],
         ),
         _study_ledger(50, "central_group", "理论学习中心组学习台账", [Kind.CENTRAL_GROUP]),
         _study_ledger(60, "thematic_discussions", "专题研讨台账", [Kind.THEMATIC_DISCUSSION]),
@@ -293,7 +330,7 @@ def ledgers() -> tuple[Ledger, ...]:
             "branch_meetings",
             "“三会一课”台账",
             list(StudySession.BRANCH_MEETING_KINDS),
-            [ExtraColumn("会议类型", 14, lambda session: session.get_kind_display())],
+            [ExtraColumn("会议类型", 14, _label_of("kind"))],
         ),
         _study_ledger(90, "themed_party_days", "主题党日活动台账", [Kind.THEMED_PARTY_DAY]),
         _study_ledger(100, "other_activities", "其他学习教育活动台账", [Kind.OTHER]),
