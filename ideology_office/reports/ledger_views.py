@@ -136,8 +136,6 @@ def ledger_export_create(request):
     """Ask for a download written in the background: every ledger ("all") or a large one."""
     _require_reader(request.user)
     key = request.POST.get("ledger", "")
-    if key != LedgerExport.ALL and ledger_for(key) is None:
-        raise Http404
     form = LedgerPeriodForm(request.POST)
     if not form.is_valid():
         return _page(request, form, status=400)

@@ -144,7 +144,10 @@ def test_a_job_is_its_requesters_alone(client, inspector, leader, admin_person, 
 @pytest.mark.django_db
 def test_bad_input_writes_nothing_and_is_explained_in_chinese(client, inspector, run_at_once):
     client.force_login(inspector)
-    assert client.post(CREATE, {**PERIOD, "ledger": "no_such_ledger"}).status_code == 404
+    for key in ("no_such_ledger", ""):
+        response = client.post(CREATE, {**PERIOD, "ledger": key})
+        assert response.status_code == 400
+        assert "没有这个台账。" in response.content.decode()
     response = client.post(CREATE, {"start": "2024-12-31", "end": "2024-01-01", "ledger": "all"})
     assert response.status_code == 400
     assert "结束日期早于起始日期" in response.content.decode()
