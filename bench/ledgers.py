@@ -163,12 +163,48 @@ def breakdown(year: int) -> list[dict]:
     return results
 
 
+def writer_ratio(year: int, rows: int) -> dict:
+    """The review ledger's first ``rows`` rows written by openpyxl's own cell-by-cell write-only
+    path (the writer before) and by ``write_workbook`` (rows as text), one after the other."""
+    import itertools
+
+    from ideology_office.common.spreadsheets import write_workbook
+    from ideology_office.reports.ledgers import ledger_for
+    from tests.common.test_spreadsheets import openpyxl_own_writer
+
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    ledger = ledger_for("content_reviews")
+    values = list(itertools.islice(ledger.sheet(start, end).rows, rows))
+
+    def sheet():
+        made = ledger.sheet(start, end)
+        made.rows = iter(values)
+        return made
+
+    before = load()
+    started = time.perf_counter()
+    openpyxl_own_writer([sheet()])
+    own = time.perf_counter() - started
+    started = time.perf_counter()
+    write_workbook(MEDIA_DIR / "ratio.xlsx", [sheet()])
+    ours = time.perf_counter() - started
+    (MEDIA_DIR / "ratio.xlsx").unlink(missing_ok=True)
+    return {"rows": len(values), "own": own, "ours": ours, "load": (before, load())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True, help="a copy of the scale database (it is written to)")
     parser.add_argument("--year", type=int, default=2023)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--breakdown", action="store_true")
+    parser.add_argument(
+        "--writer-ratio",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="only compare the two writers on ROWS rows",
+    )
     options = parser.parse_args()
     if options.database == "ideology_scale_bench":
         parser.error("use a copy: CREATE DATABASE <name> TEMPLATE ideology_scale_bench")
@@ -176,6 +212,14 @@ def main() -> None:
     setup(options.database)
     command = "bench/ledgers.py " + " ".join(sys.argv[1:])
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC · `{command}` · load {load():.2f}\n")
+    if options.writer_ratio:
+        ratio = writer_ratio(options.year, options.writer_ratio)
+        print(
+            f"review ledger, {ratio['rows']:,} rows × 12 columns: openpyxl cell by cell {ratio['own']:.2f} s, "
+            f"rows as text {ratio['ours']:.2f} s: {ratio['own'] / ratio['ours']:.1f}× "
+            f"(load {ratio['load'][0]:.2f} → {ratio['load'][1]:.2f})"
+        )
+        return
 
     print("| request | status | first (s) | median (s) | slowest (s) | load before → after |")
     print("|---|---|---|---|---|---|")
