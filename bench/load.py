@@ -17,7 +17,7 @@ database ``ideology_scale_bench`` (``seed_demo --scale 100``, see bench/dashboar
 3. the servers, natively with docker-compose's environment (DATABASE_URL, REDIS_URL for the cache,
    CELERY_BROKER_URL for the broker, DEBUG off, production settings through bench/settings_load.py,
    which says exactly what differs: plain HTTP): a Celery worker (``--concurrency 2`` as in
-   compose) and gunicorn as docker/entrypoint-web.sh starts it (3 sync workers, timeout 120 s, access
+   compose) and gunicorn as docker/entrypoint-web.sh starts it (3 sync workers, timeout 30 s, access
    log), serving the bench URLconf (the product's plus the bare view ``/__bench__/ok``);
 4. locust, headless, one process (FastHttpUser): the mix (bench/locustfile_load.py) ramping to
    ``--users`` at ``--spawn-rate`` users/s and holding ``--hold`` seconds; then the bare phase:
@@ -355,8 +355,8 @@ def main():
     parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", 3)))
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--timeout", type=int, default=int(os.environ.get("GUNICORN_TIMEOUT", 120)))
-    parser.add_argument("--ledger-url", default="/reports/ledgers/all.zip?start=2023-01-01&end=2023-12-31")
+    parser.add_argument("--timeout", type=int, default=int(os.environ.get("GUNICORN_TIMEOUT", 30)))
+    parser.add_argument("--ledger-url", default="/reports/ledgers/?start=2023-01-01&end=2023-12-31")
     parser.add_argument(
         "--exclude", default="", help="user tasks left out, comma-separated (e.g. save_session)"
     )
