@@ -18,7 +18,8 @@ from positions.selectors import item_chain_state, verify_signoff_chain
 from .factories import Desk
 from .test_chain_tamper import WRONG_KEY, _hash_at, _rehash_from, _shift, _sql
 
-pytestmark = pytest.mark.django_db
+# These tests change the chained records behind the services' back (raw SQL) on purpose.
+pytestmark = [pytest.mark.django_db, pytest.mark.rollups_unchecked]
 
 PUBLICATION_COLUMNS = [field.column for field in Publication._meta.concrete_fields if field.column != "id"]
 
