@@ -31,6 +31,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from django.utils import timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,15 +117,48 @@ def prepare(database: str, scale: int) -> dict:
 def child(target: str, database: str, repeat: int) -> None:
     """One page in this fresh process: the cold request, then the warm ones."""
     setup_django(database)
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.db import transaction
 
     from ideology_office.accounts.models import User
 
     url, _label, heavy = TARGETS[target]
+    # Everything the child writes (the leader's sign-in state, sessions) is rolled back at the end.
+    with transaction.atomic():
+        client = _signed_in_client(User.objects.get(username=LEADER))
+        _measure(target, url, heavy, repeat, client)
+        transaction.set_rollback(True)
+
+
+def _signed_in_client(user):
+    """The leader signed in as after a real sign-in: the password already changed and the second
+    factor passed, the way django-otp marks a session (``otp_login``: the device's persistent id in
+    the session). The seeded leader must change the password and enrol a TOTP device first, so the
+    child gives the account a confirmed device and clears ``must_change_password`` inside the
+    transaction that ``child`` rolls back: nothing is written to the database for good, and nobody
+    edits it or the settings by hand."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if user.must_change_password or user.password_expired():
+        user.must_change_password = False
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["must_change_password", "password_changed_at"])
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
     client = Client()
-    client.force_login(User.objects.get(username=LEADER))
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def _measure(target, url, heavy, repeat, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
     times = []
     with override_settings(ROOT_URLCONF="bench.bare_urls"):
         started = time.perf_counter()
