@@ -31,9 +31,9 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.utils import timezone
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "ideology_scale_bench"

@@ -120,15 +120,21 @@ def points_by_section(scope: Scope) -> dict:
         row["url"] = points_link(scope, row["person__section_id"], month)
     rows.sort(key=lambda row: (-row["average"], row["person__section__name"]))
     highlight = set(scope.sections or [])
-    return {
-        "month": month,
+    chart = {
         "categories": [row["person__section__name"] for row in rows],
         "values": [row["average"] for row in rows],
         "highlight": [row["person__section_id"] in highlight for row in rows],
-        "rows": rows,
         # Each bar opens the section's points entries of the month, from which it is averaged
         # (the hbar chart draws the best section on top, so its links run in reverse).
         "links": [[row["url"] for row in reversed(rows)]],
+    }
+    return {
+        "month": month,
+        **chart,
+        # What the chart draws, and nothing else: the page embeds it as JSON (without the rows,
+        # which the page lists as links anyway and which would double its weight).
+        "chart": chart,
+        "rows": rows,
         "url": records_link("points", scope, month=month.strftime("%Y-%m")),
         "ranking_url": link("study:points_ranking", month=month.strftime("%Y-%m")),
     }

@@ -88,8 +88,26 @@ class Scope:
 
 
 def records_link(figure: str, scope: Scope, **params) -> str:
-    """The link of a dashboard number: the list of the very records it counts (see drill_records)."""
-    return link("dashboard:records", figure=figure, **scope.params(), **params)
+    """The link of a dashboard number: the list of the very records it counts (see drill_records).
+    The same string as ``link("dashboard:records", figure=figure, **scope.params(), **params)``;
+    the page writes hundreds of them (a bar per section and month), so the path with the figure
+    and the scope is built once per figure and scope and only the bar's own parameters are
+    encoded per link."""
+    scoped = scope.params()
+    base = _records_base(
+        figure,
+        scoped["year"],
+        scoped["sections"],
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return f"{base}{'&' if '?' in base else '?'}{query}" if query else base
+
+
+@lru_cache(maxsize=1024)
+def _records_base(figure: str, year: int, sections: str | None, prefix: str, urlconf: str) -> str:
+    return link("dashboard:records", figure=figure, year=year, sections=sections)
 
 
 @dataclass(frozen=True)
