@@ -115,9 +115,12 @@ def points_by_section(scope: Scope) -> dict:
         for section_id, name in sections
     }
     rows = list(by_section.values())
+    # The link of each bar (records_link with section and month), the common part encoded once (a bar per section: 300 in a county).
+    scoped = records_link("points", scope)
+    month_text = month.strftime("%Y-%m")
     for row in rows:
         row["average"] = round(row["total"] / row["people"]) if row["people"] else 0
-        row["url"] = points_link(scope, row["person__section_id"], month)
+        row["url"] = f"{scoped}&section={row['person__section_id']}&month={month_text}"
     rows.sort(key=lambda row: (-row["average"], row["person__section__name"]))
     highlight = set(scope.sections or [])
     chart = {
@@ -138,10 +141,6 @@ def points_by_section(scope: Scope) -> dict:
         "url": records_link("points", scope, month=month.strftime("%Y-%m")),
         "ranking_url": link("study:points_ranking", month=month.strftime("%Y-%m")),
     }
-
-
-def points_link(scope: Scope, section_id: int, month: datetime.date) -> str:
-    return records_link("points", scope, section=section_id, month=month.strftime("%Y-%m"))
 
 
 def points_entries(scope: Scope, section_id: int | None, month: datetime.date):
