@@ -6,9 +6,10 @@ Creates (if missing) and migrates the PostgreSQL database ``ideology_scale_bench
 ``seed_demo --scale N`` in it, unless its synthetic data is already there (printing how long the
 seeding took, then ``VACUUM ANALYZE`` so the planner knows the new tables, as autovacuum would
 soon do). Then measures, each page in a fresh child process with Django's test Client logged in
-as the demo leader 陈立华 (chenlihua), on ``ideology_office.settings.base`` with DEBUG off (the
-settings production extends; static files through the manifest storage, collected once into
-``var/bench/static``):
+as the demo leader 陈立华 (chenlihua) — signed in by the child itself, password changed and
+second factor passed, in a transaction it rolls back (see ``_signed_in_client``) — on
+``ideology_office.settings.base`` with DEBUG off (the settings production extends; static files
+through the manifest storage, collected once into ``var/bench/static``):
 
 * cold: the first request in the child, right after startup (URLconf, views and templates are
   loaded by it, as after a worker restart);
