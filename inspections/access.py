@@ -27,6 +27,8 @@ URL_ACCESS = {
     "inspections:checklist_result_edit": record("inspections.ChecklistResult", "change", BOTH),
     "inspections:mechanism_list": role(),
     "inspections:mechanism_create": role(BOTH),
+    # The mechanism form's finding search: only findings the policy shows the person.
+    "inspections:finding_choices": role(),
     "inspections:mechanism_detail": record("inspections.Mechanism"),
     "inspections:ledger_print": role(),
     "inspections:ledger_export": role(),

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ideology_office.accounts.models import OrgUnit, User
@@ -12,6 +13,7 @@ from ideology_office.common.forms import (
     people_for_choice,
 )
 
+from . import selectors
 from .models import (
     ChecklistResult,
     ChecklistTemplate,
@@ -150,13 +152,12 @@ class MechanismForm(forms.Form):
         label=_("Findings answered"),
         queryset=Finding.objects.none(),
         group_of=lambda finding: finding.inspection,
+        search_url=reverse_lazy("inspections:finding_choices"),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["findings"].queryset = (
-            Finding.objects.active().select_related("inspection").order_by("-inspection__date", "number")
-        )
+        self.fields["findings"].queryset = selectors.finding_choices()
 
 
 class ChecklistResultForm(forms.Form):

@@ -275,3 +275,8 @@ def ledger_tasks(*, inspection: Inspection | None = None) -> QuerySet[Rectificat
     if inspection is not None:
         tasks = tasks.filter(finding__inspection=inspection)
     return tasks.order_by("-finding__inspection__date", "finding__inspection_id", "finding__number", "pk")
+
+
+def finding_choices():
+    """The findings a mechanism may answer, latest inspection first (the mechanism form's choices)."""
+    return Finding.objects.active().select_related("inspection").order_by("-inspection__date", "number")

@@ -28,6 +28,7 @@ urlpatterns = [
     path("checklist-results/<int:pk>/", views.checklist_result_edit, name="checklist_result_edit"),
     path("mechanisms/", views.mechanism_list, name="mechanism_list"),
     path("mechanisms/new/", views.mechanism_create, name="mechanism_create"),
+    path("findings/choices/", views.finding_choices, name="finding_choices"),
     path("mechanisms/<int:pk>/", views.mechanism_detail, name="mechanism_detail"),
     path("ledger/", views.ledger_print, name="ledger_print"),
     path("ledger/export/", views.ledger_export, name="ledger_export"),

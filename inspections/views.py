@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ideology_office.common.choices import search_choices
 from ideology_office.common.filters import void_state
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import Action, require
@@ -452,6 +453,19 @@ def mechanism_detail(request, pk):
                 (_("Long-term mechanisms"), reverse("inspections:mechanism_list")), (mechanism.name, None)
             ),
         },
+    )
+
+
+@require_GET
+def finding_choices(request):
+    """The mechanism form's finding search (its select lists only the latest): any finding the
+    person may see, by its problem, its inspection or its category, under its inspection."""
+    return search_choices(
+        request,
+        selectors.finding_choices(),
+        fields=("description", "inspection__title", "category__name"),
+        group=lambda finding: finding.inspection,
+        limit=50,
     )
 
 

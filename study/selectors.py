@@ -10,7 +10,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -87,9 +87,10 @@ def session_detail(*, session: StudySession) -> dict:
     }
 
 
-def people_for_attendance() -> list[User]:
-    """Everyone who may be listed on an attendance table: active people holding a role."""
-    return list(
+def people_for_attendance() -> QuerySet[User]:
+    """Everyone who may be listed on an attendance table: active people holding a role (a county
+    has thousands: the table filters this to the people it lists)."""
+    return (
         User.objects.filter(is_active=True, groups__isnull=False)
         .select_related("section")
         .distinct()

@@ -155,22 +155,25 @@ def _attendance_people(request, session=None, marks=None):
         scope = (
             "recorded" if session else (str(request.user.section_id) if request.user.section_id else "office")
         )
+    # Read from the database only the people listed: a county has thousands.
     everyone = selectors.people_for_attendance()
     if scope == "office":
         listed = list(everyone)
-    elif scope == "recorded":
-        listed = []
+    elif scope.isdigit():
+        listed = list(everyone.filter(section_id=int(scope)))
     else:
-        listed = [person for person in everyone if str(person.section_id) == scope]
+        listed = []
+    also = set()
     if session is not None:
-        recorded = {line.person_id for line in session.attendances.all()}
-        listed += [person for person in everyone if person.pk in recorded and person not in listed]
-    marked = {
+        also |= {line.person_id for line in session.attendances.all()}
+    also |= {
         pk
         for pk, (status, reason) in (marks or {}).items()
         if (status and status != Attendance.Status.PRESENT) or reason
     }
-    listed += [person for person in everyone if person.pk in marked and person not in listed]
+    also -= {person.pk for person in listed}
+    if also:
+        listed += list(everyone.filter(pk__in=also))
     return listed, scope
 
 

@@ -26,16 +26,27 @@ def search_choices(
     *,
     fields: Iterable[str],
     label: Callable[[object], str] = str,
+    group: Callable[[object], str] | None = None,
     limit: int = SEARCH_LIMIT,
+    visible: QuerySet | None = None,
 ) -> JsonResponse:
     """``{"results": [{"value": pk, "text": label}]}`` of the visible records whose ``fields`` contain the
-    words of ``?q=`` (every word somewhere), at most ``limit``. An empty query answers nothing."""
+    words of ``?q=`` (every word somewhere), at most ``limit``; with ``group``, each also names its
+    ``optgroup`` (the heading the select lists it under). An empty query answers nothing.
+
+    ``visible``: the records the requester may see when their kind has no record policy and the
+    caller has decided it (the people any form offers); otherwise the policy decides."""
     words = request.GET.get("q", "")[:QUERY_MAX_LENGTH].split()
     if not words:
         return JsonResponse({"results": []})
-    visible = visible_to(request.user, queryset)
+    if visible is None:
+        visible = visible_to(request.user, queryset)
     for word in words:
         visible = visible.filter(reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields)))
-    return JsonResponse(
-        {"results": [{"value": record.pk, "text": label(record)} for record in visible[:limit]]}
-    )
+    results = []
+    for record in visible[:limit]:
+        result = {"value": record.pk, "text": label(record)}
+        if group is not None:
+            result["optgroup"] = str(group(record))
+        results.append(result)
+    return JsonResponse({"results": results})

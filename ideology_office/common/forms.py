@@ -1,12 +1,19 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Subquery, Value, When
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
+from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .file_types import accepted_extensions
-from .widgets import GroupedChoicesMixin, SearchableSelect, SearchableSelectMultiple
+from .widgets import (
+    BoundedSearchableSelectMultiple,
+    GroupedChoicesMixin,
+    PersonSelect,
+    SearchableSelect,
+)
 
 
 class ProjectFormRenderer(TemplatesSetting):
@@ -129,29 +136,61 @@ def section_heading(person) -> str:
     return person.section.name if person.section_id else gettext("No section")
 
 
-class PersonChoiceField(GroupedChoicesMixin, forms.ModelChoiceField):
-    """One person, listed under their section (a plain select: the lists of one choice are short)."""
+def own_section_first(queryset):
+    """People of the requester's own section first (the short list of a person select that cannot list
+    everyone), then the others in the queryset's order: one query, whoever is asking."""
+    from ideology_office.accounts.models import User
+
+    from .audit import current_actor
+
+    actor = current_actor().user_id
+    if actor is None:
+        return queryset
+    own_section = Subquery(User.objects.filter(pk=actor).values("section_id")[:1])
+    return queryset.annotate(
+        own_section_rank=Case(
+            When(section_id=own_section, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    ).order_by("own_section_rank", *(queryset.query.order_by or queryset.model._meta.ordering))
+
+
+PEOPLE_NOTE = _(
+    "Only the people of your section and those chosen are listed here; "
+    "with JavaScript on, type a name, user name or section to find anyone else."
+)
+
+
+class _PeopleFieldMixin(GroupedChoicesMixin):
+    """What the person and people fields share: each person under their section as 姓名（职务）, and at
+    county scale (more people than ``shown``) only the chosen ones and one's own section listed, the
+    others found by typing (``common:people_choices``). The queryset still decides what is valid."""
 
     group_of = staticmethod(section_heading)
+    search_url = reverse_lazy("common:people_choices")
+    short_list = staticmethod(own_section_first)
+    bounded_note = PEOPLE_NOTE
 
     def label_from_instance(self, obj):
         return person_label(obj)
 
 
-class PeopleChoiceField(GroupedChoicesMixin, forms.ModelMultipleChoiceField):
+class PersonChoiceField(_PeopleFieldMixin, forms.ModelChoiceField):
+    """One person, listed under their section (a plain select while everyone fits in it)."""
+
+    widget = PersonSelect
+
+
+class PeopleChoiceField(_PeopleFieldMixin, forms.ModelMultipleChoiceField):
     """Several people (出席人员, 参会人员…): searchable, listed under their sections, chosen ones as chips."""
 
-    widget = SearchableSelectMultiple
-    group_of = staticmethod(section_heading)
-
-    def label_from_instance(self, obj):
-        return person_label(obj)
+    widget = BoundedSearchableSelectMultiple
 
 
 class GroupedRecordsChoiceField(GroupedChoicesMixin, forms.ModelMultipleChoiceField):
-    """Several records of a long list, searchable and grouped by ``group_of`` (e.g. findings by inspection)."""
+    """Several records of a long list, searchable and grouped by ``group_of`` (e.g. findings by
+    inspection); with a ``search_url`` only the first ``shown`` and the chosen ones are listed."""
 
-    widget = SearchableSelectMultiple
+    widget = BoundedSearchableSelectMultiple
 
 
 #: The one joiner of several reasons in a refusal shown as a message (a page's, the admin's).

@@ -80,6 +80,8 @@ SHARED_URL_ACCESS: dict[str, UrlAccess] = {
     # The two generic record URLs (content type and id) are walked with a study session.
     "common:attachment_upload": record("study.StudySession", "change", POST),
     "common:record_void": record("study.StudySession", "void", BOTH),
+    # The person selects' search: the people every form offers to anyone with a role.
+    "common:people_choices": role(),
     "notifications:inbox": signed_in(),
     "notifications:open": record("notifications.InboxMessage", "view", POST),
     "notifications:read": record("notifications.InboxMessage", "change", POST),

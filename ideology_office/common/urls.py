@@ -12,5 +12,6 @@ urlpatterns = [
         views.attachment_upload,
         name="attachment_upload",
     ),
+    path("choices/people/", views.people_choices, name="people_choices"),
     path("void/<int:content_type_id>/<str:object_id>/", voiding.record_void_page, name="record_void"),
 ]

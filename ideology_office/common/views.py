@@ -173,3 +173,33 @@ def render_form_page(request, template, form, *, title, crumbs, cancel_url="", *
         template,
         {"form": form, "title": title, "crumbs": crumbs, "cancel_url": cancel_url, **context},
     )
+
+
+@require_GET
+def people_choices(request):
+    """The person and people selects' search (``PersonChoiceField``, ``PeopleChoiceField``): active
+    people by real name, user name or section, each under their section, for anyone with a role (the
+    people every form offers them). Names, posts and sections only: never a phone number."""
+    from ideology_office.accounts import roles
+
+    from .choices import search_choices
+    from .forms import people_for_choice, person_label, section_heading
+
+    if not roles.has_any_role(request.user):
+        raise PermissionDenied(_("You have no role yet. Ask an administrator to assign one."))
+    people = people_for_choice().only(
+        "pk", "username", "real_name", "title", "section_id", "section__name", "section__sort_order"
+    )
+    return search_choices(
+        request,
+        people,
+        visible=people,
+        fields=("real_name", "username", "section__name"),
+        label=person_label,
+        group=section_heading,
+        limit=PEOPLE_SEARCH_LIMIT,
+    )
+
+
+#: At most this many people answer one search: enough to pick from, small whatever the county.
+PEOPLE_SEARCH_LIMIT = 50

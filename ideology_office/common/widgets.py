@@ -67,29 +67,117 @@ class SearchableSelect(forms.Select):
         super().__init__(attrs)
 
 
+#: Up to this many choices a select lists them all (an office's people, as before); beyond it (a county's
+#: 10,000 people) it lists the chosen ones and a short list, and the browser finds the rest on the server.
+SHOWN_CHOICES = 80
+
+
+def _chosen_pks(values) -> list[str]:
+    """The chosen primary keys among a widget's values, leaving out what could not be one."""
+    if values is None or isinstance(values, str | int):
+        values = [values]
+    return [str(value) for value in values if value not in (None, "") and str(value).isdigit()]
+
+
 class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
     """Choices grouped under headings (``<optgroup>``) read from each object by the field's ``group_of``,
-    in queryset order. Only the display is grouped: the field still validates against its queryset."""
+    in queryset order. Only the display is grouped: the field still validates against its queryset.
+
+    A field with a ``search_url`` lists at most ``shown`` rows when its queryset holds more: the chosen
+    ones (kept on a form sent back with errors) and the field's short list (``short_list(queryset)``,
+    e.g. the people of one's own section; else the first rows); ``field.bounded`` then says so, and the
+    widget asks the server for the others as the person types (``BoundedChoicesWidgetMixin``)."""
 
     def __iter__(self) -> Iterator:
-        if getattr(self.field, "group_of", None) is None:
-            yield from super().__iter__()
-            return
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        rows = self._rows()
+        group_of = getattr(self.field, "group_of", None)
+        if group_of is None:
+            for obj in rows:
+                yield self.choice(obj)
+            return
         groups: dict[str, list] = {}
-        for obj in self.queryset:
-            groups.setdefault(str(self.field.group_of(obj)), []).append(self.choice(obj))
+        for obj in rows:
+            groups.setdefault(str(group_of(obj)), []).append(self.choice(obj))
         yield from groups.items()
+
+    def _rows(self) -> list:
+        field = self.field
+        shown = getattr(field, "shown", None)
+        if not shown or not getattr(field, "search_url", None):
+            return list(self.queryset)
+        rows = list(self.queryset[: shown + 1])
+        field.bounded = len(rows) > shown
+        if not field.bounded:
+            return rows
+        short_list = getattr(field, "short_list", None)
+        rows = list(short_list(self.queryset)[:shown]) if short_list else rows[:shown]
+        listed = {str(obj.pk) for obj in rows}
+        missing = [pk for pk in _chosen_pks(getattr(field, "chosen", ())) if pk not in listed]
+        if missing:
+            rows = list(self.queryset.filter(pk__in=missing)) + rows
+        return rows
 
 
 class GroupedChoicesMixin:
-    """For a ModelChoiceField: ``group_of(obj)`` names the heading an object is listed under."""
+    """For a ModelChoiceField: ``group_of(obj)`` names the heading an object is listed under. With a
+    ``search_url`` (a JSON search over the same records, ``common/choices.py``) a long queryset lists
+    only ``shown`` rows besides the chosen ones (see ``GroupedModelChoiceIterator``)."""
 
     iterator = GroupedModelChoiceIterator
     group_of: Callable[[Any], str] | None = None
+    search_url: Any = None
+    shown: int = SHOWN_CHOICES
+    #: The rows listed first when not all are (a callable: queryset → queryset); None: the first rows.
+    short_list: Callable[[Any], Any] | None = None
 
-    def __init__(self, *args, group_of: Callable[[Any], str] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        group_of: Callable[[Any], str] | None = None,
+        search_url=None,
+        shown: int | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.bounded = False
+        self.chosen: list = []
         if group_of is not None:
             self.group_of = group_of
+        if search_url is not None:
+            self.search_url = search_url
+        if shown is not None:
+            self.shown = shown
+
+
+class BoundedChoicesWidgetMixin:
+    """A select whose field may list only some of its choices (``GroupedChoicesMixin``): the chosen
+    values are kept among the options, and when the list was cut the select becomes searchable with
+    the field's ``search_url`` and says, for a browser without JavaScript, how to find the others."""
+
+    template_name = "components/widgets/bounded_select.html"
+
+    def get_context(self, name, value, attrs):
+        field = getattr(self.choices, "field", None)
+        if field is not None:
+            field.chosen = _chosen_pks(value)
+        context = super().get_context(name, value, attrs)  # type: ignore[misc]
+        if field is not None and getattr(field, "bounded", False):
+            widget_attrs = context["widget"]["attrs"]
+            widget_attrs.setdefault("data-searchable", "multi" if self.allow_multiple_selected else "single")
+            widget_attrs.setdefault("data-placeholder", _("Type to search…"))
+            widget_attrs.setdefault("data-no-results", _("Nothing matches."))
+            widget_attrs["data-search-url"] = str(field.search_url)
+            context["widget"]["bounded_note"] = getattr(field, "bounded_note", None) or _(
+                "Only some are listed here; with JavaScript on, type to find the others."
+            )
+        return context
+
+
+class PersonSelect(BoundedChoicesWidgetMixin, forms.Select):
+    """One person: a plain select while the people fit in it, searchable once they do not."""
+
+
+class BoundedSearchableSelectMultiple(BoundedChoicesWidgetMixin, SearchableSelectMultiple):
+    """Several people or records, searchable, listing only some of them when they are many."""

@@ -36,10 +36,20 @@
       };
       if (searchUrl) {
         // A long choice lists its first records; the others are found on the server as the person types.
+        // A long list of people lists one's own section and the chosen ones; the others come the same way,
+        // each under their section (a heading the select may not have yet).
         options.load = function (query, callback) {
+          var box = this;
           fetch(searchUrl + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } })
             .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-            .then(function (data) { callback(data.results); })
+            .then(function (data) {
+              data.results.forEach(function (result) {
+                if (result.optgroup && !box.optgroups[result.optgroup]) {
+                  box.addOptionGroup(result.optgroup, { label: result.optgroup });
+                }
+              });
+              callback(data.results);
+            })
             .catch(function () { callback(); });
         };
       }
