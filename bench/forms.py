@@ -47,6 +47,7 @@ def targets() -> dict[str, str]:
         "meeting_attendance": f"/responsibility/meetings/{last(OfficeMeeting)}/",
         "shift_edit": f"/sentiment/shifts/{last(DutyShift)}/edit/",
         "review_new": "/sentiment/reviews/new/",
+        "mechanism_new": "/inspections/mechanisms/new/",
         "people_search": "/files/choices/people/?q=张",
     }
     return pages
