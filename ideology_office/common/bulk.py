@@ -121,6 +121,21 @@ def insert_rows(
     if not rows:
         return [] if return_pks else None
     audited = issubclass(model, audit.AuditedModel)
+    summarised = rollups.watched(model)
+    pks = _write(
+        model, fields, rows, want_pks=return_pks or audited or summarised, audited=audited, using=using
+    )
+    if audited:
+        audit.record_batch(model, _audit_listing(model, fields, pks, rows), using=using)
+    if summarised:
+        # The batch's summary buckets, recounted in the same transaction (one cost per batch).
+        rollups.created(model, pks, using=using)
+    return pks if return_pks else None
+
+
+def _write(model, fields, rows, *, want_pks: bool, audited: bool, using: str) -> list:
+    """Write the rows (COPY on PostgreSQL, bulk_create elsewhere); their primary keys when
+    ``want_pks`` or the table gives them anyway."""
     given = _given_fields(model, fields, rows, audited=audited)
     pk_field = model._meta.pk
     pk_given = pk_field.attname in fields
@@ -132,20 +147,14 @@ def insert_rows(
     now = timezone.now()
     constants = [_default(field, now) for field in missing]
     connection = connections[using]
-    summarised = rollups.watched(model)
     if connection.vendor == "postgresql":
-        want_pks = (return_pks or audited or summarised) and not pk_given
-        pks = _copy(model, given, missing, constants, rows, want_pks, connection)
+        pks = _copy(model, given, missing, constants, rows, want_pks and not pk_given, connection)
     else:
         pks = _bulk_create(model, given, missing, constants, rows, using)
     if pk_given:
-        pks = [row[fields.index(pk_field.attname)] for row in rows]
-    if audited:
-        audit.record_batch(model, _audit_listing(model, fields, pks, rows), using=using)
-    if summarised:
-        # The batch's summary buckets, recounted in the same transaction (one cost per batch).
-        rollups.created(model, pks, using=using)
-    return pks if return_pks else None
+        index = list(fields).index(pk_field.attname)
+        pks = [row[index] for row in rows]
+    return pks
 
 
 def _given_fields(model, fields, rows, *, audited: bool) -> list[models.Field]:

@@ -47,6 +47,15 @@ from django.dispatch import receiver
 
 from .dates import moment_range
 
+
+def _model():
+    """The ``Rollup`` model, from the app registry: this module is imported by the audit layer,
+    which ``common.models`` imports, so it cannot import ``common.models`` itself."""
+    from django.apps import apps
+
+    return apps.get_model("common", "Rollup")
+
+
 Bucket = tuple[int, int, int, str]
 Counts = tuple[int, int, int]
 ZERO: Counts = (0, 0, 0)
@@ -135,7 +144,7 @@ def rows(
     """The stored buckets of the metric ``key`` (to filter and aggregate): of the whole office
     (``sections`` None: the office-wide buckets, one per month and kind), of the ``sections``
     given, or of each section (``each_section``). A metric without sections has only the first."""
-    from .models import Rollup
+    Rollup = _model()
 
     buckets = Rollup.objects.using(using).filter(metric=key)
     if not spec(key).section_field:
@@ -148,7 +157,7 @@ def rows(
 
 
 def _all_rows(key: str, using: str):
-    from .models import Rollup
+    Rollup = _model()
 
     return Rollup.objects.using(using).filter(metric=key)
 
@@ -309,7 +318,7 @@ def refresh(spec: RollupSpec, buckets: Iterable[Bucket], using: str = "default")
     rows (see the module's docstring), and the office-wide buckets of their months and kinds: four
     or five queries whatever the number of buckets. Every writer of a month and kind thus waits for
     the others on the office-wide bucket: writes are short, and it keeps the office's figures exact."""
-    from .models import Rollup
+    Rollup = _model()
 
     sectioned = set(buckets)
     if not sectioned or _deferred.get():
@@ -344,7 +353,7 @@ def _store(key: str, items: list[tuple[Bucket, Counts]], using: str, *, update: 
     """Insert the buckets ``items`` of ``key``; an existing one keeps its counts, or takes the new
     ones if ``update``. On PostgreSQL one statement over arrays (thousands of buckets of an import
     batch cost no model instance each); elsewhere ``bulk_create``."""
-    from .models import Rollup
+    Rollup = _model()
 
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -506,9 +515,7 @@ def rebuild(
 ) -> dict[str, int]:
     """Replace the stored buckets (of ``keys``, of ``year``) by a recount of the live rows, in one
     transaction; returns the number of buckets per metric."""
-    from .bulk import insert_rows
-    from .models import Rollup
-
+    Rollup = _model()
     chosen = [item for item in specs() if keys is None or item.key in keys]
     done = {}
     connection = connections[using]
@@ -523,11 +530,21 @@ def rebuild(
             if year is not None and item.date_field:
                 old = old.filter(year=year)
             old.delete()
-            insert_rows(
-                Rollup,
-                ("metric", "year", "month", "section_id", "kind", "count", "total", "uniques"),
-                [(item.key, *bucket, *counts) for bucket, counts in sorted(counted.items())],
-                using=using,
+            Rollup.objects.using(using).bulk_create(
+                (
+                    Rollup(
+                        metric=item.key,
+                        year=year_,
+                        month=month,
+                        section_id=section,
+                        kind=kind,
+                        count=count,
+                        total=total,
+                        uniques=uniques,
+                    )
+                    for (year_, month, section, kind), (count, total, uniques) in sorted(counted.items())
+                ),
+                batch_size=5000,
             )
             done[item.key] = len(counted)
     return done
@@ -536,7 +553,7 @@ def rebuild(
 def fill_when_empty(using: str = "default", **kwargs) -> None:
     """After ``migrate``: a database without any bucket yet (just created, or upgraded to the
     release that brought the summaries) gets them from its records."""
-    from .models import Rollup
+    Rollup = _model()
 
     if not Rollup.objects.using(using).exists():
         rebuild(using=using)

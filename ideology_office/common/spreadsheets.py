@@ -153,42 +153,49 @@ class _StreamedRows(WriteOnlyWorksheet):
         """The row's XML as openpyxl would write it, or None if a value needs openpyxl."""
         number = str(row_number)
         parts = [f'<row r="{number}">']
-        append = parts.append
-        epoch = self.parent.epoch
         for column, value in enumerate(values):
             if value is None:
                 continue
             if column >= len(_COLUMN_LETTERS):
                 return None
-            reference = _COLUMN_LETTERS[column] + number
-            kind = type(value)
-            if kind is str:
-                if not value:
-                    append(f'<c r="{reference}" t="inlineStr"/>')  # as openpyxl: no value
-                    continue
-                value = value[:MAX_CELL_CHARS]
-                if (
-                    (value[0] == "=" and len(value) > 1)
-                    or value in ERROR_CODES
-                    or "\r" in value  # written as &#13; by openpyxl
-                    or ILLEGAL_CHARACTERS_RE.search(value)
-                ):
-                    return None
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                append(f'<c r="{reference}" t="inlineStr"><is><t{space}>{xml_escape(value)}</t></is></c>')
-            elif kind is int or kind is float or kind is Decimal:
-                append(f'<c r="{reference}" t="n"><v>{safe_string(value)}</v></c>')
-            elif kind in _DATE_KINDS:
-                if kind is not datetime.date and value.tzinfo is not None:
-                    return None  # openpyxl refuses time zones; neutralise() made them local
-                style = self._date_style(date_styles, kind, value)
-                append(
-                    f'<c r="{reference}" t="n" s="{style}"><v>{safe_string(to_excel(value, epoch))}</v></c>'
-                )
-            else:
+            cell = self._cell_text(_COLUMN_LETTERS[column] + number, value, date_styles)
+            if cell is None:
                 return None
-        append("</row>")
+            parts.append(cell)
+        parts.append("</row>")
         return "".join(parts)
+
+    def _cell_text(self, reference: str, value, date_styles: dict) -> str | None:
+        """One cell's XML as openpyxl would write it, or None if the value needs openpyxl."""
+        kind = type(value)
+        if kind is str:
+            return _text_cell(reference, value)
+        if kind is int or kind is float or kind is Decimal:
+            return f'<c r="{reference}" t="n"><v>{safe_string(value)}</v></c>'
+        if kind in _DATE_KINDS:
+            if kind is not datetime.date and value.tzinfo is not None:
+                return None  # openpyxl refuses time zones; neutralise() made them local
+            style = self._date_style(date_styles, kind, value)
+            excel = safe_string(to_excel(value, self.parent.epoch))
+            return f'<c r="{reference}" t="n" s="{style}"><v>{excel}</v></c>'
+        return None
+
+
+def _text_cell(reference: str, value: str) -> str | None:
+    """A text cell's XML as openpyxl writes it, or None for text openpyxl must write itself (a
+    formula-like text, an error code, a carriage return, characters XML cannot hold)."""
+    if not value:
+        return f'<c r="{reference}" t="inlineStr"/>'  # as openpyxl: no value
+    value = value[:MAX_CELL_CHARS]
+    if (
+        (value[0] == "=" and len(value) > 1)
+        or value in ERROR_CODES
+        or "\r" in value  # written as &#13; by openpyxl
+        or ILLEGAL_CHARACTERS_RE.search(value)
+    ):
+        return None
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f'<c r="{reference}" t="inlineStr"><is><t{space}>{xml_escape(value)}</t></is></c>'
 
 
 _SPLICE_MARK = "rows-of-this-sheet"
