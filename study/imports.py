@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
 from ideology_office.accounts.models import OrgUnit, User
-from ideology_office.common import policies, spreadsheets
+from ideology_office.common import policies, rollups, spreadsheets
 from ideology_office.common.audit import audit_context, current_actor, current_batch, summarised_audit
 from ideology_office.common.bulk import insert_rows
 from ideology_office.common.policies import Action
@@ -1621,7 +1621,8 @@ def _write(
     file and every row's id and natural key (README, "审计日志"). A database refusal undoes it all
     and becomes the file's error."""
     try:
-        with transaction.atomic(), summarised_audit(source=source):
+        # The summary tables are refreshed once, after the last batch, in the same transaction.
+        with transaction.atomic(), summarised_audit(source=source), rollups.collected():
             spec.write(rows, user=user, result=result, progress=progress)
     except DatabaseError as error:
         result.created = result.updated = result.unchanged = 0

@@ -101,6 +101,39 @@ def test_bulk_inserts_bulk_updates_and_queryset_updates_refresh_their_buckets(st
     assert_matches()
 
 
+def test_collected_writes_refresh_their_buckets_once_at_the_end_of_the_block(
+    staff, django_assert_max_num_queries
+):
+    """An import's batches: the buckets are recounted once, after the last batch, in the same
+    transaction; a failing block refreshes nothing and leaves nothing."""
+    section = OrgUnitFactory()
+    fields = ("kind", "date", "topic", "section_id")
+
+    def batch(number):
+        return [
+            (Kind.PARTY_GROUP, datetime.date(2024, 3, 4), f"党小组会{number}-{row}", section.pk)
+            for row in range(3)
+        ]
+
+    with transaction.atomic(), summarised_audit(source="test"), rollups.collected():
+        insert_rows(StudySession, fields, batch(1))
+        insert_rows(StudySession, fields, batch(2))
+        assert count("study.sessions", 2024, 3, section.pk, Kind.PARTY_GROUP) == 0  # not yet
+    assert count("study.sessions", 2024, 3, section.pk, Kind.PARTY_GROUP) == 6
+    assert_matches()
+
+    with (
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+        summarised_audit(source="test"),
+        rollups.collected(),
+    ):
+        insert_rows(StudySession, fields, batch(3))
+        raise RuntimeError("the import failed")
+    assert count("study.sessions", 2024, 3, section.pk, Kind.PARTY_GROUP) == 6
+    assert_matches()
+
+
 def test_points_follow_their_person_to_another_section(admin_person):
     one, two = OrgUnitFactory(), OrgUnitFactory()
     person = UserFactory(section=one)
