@@ -64,6 +64,11 @@ PLANNER = (
 )
 
 
+# How long a held message waits for the test to kill its sender. The test sets it free right
+# after the kill, so the limit is reached only if the test itself stalls.
+KILL_WAIT = 20.0
+
+
 class KillWindow:
     """Counts accepted messages; at the chosen counts, keeps the sender waiting for its answer
     and asks the test to kill it: the message has arrived, the sender never records it."""
@@ -94,7 +99,8 @@ class KillingSMTPHandler:
             self.recorder.messages.append(message)
         done = self.window.accepted("".join(message["Message-ID"].split()))
         if done is not None:
-            for _ in range(100):
+            # Held until the test has killed the sender (see KILL_WAIT).
+            for _ in range(int(KILL_WAIT / 0.02)):
                 if done.is_set():
                     break
                 await asyncio.sleep(0.02)
@@ -129,7 +135,11 @@ def killing_robot():
                 posts.append((self.headers["Idempotency-Key"], dict(self.headers), body))
             done = window.accepted(self.headers["Idempotency-Key"])
             if done is not None:
-                done.wait(2)
+                # Held until the test has killed the sender (it sets ``done`` right after): with a
+                # short limit, a loaded machine answered first and the kill then hit the sender's
+                # next message before its request, which that message's retry rightly marks as a
+                # possible duplicate although it arrived once.
+                done.wait(KILL_WAIT)
             answer = b'{"errcode": 0, "errmsg": "ok"}'
             try:
                 self.send_response(200)
