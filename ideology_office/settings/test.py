@@ -43,3 +43,8 @@ ALLOW_SUPERUSER = True
 # The tests sign the demo people in as they are (a test of the rule overrides it).
 DEMO_MUST_CHANGE_PASSWORD = False
 OTP_REQUIRED_ROLES = []
+
+# No default quiet hours: otherwise a run started after 22:00 (Asia/Shanghai) holds every reminder
+# until morning and the delivery tests see nothing sent. Tests of quiet hours set them themselves.
+REMINDER_QUIET_START = ""
+REMINDER_QUIET_END = ""

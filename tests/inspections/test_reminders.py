@@ -26,7 +26,6 @@ MINUTES = datetime.timedelta(minutes=5)
 @pytest.fixture(autouse=True)
 def _only_this_rule(settings):
     settings.REMINDER_CATCHUP_HOURS = 24
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     # The other work areas' rules (a quarter ending, say) stay out of these counts.
     ReminderRule.objects.exclude(source=TASK_DEADLINE).update(active=False)
 

@@ -258,7 +258,6 @@ def test_the_watchdog_reclaims_rows_left_in_sending(dossier_rule, settings, smtp
 
 @pytest.mark.django_db
 def test_the_leaders_digest_lists_what_is_overdue_once_a_day(dossier_rule, settings):
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     leader = UserFactory(roles=[Role.LEADER])
     dossier(deadline=DUE, title="甲")
     dossier(deadline=DUE + datetime.timedelta(days=30), title="乙")
@@ -303,7 +302,6 @@ def test_a_save_that_plans_reminders_succeeds_quickly_with_the_broker_down(dossi
 
 @pytest.mark.django_db
 def test_the_digest_leaves_out_sources_that_are_not_deadlines(dossier_rule, settings):
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     leader = UserFactory(roles=[Role.LEADER])
     dossier(deadline=DUE, title="甲")
 

@@ -34,7 +34,6 @@ WAIT = datetime.timedelta(hours=24)
 @pytest.fixture(autouse=True)
 def _only_these_rules(settings):
     settings.REMINDER_CATCHUP_HOURS = 24
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     ReminderRule.objects.exclude(source__in=[REVIEW_WAITING, PHYSICAL_STALE, KEY_DATE]).update(active=False)
 
 

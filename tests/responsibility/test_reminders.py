@@ -23,7 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _only_this_rule(settings):
     settings.REMINDER_CATCHUP_HOURS = 24
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     # The other work areas' rules (a quarter ending, say) stay out of these counts.
     ReminderRule.objects.exclude(source=FOLLOW_UP_DEADLINE).update(active=False)
 

@@ -36,7 +36,6 @@ SENTIMENT_RULES = (DUTY_SHIFT_START, HANDOVER_NOT_ACCEPTED, QUARTER_WITHOUT_REVI
 @pytest.fixture(autouse=True)
 def _only_these_rules(settings):
     settings.REMINDER_CATCHUP_HOURS = 24
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     ReminderRule.objects.exclude(source__in=SENTIMENT_RULES).update(active=False)
 
 

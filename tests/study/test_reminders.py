@@ -27,7 +27,6 @@ LAST_MONTH = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).
 @pytest.fixture(autouse=True)
 def _only_these_rules(settings):
     settings.REMINDER_CATCHUP_HOURS = 24
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     ReminderRule.objects.exclude(source__in=[MATERIAL_WAITING, POINTS_BELOW_THRESHOLD]).update(active=False)
 
 

@@ -27,7 +27,6 @@ DAYS = calendar.monthrange(LAST_MONTH.year, LAST_MONTH.month)[1]
 @pytest.fixture(autouse=True)
 def _only_points_reminders(settings):
     settings.REMINDER_CATCHUP_HOURS = 24
-    settings.REMINDER_QUIET_START = settings.REMINDER_QUIET_END = ""
     ReminderRule.objects.exclude(source=POINTS_BELOW_THRESHOLD).update(active=False)
 
 
