@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ideology_office.common.dates import moment_filter
@@ -23,6 +23,7 @@ from .models import (
     Platform,
     Publication,
     PublicityTask,
+    ReviewAssignment,
     SignOff,
     SignOffChainHead,
     content_digest,
@@ -53,19 +54,17 @@ def review_queue_for_user(*, user):
         decision=SignOff.Decision.APPROVE,
         step__in=[SignOff.Step.FIRST, SignOff.Step.SECOND, SignOff.Step.FINAL],
     ).exclude(step=OuterRef("current_step"))
+    # EXISTS rather than a join: no DISTINCT over every column of the page and of its count.
+    assigned_now = ReviewAssignment.objects.filter(
+        item=OuterRef("pk"), reviewer=user, is_active=True, step=OuterRef("current_step")
+    )
     return (
-        ContentItem.objects.filter(
-            status=Status.IN_REVIEW,
-            assignments__reviewer=user,
-            assignments__is_active=True,
-            assignments__step=F("current_step"),
-        )
+        ContentItem.objects.filter(Exists(assigned_now), status=Status.IN_REVIEW)
         .exclude(author=user)
         .exclude(Exists(wrote))
         .exclude(Exists(signed_another))
-        .select_related("platform", "author", "current_revision")
+        .select_related("platform", "author")
         .order_by("step_entered_at", "pk")
-        .distinct()
     )
 
 
@@ -89,8 +88,6 @@ def content_item_detail(*, item_id: int) -> ContentItem:
 
 
 def item_assignments_queryset():
-    from .models import ReviewAssignment
-
     return ReviewAssignment.objects.filter(is_active=True).select_related("reviewer").order_by("step", "pk")
 
 

@@ -7,12 +7,10 @@ publish the points bulletin.
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from ideology_office.accounts import roles
 from ideology_office.common.policies import Action, RecordPolicy, get_or_404, register_policy
 
-from .models import ImportJob, PointsBulletin, ReadingClass, StudyMaterial, StudySession
+from .models import Attendance, ImportJob, PointsBulletin, ReadingClass, StudyMaterial, StudySession
 
 is_admin = roles.is_admin
 sees_everything = roles.sees_office_wide
@@ -40,8 +38,11 @@ def visible_sessions(user, queryset):
         return queryset
     if not can_use_study(user):
         return queryset.none()
-    attended = StudySession._base_manager.filter(attendances__person=user).values("pk")
-    return queryset.filter(Q(section_id=user.section_id) | Q(pk__in=attended))
+    # One id list from two index scans (UNION): "section = X OR id IN (attended)" made PostgreSQL
+    # scan every session of the county (100,000 at --scale 100: 78 ms against 4 ms).
+    own_section = StudySession._base_manager.filter(section_id=user.section_id).values("pk").order_by()
+    attended = Attendance.objects.filter(person=user).values("session_id").order_by()
+    return queryset.filter(pk__in=own_section.union(attended))
 
 
 def can_view_session(user, session: StudySession) -> bool:

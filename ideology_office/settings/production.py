@@ -6,7 +6,7 @@ SECURE_PROXY_SSL_HEADER_ENABLED=1.
 """
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 
@@ -18,6 +18,12 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Persistent database connections: a new one per request starts a PostgreSQL backend whose
+# catalogue caches are cold, and at 60 office users it cost 7 % more CPU per request (the bare view: 144 against 406 requests/s)
+# (bench/README-load.md). The health check replaces a connection the server has closed.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # SIGN-IN POLICY: no superuser in production, whatever the environment says (三员分立).
 ALLOW_SUPERUSER = False
