@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from ideology_office.accounts import roles
 from ideology_office.common.contracts import work_areas
+from ideology_office.common.fragments import Deferred, fragment_context
 from ideology_office.common.query_params import year_param
 from ideology_office.reports.drilldown import page_of_rows
 from ideology_office.reports.permissions import can_read_reports
@@ -43,30 +44,35 @@ def _scope(request, user) -> tuple[DashboardFilterForm, selectors.Scope, bool]:
 
 @require_GET
 def home(request):
-    user = request.user
-    context = {"work_areas": work_areas()}
+    """The figures, lists and chart are computed lazily: only when their fragment is not in the
+    cache (``{% cache %}`` keyed on the data version, see common/fragments.py)."""
+    user, today = request.user, timezone.localdate()
+    context = {"work_areas": work_areas(), "today": today, **fragment_context()}
     if roles.has_any_role(user):
-        context["my_work"] = selectors.my_work(user)
-        context["my_work_panels"] = selectors.my_work_templates(context["my_work"])
+        my_work = Deferred(lambda: selectors.my_work(user, today))
+        context["my_work"] = my_work
+        context["my_work_panels"] = Deferred(lambda: selectors.my_work_templates(my_work()))
     if can_read_reports(user):
         form, scope, has_areas = _scope(request, user)
-        office = selectors.leader_dashboard(scope)
+        office = Deferred(lambda: selectors.leader_dashboard(scope))
         context.update(
             form=form,
             scope=scope,
+            scope_sections=scope.params()["sections"] or "",
             has_areas=has_areas,
             office=office,
-            office_panels=selectors.panel_templates(office),
+            office_panels=Deferred(lambda: selectors.panel_templates(office())),
         )
         if request.htmx:
             return render(request, "dashboard/home.html#office-panels", context)
-    headcounts = selectors.section_headcounts()
-    context["headcount_chart"] = {
-        "categories": [row["name"] for row in headcounts],
-        "values": [row["headcount"] for row in headcounts],
-    }
-    context["headcount_total"] = sum(context["headcount_chart"]["values"])
+    context["headcounts"] = Deferred(_headcount_chart)
     return render(request, "dashboard/home.html", context)
+
+
+def _headcount_chart() -> dict:
+    rows = selectors.section_headcounts()
+    chart = {"categories": [row["name"] for row in rows], "values": [row["headcount"] for row in rows]}
+    return {"chart": chart, "total": sum(chart["values"])}
 
 
 def _drill_scope(request) -> selectors.Scope | None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
+from ideology_office.common.fragments import Deferred, fragment_context
 
 from .document import ReportTemplateError, default_template_bytes
 from .drilldown import page_of_rows
@@ -35,28 +36,32 @@ def _docx_response(content: bytes, filename: str) -> FileResponse:
     return download(content, filename, DOCX_CONTENT_TYPE)
 
 
-def _figures_page(request, form, *, report=None, status=200, template_error=None):
+def _figures_page(request, form, *, report=None, figures_key="", status=200, template_error=None):
     template = "reports/annual_figures.html#figures" if request.htmx else "reports/annual_figures.html"
     context = {
         "form": form,
         "report": report,
+        # A cached page of figures is only reused for the same period and focus (see the template).
+        "figures_key": figures_key,
         "template_error": template_error,
         "crumbs": [(_("Annual work report"), None)],
+        **fragment_context(),
     }
     return render(request, template, context, status=status)
 
 
 @require_GET
 def annual_figures_view(request):
+    """The figures are counted lazily: only when the page of these years is not cached since the
+    last write (common/fragments.py)."""
     _require_reader(request.user)
     form = _period_form(request)
-    report = None
-    if form.is_valid():
-        tags = form.focus_tag_list() or DEFAULT_FOCUS_TAGS
-        report = annual_figures(
-            since=form.cleaned_data["since"], until=form.cleaned_data["until"], focus_tags=tags
-        )
-    return _figures_page(request, form, report=report)
+    if not form.is_valid():
+        return _figures_page(request, form)
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    tags = form.focus_tag_list() or DEFAULT_FOCUS_TAGS
+    report = Deferred(lambda: annual_figures(since=since, until=until, focus_tags=tags))
+    return _figures_page(request, form, report=report, figures_key=f"{since}-{until}-{'、'.join(tags)}")
 
 
 @require_GET

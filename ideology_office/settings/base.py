@@ -138,6 +138,9 @@ if env("REDIS_URL", default=""):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The dashboard's costly fragments are cached until the next audited write, and this many seconds
+# at most (common/fragments.py); 0 turns the cache off.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=60)
 
 # AUTHENTICATION
 AUTH_USER_MODEL = "accounts.User"

@@ -161,3 +161,30 @@ def test_template_tags_are_the_template_editors_help_not_the_leaders_page(client
     help_page = client.get(reverse("admin:reports_reporttemplate_add")).content.decode()
     assert "{{ f.office_meetings_on_ideology }}" in help_page
     assert "{{ f.central_group_sessions }}" in help_page
+
+
+def test_the_figures_are_cached_until_the_next_write_and_per_period(client, leader):
+    """A second look at the same years reads the cached figures (common/fragments.py); a write
+    shows at once, and other years or another focus have figures of their own."""
+    client.force_login(leader)
+
+    def look(**params):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(FIGURES, {"since": 2021, "until": 2023, **params})
+        assert response.status_code == 200
+        return response.content.decode(), len(captured)
+
+    OfficeMeetingFactory(date=datetime.date(2022, 3, 1), on_ideology=True)
+    page, counted = look()
+    again, cached = look()
+    assert 'data-testid="figure-office_meetings_on_ideology">1 ' in again
+    assert cached <= counted - 10, (counted, cached)
+
+    OfficeMeetingFactory(date=datetime.date(2023, 5, 1), on_ideology=True)
+    assert 'data-testid="figure-office_meetings_on_ideology">2 ' in look()[0]
+    assert 'data-testid="figure-office_meetings_on_ideology">1 ' in look(until=2022)[0]
+    assert 'data-testid="figure-office_meetings_on_ideology">0 ' in look(since=2024, until=2024)[0]
+    focused = client.get(
+        FIGURES, {"since": 2021, "until": 2023, "focus_tags": "党的二十大精神"}
+    ).content.decode()
+    assert "focus_tags=%E5%85%9A%E7%9A%84%E4%BA%8C%E5%8D%81%E5%A4%A7%E7%B2%BE%E7%A5%9E" in focused
