@@ -109,6 +109,8 @@ class Inspection(VoidableModel):
         verbose_name = _("inspection")
         verbose_name_plural = _("inspections")
         ordering = ["-date", "-pk"]
+        # The summaries (common/rollups.py) recount a month by this date on every write.
+        indexes = [models.Index(fields=["date"], name="inspections_inspection_date")]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "title"],

@@ -196,7 +196,15 @@ class ContentItem(BaseModel):
             ("sign_final", _("Can sign the final review of this item")),
             ("sign_leader", _("Can sign the principal leader's review of this item")),
         ]
-        indexes = [models.Index(fields=["status", "current_step"], name="positions_item_queue")]
+        indexes = [
+            models.Index(fields=["status", "current_step"], name="positions_item_queue"),
+            # The summaries (common/rollups.py) recount a month by this date on every write.
+            models.Index(
+                fields=["final_approved_at"],
+                name="positions_item_final_approved",
+                condition=models.Q(final_approved_at__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -352,6 +360,8 @@ class SignOff(BaseModel):
         verbose_name_plural = _("sign-offs")
         ordering = ["sequence"]
         default_permissions = ("view",)
+        # The summaries (common/rollups.py) recount a month by this date on every write.
+        indexes = [models.Index(fields=["signed_at"], name="positions_signoff_signed_at")]
 
     def __str__(self):
         return f"#{self.sequence} {self.get_step_display()} {self.signer_name}"
@@ -463,6 +473,8 @@ class Publication(BaseModel):
         verbose_name = _("publication")
         verbose_name_plural = _("publications")
         ordering = ["-published_at"]
+        # The summaries (common/rollups.py) recount a month by this date on every write.
+        indexes = [models.Index(fields=["published_at"], name="positions_pub_published_at")]
 
     def __str__(self):
         return str(self.item)

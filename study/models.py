@@ -307,6 +307,8 @@ class PointsEntry(BaseModel):
         verbose_name = _("points entry")
         verbose_name_plural = _("points entries")
         ordering = ["-date", "platform", "person"]
+        # The summaries (common/rollups.py) recount a month by this date on every write.
+        indexes = [models.Index(fields=["date"], name="study_points_date")]
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "person", "period", "date"], name="study_points_once_per_period"
