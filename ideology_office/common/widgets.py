@@ -85,7 +85,7 @@ class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
 
     A field with a ``search_url`` lists at most ``shown`` rows when its queryset holds more: the chosen
     ones (kept on a form sent back with errors) and the field's short list (``short_list(queryset)``,
-    e.g. the people of one's own section; else the first rows); ``field.bounded`` then says so, and the
+    e.g. the people of one's own section; else, or when it is empty, the first rows); ``field.bounded`` then says so, and the
     widget asks the server for the others as the person types (``BoundedChoicesWidgetMixin``)."""
 
     def __iter__(self) -> Iterator:
@@ -112,7 +112,7 @@ class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
         if not field.bounded:
             return rows
         short_list = getattr(field, "short_list", None)
-        rows = list(short_list(self.queryset)[:shown]) if short_list else rows[:shown]
+        rows = (list(short_list(self.queryset)[:shown]) if short_list else []) or rows[:shown]
         listed = {str(obj.pk) for obj in rows}
         missing = [pk for pk in _chosen_pks(getattr(field, "chosen", ())) if pk not in listed]
         if missing:
