@@ -14,7 +14,9 @@ through the manifest storage, collected once into ``var/bench/static``):
 * cold: the first request in the child, right after startup (URLconf, views and templates are
   loaded by it, as after a worker restart);
 * warm: the median and the 95th percentile of ``--repeat`` requests after it (fewer for the
-  downloads, see ``HEAVY_REPEAT``), and the number of queries of one more request.
+  downloads, see ``HEAVY_REPEAT``), and the number of queries of one more request. The dashboard
+  and the figures page are then served from their cached fragments (common/fragments.py); with
+  ``--after-write`` an audited write comes before each request, so each is computed afresh.
 
 A trivial view (``bench/bare_urls.py``: ``HttpResponse("ok")`` behind the same middleware) is
 measured the same way in the same run, as the ceiling. Prints a Markdown table with the date,
@@ -115,7 +117,7 @@ def prepare(database: str, scale: int) -> dict:
     return {"seeded": True, "seconds": seconds, "analyze": analyze, "load": (load_before, load_after)}
 
 
-def child(target: str, database: str, repeat: int) -> None:
+def child(target: str, database: str, repeat: int, *, after_write: bool = False) -> None:
     """One page in this fresh process: the cold request, then the warm ones."""
     setup_django(database)
     from django.db import transaction
@@ -126,7 +128,7 @@ def child(target: str, database: str, repeat: int) -> None:
     # Everything the child writes (the leader's sign-in state, sessions) is rolled back at the end.
     with transaction.atomic():
         client = _signed_in_client(User.objects.get(username=LEADER))
-        _measure(target, url, heavy, repeat, client)
+        _measure(target, url, heavy, repeat, client, after_write=after_write)
         transaction.set_rollback(True)
 
 
@@ -156,7 +158,19 @@ def _signed_in_client(user):
     return client
 
 
-def _measure(target, url, heavy, repeat, client):
+def _audited_write(number: int) -> None:
+    """One write as the application makes it (an entry in the audit trail), outside the timed
+    request: the page after it is computed afresh, as the first look after somebody saved something
+    (the cached fragments are keyed on the newest entry, see common/fragments.py). Rolled back with
+    the rest of the child's transaction."""
+    from ideology_office.accounts.models import OrgUnit
+
+    unit = OrgUnit.objects.order_by("pk").first()
+    unit.short_name = f"bench{number}"
+    unit.save(update_fields=["short_name"])
+
+
+def _measure(target, url, heavy, repeat, client, *, after_write=False):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -167,7 +181,9 @@ def _measure(target, url, heavy, repeat, client):
         cold = time.perf_counter() - started
         assert response.status_code == 200, (url, response.status_code)
         size = len(response.content)
-        for _ in range(min(repeat, HEAVY_REPEAT) if heavy else repeat):
+        for number in range(min(repeat, HEAVY_REPEAT) if heavy else repeat):
+            if after_write:
+                _audited_write(number)
             started = time.perf_counter()
             response = client.get(url)
             response.content  # noqa: B018 - read the body, as a server would
@@ -203,9 +219,14 @@ def main() -> None:
     parser.add_argument("--seed-only", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated targets: " + ",".join(TARGETS))
     parser.add_argument("--child", choices=list(TARGETS))
+    parser.add_argument(
+        "--after-write",
+        action="store_true",
+        help="an audited write before each warm request: every page is computed afresh, not cached",
+    )
     options = parser.parse_args()
     if options.child:
-        child(options.child, options.database, options.repeat)
+        child(options.child, options.database, options.repeat, after_write=options.after_write)
         return
     seeding = prepare(options.database, options.scale)
     if options.seed_only:
@@ -224,6 +245,7 @@ def main() -> None:
                 options.database,
                 "--repeat",
                 str(options.repeat),
+                *(["--after-write"] if options.after_write else []),
             ],
             capture_output=True,
             text=True,
