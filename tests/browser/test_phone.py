@@ -16,6 +16,7 @@ from django.utils import timezone
 from ideology_office.accounts.roles import Role
 from ideology_office.common.models import Attachment
 from inspections import services as inspection_services
+from inspections.demo import due_within_a_day
 from inspections.models import FindingCategory, Inspection
 from positions.models import SignOff
 from sentiment.models import DutyLogEntry, DutyShift, Handover
@@ -91,7 +92,9 @@ def test_a_reminder_leads_to_the_task_whose_progress_gets_a_photo_from_the_camer
         responsible_leader=leader,
         responsible_unit=section,
         responsible_person=person,
-        deadline=timezone.localdate() + datetime.timedelta(days=1),
+        # Due within a day, so that its "-1d" reminder is due whatever the time of the run (from
+        # 00:00 to 09:00 a deadline of tomorrow has none due yet).
+        deadline=due_within_a_day(),
         user=inspector,
     )
     call_command("run_reminders", "--once", stdout=StringIO())
