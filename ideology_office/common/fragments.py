@@ -37,6 +37,11 @@ class Deferred:
     SimpleLazyObject, which cost some 8 ms on the dashboard's thousands of lookups. Code (and tests)
     read it with ``[key]`` or attributes."""
 
+    # Asked by the template engine before it calls a callable: answered here, not by computing the
+    # value through ``__getattr__``.
+    do_not_call_in_templates = False
+    alters_data = False
+
     def __init__(self, compute: Callable[[], Any]):
         self._compute: Callable[[], Any] | None = compute
         self._value: Any = None

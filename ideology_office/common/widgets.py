@@ -85,8 +85,8 @@ class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
 
     A field with a ``search_url`` lists at most ``shown`` rows when its queryset holds more: the chosen
     ones (kept on a form sent back with errors) and the field's short list (``short_list(queryset)``,
-    e.g. the people of one's own section; else, or when it is empty, the first rows); ``field.bounded`` then says so, and the
-    widget asks the server for the others as the person types (``BoundedChoicesWidgetMixin``)."""
+    e.g. the people of one's own section; else, or when it is empty, the first rows); ``field.bounded``
+    then says so, and the widget asks the server for the others as the person types (``BoundedChoicesWidgetMixin``)."""
 
     def __iter__(self) -> Iterator:
         if self.field.empty_label is not None:

@@ -58,7 +58,6 @@ def home(request):
         context.update(
             form=form,
             scope=scope,
-            scope_sections=scope.params()["sections"] or "",
             has_areas=has_areas,
             office=office,
             office_panels=Deferred(lambda: selectors.panel_templates(office())),
