@@ -1,6 +1,8 @@
 import datetime
+import zipfile
 from decimal import Decimal
 from io import BytesIO
+from xml.etree.ElementTree import canonicalize
 
 import pytest
 from openpyxl import load_workbook
@@ -93,6 +95,20 @@ def test_the_streamed_rows_read_back_exactly_as_openpyxls_own_cells():
             "a & b < c > d",
             '"引号"',
         ],
+        # Text the inline path must leave to the careful one: formula triggers, error-code-like
+        # text, leading or trailing (full-width) space, a tab inside, text at Excel's limit.
+        [
+            4,
+            "\u3000全角空格开头",
+            "末尾全角空格\u3000",
+            "#标签",
+            "+86",
+            "-5",
+            "@某人",
+            "甲\t乙",
+            "y" * 32_767,
+        ],
+        [5, "\t制表开头", "\n换行开头", "末尾换行\n", "<b>", "'引号开头", "普通", None, "#DIV/0!"],
     ]
     sheets = lambda: [  # noqa: E731 - the rows are consumed once per writer
         Sheet(
@@ -108,3 +124,30 @@ def test_a_control_character_is_refused_as_by_openpyxl():
 
     with pytest.raises(IllegalCharacterError):
         workbook_bytes([Sheet("台账", ["甲"], [["响铃\x07"]])])
+
+
+def test_the_streamed_rows_are_the_xml_openpyxl_writes_itself():
+    """Not only read back alike: the same worksheet XML once canonicalised (openpyxl writes other
+    characters than ASCII as references), so that what another reader sees, such as a preserved
+    trailing space, is the same too."""
+    rows = [
+        [1, "正常文本", "末尾空格 ", "末尾全角空格\u3000", " 开头空格", "a & b", "#标签", "+86", None, 2.5],
+        [
+            2,
+            "\u3000开头",
+            "甲\t乙",
+            "换行\n文本",
+            "=1+1",
+            "#N/A",
+            "",
+            "y" * 40_000,
+            datetime.date(2024, 2, 29),
+        ],
+    ]
+
+    def sheet_xml(content: bytes) -> str:
+        with zipfile.ZipFile(BytesIO(content)) as archive:
+            return canonicalize(archive.read("xl/worksheets/sheet1.xml").decode())
+
+    sheets = lambda: [Sheet("台账", ["甲"] * 10, [list(r) for r in rows])]  # noqa: E731 - consumed once
+    assert sheet_xml(workbook_bytes(sheets())) == sheet_xml(openpyxl_own_writer(sheets()))
