@@ -22,11 +22,19 @@ from __future__ import annotations
 
 import datetime
 import hmac
+from array import array
+from dataclasses import dataclass
 
 from ideology_office.common.anchors import chain_key
-from ideology_office.common.chain import Verification, verify_stream
+from ideology_office.common.chain import ChainPart, Verification, join_parts, walk_part
+
+try:  # CPython's OpenSSL HMAC object, which hmac.HMAC wraps
+    from _hashlib import hmac_new as _openssl_hmac
+except ImportError:  # pragma: no cover - a Python without OpenSSL
+    _openssl_hmac = None
 
 CHAIN_NAME = "signoffs"
+NOUN = "签批记录"
 
 # The columns verification reads, in the payload's order (then the stored hashes).
 PAYLOAD_COLUMNS = (
@@ -155,21 +163,34 @@ def publication_stream_row(values) -> list:
     ]
 
 
-def verify_rows(
-    rows, head: tuple[int, str] | None, *, key: bytes | None = None, bindings: list | None = None
-) -> Verification:
-    """Check a stream of rows in the layout above, ordered by sequence, against the head
-    ``(last_sequence, last_hash)`` (None: no head row), with the shared walk of
-    ``ideology_office.common.chain``. The result's ``rounds`` collects each item's current round
-    ({item_id: ``fold_round`` state}) for ``item_problems``; ``bindings`` (when given) receives the sequences of the
-    first 20 sign-offs whose revision no longer has the hash they bind.
+@dataclass
+class SignOffPart:
+    """A part of the chain walked by ``walk_rows``: the shared walk's ``ChainPart``, the items'
+    current rounds seen in it ({item_id: ``fold_round`` state}) and the first 20 sign-offs in it
+    whose revision no longer has the hash they bind. Small enough to pass between processes."""
+
+    walked: ChainPart
+    rounds: dict
+    bindings: list
+
+
+def _keyed_hmac(key: bytes):
+    """HMAC-SHA256 under ``key``, ready to be copied per row: OpenSSL's own object when there is
+    one (its copy, update and hexdigest are C calls; ``hmac.HMAC`` wraps each in Python)."""
+    if _openssl_hmac is not None:
+        return _openssl_hmac(key, digestmod="sha256")
+    return hmac.new(key, digestmod="sha256")
+
+
+def walk_rows(rows, last_head: float, *, key: bytes | None = None) -> SignOffPart:
+    """Walk consecutive rows of the chain in the layout above (the whole chain, or a part of it
+    read apart), the head at sequence ``last_head`` (infinity: no head row).
 
     Per row: one HMAC (a copy of the keyed state, not a new key schedule) over text joined once."""
-    keyed = hmac.new(key or chain_key(), digestmod="sha256")
-    copy = keyed.copy
+    copy = _keyed_hmac(key or chain_key()).copy
     join = "|".join
     collected: dict = {}
-    bound = bindings if bindings is not None else []
+    bound: list = []
 
     def hash_of(row) -> str:
         state = copy()
@@ -186,17 +207,52 @@ def verify_rows(
             item_id = int(row[6])
             collected[item_id] = fold_round(collected.get(item_id, 0), row[12], row[13], row[5] == TRUE)
 
-    result = verify_stream(
+    walked = walk_part(
         rows,
-        head,
-        noun="签批记录",
-        chain_label="签批链",
+        last_head,
+        noun=NOUN,
         hash_of=hash_of,
         observe=observe,
-        noun_of=lambda row: "发布记录" if row[1] == PUBLICATION else "签批记录",
+        noun_of=lambda row: "发布记录" if row[1] == PUBLICATION else NOUN,
     )
-    result.rounds = collected
+    return SignOffPart(walked, collected, bound)
+
+
+def merge_rounds(earlier: dict, later: dict) -> dict:
+    """``earlier`` (changed) with the rounds of a later part of the chain folded in: what
+    ``fold_round`` gives over both parts' sign-offs in order. A step approved in the later part
+    takes its revision flag from there; every other bit of both is kept."""
+    for item_id, state in later.items():
+        before = earlier.get(item_id)
+        earlier[item_id] = state if before is None else (before & ~((state & 0xFF) << 8)) | state
+    return earlier
+
+
+def join_rows(
+    parts: list[SignOffPart], head: tuple[int, str] | None, *, bindings: list | None = None
+) -> Verification:
+    """The verification of the chain walked in ``parts`` (in sequence order) against the head
+    ``(last_sequence, last_hash)`` (None: no head row). The result's ``rounds`` holds each item's
+    current round for ``item_problems``; ``bindings`` (when given) receives the sequences of the
+    first 20 sign-offs whose revision no longer has the hash they bind."""
+    result = join_parts([part.walked for part in parts], head, noun=NOUN, chain_label="签批链")
+    rounds: dict = {}
+    for part in parts:
+        rounds = merge_rounds(rounds, part.rounds) if rounds else part.rounds
+        if bindings is not None:
+            bindings.extend(part.bindings[: 20 - len(bindings)])
+    result.rounds = rounds
     return result
+
+
+def verify_rows(
+    rows, head: tuple[int, str] | None, *, key: bytes | None = None, bindings: list | None = None
+) -> Verification:
+    """Check a stream of rows in the layout above, ordered by sequence, against the head, with
+    the shared walk of ``ideology_office.common.chain``: the whole chain as one part (see
+    ``walk_rows`` and ``join_rows``)."""
+    last_head = head[0] if head is not None else float("inf")
+    return join_rows([walk_rows(rows, last_head, key=key)], head, bindings=bindings)
 
 
 # The values of positions.models' Step and ContentItem.Sensitivity the rule needs (the chain does
@@ -213,31 +269,73 @@ def item_problems(items, rounds: dict, publications, *, key: bytes | None = None
     review_round, sensitivity, current_revision_id, approved_revision_id, current revision's title);
     ``rounds``: {item_id: ``fold_round`` state}; ``publications``: anything whose ``get(item_id)`` gives
     the PUBLICATION_COLUMNS + (seal,) of the item's publication or None (a dict, or the stream by item)."""
+    return item_checks(items, publications, key=key).problems(rounds)
+
+
+class ItemChecks:
+    """The items read and checked but for their rounds (``item_checks``), so that they can be read
+    while the chain is still being walked: what each approved item's current round must hold,
+    packed in item order, and the problems found meanwhile, around where a round's problem goes."""
+
+    def __init__(self) -> None:
+        self.required = array("q")  # item_id << 8 | the step bits its round must hold
+        self.noted: dict[int, tuple[list[str], list[str]]] = {}  # item_id: (before, after) its round
+
+    def problems(self, rounds: dict) -> list[str]:
+        """Every item's problems in item order, with those of its round (``rounds``: {item_id:
+        ``fold_round`` state}, the chain's)."""
+        found: list[str] = []
+        noted = iter(self.noted.items())
+        pending = next(noted, None)
+        for packed in self.required:
+            item_id, required = packed >> 8, packed & 0xFF
+            while pending is not None and pending[0] < item_id:
+                found += pending[1][0] + pending[1][1]
+                pending = next(noted, None)
+            before: list[str] = []
+            after: list[str] = []
+            if pending is not None and pending[0] == item_id:
+                (before, after), pending = pending[1], next(noted, None)
+            found += before
+            state = rounds.get(item_id, 0)
+            if state & required != required or state & RETURNED:
+                found.append(f"内容条目 #{item_id} 的状态为已批准或已发布，但签批链中本轮签批不全。")
+            elif state & ANOTHER_REVISION:
+                found.append(f"内容条目 #{item_id} 的批准版本不是签批链中签署的版本。")
+            found += after
+        while pending is not None:
+            found += pending[1][0] + pending[1][1]
+            pending = next(noted, None)
+        return found
+
+
+def item_checks(items, publications, *, key: bytes | None = None) -> ItemChecks:
+    """``items`` and ``publications`` (see ``item_problems``) checked, all but their rounds."""
     key = key or chain_key()
-    problems = []
+    checks = ItemChecks()
     required_bits = sum(STEP_BITS[step] for step in REQUIRED_STEPS)
     for item_id, title, status, _round, sensitivity, current_id, approved_id, current_title in items:
         name = f"内容条目 #{item_id}"
+        before: list[str] = []
+        after: list[str] = []
         if current_title is not None and title != current_title:
-            problems.append(f"{name} 的标题与其当前版本不符：标题被改动。")
+            before.append(f"{name} 的标题与其当前版本不符：标题被改动。")
         publication = publications.get(item_id)
         if status in APPROVED_STATES:
             required = required_bits | (STEP_BITS[LEADER_STEP] if sensitivity == HIGH_SENSITIVITY else 0)
-            state = rounds.get(item_id, 0)
+            checks.required.append(item_id << 8 | required)
             if approved_id is None or approved_id != current_id:
-                problems.append(f"{name} 的批准版本不是当前版本：版本被替换。")
-            if state & required != required or state & RETURNED:
-                problems.append(f"{name} 的状态为已批准或已发布，但签批链中本轮签批不全。")
-            elif state & ANOTHER_REVISION:
-                problems.append(f"{name} 的批准版本不是签批链中签署的版本。")
+                before.append(f"{name} 的批准版本不是当前版本：版本被替换。")
         if publication is not None:
             *values, seal = publication
             if status not in ("published", "taken_down"):
-                problems.append(f"{name} 有发布记录，但状态不是已发布。")
+                after.append(f"{name} 有发布记录，但状态不是已发布。")
             if not hmac.compare_digest(publication_seal(values, key), seal or ""):
-                problems.append(f"{name} 的发布记录与其封印不符：发布记录被改动。")
+                after.append(f"{name} 的发布记录与其封印不符：发布记录被改动。")
             elif values[2] != approved_id:
-                problems.append(f"{name} 发布的不是签批链中批准的版本。")
+                after.append(f"{name} 发布的不是签批链中批准的版本。")
         elif status in ("published", "taken_down"):
-            problems.append(f"{name} 的状态为已发布，但没有发布记录。")
-    return problems
+            after.append(f"{name} 的状态为已发布，但没有发布记录。")
+        if before or after:
+            checks.noted[item_id] = (before, after)
+    return checks

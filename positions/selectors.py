@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
 import heapq
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -192,11 +195,17 @@ def review_ledger_rows(signoffs: QuerySet[SignOff]) -> Iterator[list]:
         yield [sequence, platform, title, steps.get(step, step), decisions.get(decision, decision), *rest]
 
 
-def _chain_rows_sql() -> str:
+def _chain_rows_sql(lower: int | None = None, upper: int | None = None) -> str:
     """The sign-offs and publications of the chain in one SELECT ordered by sequence, in the layout
     of ``positions.chain.verify_rows``: every value as text, exactly as ``str()`` gives it (integers
     in decimal, NULL as ``None`` through COPY), the time in UTC as ``datetime.isoformat()`` writes it
-    (no fraction when it is zero)."""
+    (no fraction when it is zero). ``lower``, ``upper``: only the sequences in that range (each
+    bound included; None: open)."""
+
+    def within(column: str) -> str:
+        bounds = [f"{column} >= {int(lower)}"] if lower is not None else []
+        bounds += [f"{column} <= {int(upper)}"] if upper is not None else []
+        return " AND ".join(bounds) or "true"
 
     def moment(column: str) -> str:
         return (
@@ -213,13 +222,68 @@ def _chain_rows_sql() -> str:
             r.title, s.content_sha256, s.review_round::text, s.step, s.decision, s.opinion,
             s.signer_id::text, s.signer_name, s.signer_title, s.previous_hash, s.chain_hash
         FROM {signoff} s JOIN {item} i ON i.id = s.item_id JOIN {revision} r ON r.id = s.revision_id
+        WHERE {within("s.sequence")}
         UNION ALL
         SELECT p.sequence, 'p', {moment("p.published_at")}, false, true, false, 'publication', p.item_id::text,
             i.platform_id::text, p.revision_id::text, r.title, p.content_sha256, p.published_by_id::text,
             p.url, p.post_id, NULL, NULL, NULL, p.previous_hash, p.chain_hash
         FROM {publication} p JOIN {item} i ON i.id = p.item_id JOIN {revision} r ON r.id = p.revision_id
-        WHERE p.sequence IS NOT NULL
+        WHERE p.sequence IS NOT NULL AND {within("p.sequence")}
         ORDER BY 1"""  # noqa: S608 - names from the models
+
+
+@contextlib.contextmanager
+def _chain_walk(processes: int, key: bytes, last_head: float, chunk_size: int):
+    """Yields a function that gives the chain walked in parts (``positions.chain.walk_rows``), in
+    sequence order. One process: the whole chain, walked when asked. More: as many ranges of
+    sequences, each walked at once by a forked process that reads through a connection of its own
+    in this transaction's snapshot; the function waits for them."""
+    from django.db import connection
+
+    from .chain import walk_rows
+
+    if processes <= 1:
+        yield lambda: [walk_rows(_chain_rows(chunk_size), last_head, key=key)]
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_export_snapshot(), GREATEST("  # noqa: S608 - names from the models
+            f"(SELECT max(sequence) FROM {SignOff._meta.db_table}),"
+            f" (SELECT max(sequence) FROM {Publication._meta.db_table}))"
+        )
+        snapshot_id, top = cursor.fetchone()
+    starts = [1 + (top or 0) * index // processes for index in range(1, processes)]
+    ranges = list(zip([None, *starts], [start - 1 for start in starts] + [None], strict=True))
+    params = connection.get_connection_params()
+    # Forked: the children have the code and settings loaded, and never touch this process's
+    # connection (each opens its own; a forked child leaves by os._exit, closing nothing).
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = [
+            pool.submit(_walk_chain_range, params, snapshot_id, lower, upper, last_head, key)
+            for lower, upper in ranges
+        ]
+        yield lambda: [future.result() for future in futures]
+
+
+def _walk_chain_range(params: dict, snapshot_id: str, lower, upper, last_head: float, key: bytes):
+    """In a child process: the chain's rows from ``lower`` to ``upper`` walked, read in the
+    parent's snapshot ``snapshot_id``."""
+    import psycopg2
+
+    from ideology_office.common.chain import copy_rows
+
+    from .chain import walk_rows
+
+    raw = psycopg2.connect(**params)
+    try:
+        raw.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with raw.cursor() as cursor:
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot_id])
+            cursor.execute("SET LOCAL jit = off")
+        return walk_rows(copy_rows(_chain_rows_sql(lower, upper), raw=raw), last_head, key=key)
+    finally:
+        raw.close()
 
 
 def _chain_rows(chunk_size: int):
@@ -268,69 +332,93 @@ class _ByItem:
         return self.row if self.row is not None and self.row[0] == item_id else None
 
 
-def verify_signoff_chain(*, anchors_dir=None, digest: str | None = None, chunk_size: int = 5000):
+def verify_signoff_chain(
+    *, anchors_dir=None, digest: str | None = None, chunk_size: int = 5000, processes: int = 1
+):
     """The whole chain verified in one streamed pass (see ``positions.chain``): a Verification
     whose problems name the first bad row first. ``anchors_dir``: also check the anchors there;
     ``digest``: also check that an anchor with this digest (or its first characters) is there.
 
     Everything is read in one consistent snapshot, streamed: the chain once in sequence order (its
     hashes, links, each sign-off's revision binding and each item's current round, see
-    ``verify_rows``), the signed revisions' texts, then the items with their publications in item
-    order. Memory holds the approvals of each item's current round, not the rows."""
+    ``walk_rows``), the signed revisions' texts, then the items with their publications in item
+    order. Memory holds the approvals of each item's current round, not the rows.
+
+    ``processes`` > 1 (PostgreSQL, outside a transaction): the chain is cut into that many ranges
+    of sequences, each walked by a process of its own in the same snapshot (exported to it, as
+    ``pg_dump --jobs`` does), while this one checks the revisions' texts; the parts are then joined
+    (``join_rows``), their seams checked, into the same result as one pass."""
+    from django.db import connection
+
     from ideology_office.common.chain import snapshot
 
+    parallel = processes > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
     with snapshot():
-        return _verify_signoff_chain(anchors_dir=anchors_dir, digest=digest, chunk_size=chunk_size)
+        return _verify_signoff_chain(
+            anchors_dir=anchors_dir,
+            digest=digest,
+            chunk_size=chunk_size,
+            processes=processes if parallel else 1,
+        )
 
 
-def _verify_signoff_chain(*, anchors_dir, digest, chunk_size: int):
+def _verify_signoff_chain(*, anchors_dir, digest, chunk_size: int, processes: int):
     from ideology_office.common import anchors
     from ideology_office.common.chain import check_anchor_file
 
-    from .chain import CHAIN_NAME, PUBLICATION_COLUMNS, item_problems, verify_rows
+    from .chain import CHAIN_NAME, PUBLICATION_COLUMNS, item_checks, join_rows
 
     key = anchors.chain_key()
     head = SignOffChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
+    last_head = head[0] if head is not None else float("inf")
     bindings: list[int] = []
-    result = verify_rows(_chain_rows(chunk_size), head, key=key, bindings=bindings)
-    # Each signed revision's text still has the hash the sign-offs bind.
-    for pk, title, body, sha in (
-        ContentRevision.objects.filter(pk__in=SignOff.objects.values("revision_id"))
-        .values_list("pk", "title", "body", "sha256")
-        .order_by()
-        .iterator(chunk_size=chunk_size)
-    ):
-        if content_digest(title, body) != sha:
-            result.problems.append(f"内容条目的版本 #{pk} 的正文或标题被改动（与签批时的哈希不符）。")
+    with _chain_walk(processes, key, last_head, chunk_size) as walked_parts:
+        # Meanwhile (the chain's parts walked by other processes, if any): each signed revision's
+        # text still has the hash the sign-offs bind; every publication is in the chain; the items
+        # and their publications checked but for their rounds, which the chain gives.
+        changed_texts = [
+            f"内容条目的版本 #{pk} 的正文或标题被改动（与签批时的哈希不符）。"
+            for pk, title, body, sha in (
+                ContentRevision.objects.filter(pk__in=SignOff.objects.values("revision_id"))
+                .values_list("pk", "title", "body", "sha256")
+                .order_by()
+                .iterator(chunk_size=chunk_size)
+            )
+            if content_digest(title, body) != sha
+        ]
+        outside = [
+            f"内容条目 #{item_id} 的发布记录不在签批链中：不是经正常程序写入的记录。"
+            for item_id in Publication.objects.filter(sequence__isnull=True)
+            .order_by("item_id")
+            .values_list("item_id", flat=True)
+            .iterator(chunk_size=chunk_size)
+        ]
+        items = (
+            ContentItem.objects.values_list(
+                "pk",
+                "title",
+                "status",
+                "review_round",
+                "sensitivity",
+                "current_revision_id",
+                "approved_revision_id",
+                "current_revision__title",
+            )
+            .order_by("pk")
+            .iterator(chunk_size=chunk_size)
+        )
+        publications = _ByItem(
+            Publication.objects.values_list(*PUBLICATION_COLUMNS, "seal")
+            .order_by("item_id")
+            .iterator(chunk_size=chunk_size)
+        )
+        checks = item_checks(items, publications, key=key)
+        result = join_rows(walked_parts(), head, bindings=bindings)
+    result.problems.extend(changed_texts)
     for sequence in bindings:
         result.problems.append(f"签批记录 #{sequence} 所签版本的哈希与版本记录不符：版本被替换。")
-    outside = (
-        Publication.objects.filter(sequence__isnull=True)
-        .order_by("item_id")
-        .values_list("item_id", flat=True)
-    )
-    for item_id in outside.iterator(chunk_size=chunk_size):
-        result.problems.append(f"内容条目 #{item_id} 的发布记录不在签批链中：不是经正常程序写入的记录。")
-    items = (
-        ContentItem.objects.values_list(
-            "pk",
-            "title",
-            "status",
-            "review_round",
-            "sensitivity",
-            "current_revision_id",
-            "approved_revision_id",
-            "current_revision__title",
-        )
-        .order_by("pk")
-        .iterator(chunk_size=chunk_size)
-    )
-    publications = _ByItem(
-        Publication.objects.values_list(*PUBLICATION_COLUMNS, "seal")
-        .order_by("item_id")
-        .iterator(chunk_size=chunk_size)
-    )
-    result.problems.extend(item_problems(items, result.rounds, publications, key=key))
+    result.problems.extend(outside)
+    result.problems.extend(checks.problems(result.rounds))
     if anchors_dir is not None or digest:
 
         def hash_at(wanted: set[int]) -> dict:

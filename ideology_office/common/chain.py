@@ -44,6 +44,138 @@ def _gap(first: int, last: int) -> str:
     return f"#{first}" if first == last else f"#{first}–#{last}"
 
 
+@dataclass
+class ChainPart:
+    """What a walk of consecutive rows of a chain found (``walk_part``), for ``join_parts``: the
+    problems inside the part, and its ends. A chain is verified as one part, or in several parts
+    read at once (``positions.selectors``); the seams between them are checked when joined."""
+
+    problems: list[str] = field(default_factory=list)
+    rows: int = 0
+    first_sequence: int = 0
+    first_previous: str = ""  # the previous hash stored in the first row (its seam)
+    first_ok: bool = True  # the first row's own content and hash are right
+    first_noun: str = ""
+    last_sequence: int = 0
+    last_hash: str = ""
+    past_head: str | None = None  # the noun of the part's first row past the head
+
+
+def walk_part(
+    rows: Iterable[tuple],
+    last_head: float,
+    *,
+    noun: str,
+    hash_of: Callable[[tuple], str],
+    content_problem: Callable[[tuple], str | None] | None = None,
+    observe: Callable[[tuple], None] | None = None,
+    noun_of: Callable[[tuple], str] | None = None,
+) -> ChainPart:
+    """Walk ``rows`` (see ``verify_stream``), consecutive rows of a chain whose head is at
+    sequence ``last_head`` (infinity: no head row). The first row's link to the row before it and
+    any gap before it are the seam, checked by ``join_parts``."""
+    part = ChainPart()
+    problems = part.problems
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return part
+
+    def named(row) -> str:
+        return noun_of(row) if noun_of is not None else noun
+
+    def check(row) -> bool:
+        """Add the row's own problem, if any; whether it has none."""
+        content = content_problem(row) if content_problem is not None else None
+        if content:
+            problems.append(content)
+            return False
+        if hash_of(row) != row[-1]:
+            problems.append(f"{named(row)} #{row[0]} 的链哈希无效：该记录被伪造、改动或重新编号。")
+            return False
+        return True
+
+    part.first_sequence, part.first_previous, part.first_noun = first[0], first[-2], named(first)
+    part.first_ok = check(first)
+    if first[0] > last_head:
+        part.past_head = part.first_noun
+    previous, expected = first[-1], first[0] + 1
+    rows_seen = 1
+    if observe is not None:
+        observe(first)
+    past_head = part.past_head
+    for row in iterator:
+        sequence = row[0]
+        if sequence > last_head and past_head is None:
+            past_head = named(row)
+        if sequence > expected:
+            problems.append(f"{noun} {_gap(expected, sequence - 1)} 缺失：记录被删除或序号被改动。")
+        # check(row) written out: a call per row costs a tenth of the walk of a million rows
+        stored_previous, stored = row[-2], row[-1]
+        content = content_problem(row) if content_problem is not None else None
+        if content:
+            problems.append(content)
+        elif hash_of(row) != stored:
+            problems.append(f"{named(row)} #{sequence} 的链哈希无效：该记录被伪造、改动或重新编号。")
+        elif stored_previous != previous:
+            problems.append(f"{named(row)} #{sequence} 的前一记录哈希不符：其前的记录被改动、删除或插入。")
+        previous = stored
+        expected = sequence + 1
+        rows_seen += 1
+        if observe is not None:
+            observe(row)
+    part.rows, part.past_head = rows_seen, past_head
+    part.last_sequence, part.last_hash = expected - 1, previous
+    return part
+
+
+def join_parts(
+    parts: Iterable[ChainPart],
+    head: tuple[int, str] | None,
+    *,
+    noun: str,
+    chain_label: str,
+    result: Verification | None = None,
+) -> Verification:
+    """The verification of a chain walked in ``parts`` (in sequence order): each part's problems,
+    in order, with those of the seams between them (a gap, a broken link) where they fall, then the
+    head (see ``verify_stream``)."""
+    result = result or Verification()
+    problems = result.problems
+    previous, expected = GENESIS_HASH, 1
+    past_head = None
+    rows_seen = 0
+    for part in parts:
+        if part.rows:
+            first = part.first_sequence
+            if first > expected:
+                problems.append(f"{noun} {_gap(expected, first - 1)} 缺失：记录被删除或序号被改动。")
+            if part.first_ok and part.first_previous != previous:
+                problems.append(
+                    f"{part.first_noun} #{first} 的前一记录哈希不符：其前的记录被改动、删除或插入。"
+                )
+            previous, expected = part.last_hash, part.last_sequence + 1
+            past_head = past_head or part.past_head
+        problems.extend(part.problems)
+        rows_seen += part.rows
+    result.rows += rows_seen
+    result.last_sequence, result.last_hash = expected - 1, previous
+    if head is None:
+        if rows_seen:
+            problems.append(f"{chain_label}头记录缺失：链尾无法确认（可能被截断）。")
+    else:
+        head_sequence, head_hash = head
+        if result.last_sequence > head_sequence:
+            problems.append(
+                f"{past_head or noun} #{head_sequence + 1} 位于链头（#{head_sequence}）之后：不是经正常程序追加的记录。"
+            )
+        elif result.last_sequence < head_sequence:
+            problems.append(f"{noun} {_gap(result.last_sequence + 1, head_sequence)} 缺失：链尾被截断。")
+        elif head_hash != previous:
+            problems.append(f"链头与{noun} #{head_sequence}不符：链头或链尾记录被改动。")
+    return result
+
+
 def verify_stream(
     rows: Iterable[tuple],
     head: tuple[int, str] | None,
@@ -62,51 +194,18 @@ def verify_stream(
     ``content_problem(row)`` may name a problem of the row's content first (e.g. a changed audit
     entry); ``observe(row)`` sees every row (e.g. to collect sign-off rounds); ``noun_of(row)`` names
     a row's kind when one chain holds several (sign-offs and publications), else ``noun``; it is
-    asked only for a row that is named, so that the walk costs little more per row than the hash."""
-    result = result or Verification()
-    problems = result.problems
-    previous = GENESIS_HASH
-    expected = 1
-    rows_seen = 0
-    past_head = None  # the first row past the head, named itself
-    last_head = head[0] if head is not None else float("inf")
-    for row in rows:
-        sequence = row[0]
-        if sequence > last_head and past_head is None:
-            past_head = noun_of(row) if noun_of is not None else noun
-        if sequence > expected:
-            problems.append(f"{noun} {_gap(expected, sequence - 1)} 缺失：记录被删除或序号被改动。")
-        stored_previous, stored = row[-2], row[-1]
-        content = content_problem(row) if content_problem is not None else None
-        if content:
-            problems.append(content)
-        elif hash_of(row) != stored:
-            row_noun = noun_of(row) if noun_of is not None else noun
-            problems.append(f"{row_noun} #{sequence} 的链哈希无效：该记录被伪造、改动或重新编号。")
-        elif stored_previous != previous:
-            row_noun = noun_of(row) if noun_of is not None else noun
-            problems.append(f"{row_noun} #{sequence} 的前一记录哈希不符：其前的记录被改动、删除或插入。")
-        previous = stored
-        expected = sequence + 1
-        rows_seen += 1
-        if observe is not None:
-            observe(row)
-    result.rows += rows_seen
-    result.last_sequence, result.last_hash = expected - 1, previous
-    if head is None:
-        if rows_seen:
-            problems.append(f"{chain_label}头记录缺失：链尾无法确认（可能被截断）。")
-    else:
-        head_sequence, head_hash = head
-        if result.last_sequence > head_sequence:
-            problems.append(
-                f"{past_head or noun} #{head_sequence + 1} 位于链头（#{head_sequence}）之后：不是经正常程序追加的记录。"
-            )
-        elif result.last_sequence < head_sequence:
-            problems.append(f"{noun} {_gap(result.last_sequence + 1, head_sequence)} 缺失：链尾被截断。")
-        elif head_hash != previous:
-            problems.append(f"链头与{noun} #{head_sequence}不符：链头或链尾记录被改动。")
-    return result
+    asked only for a row that is named, so that the walk costs little more per row than the hash.
+    The whole chain as one part: ``walk_part`` then ``join_parts``."""
+    part = walk_part(
+        rows,
+        head[0] if head is not None else float("inf"),
+        noun=noun,
+        hash_of=hash_of,
+        content_problem=content_problem,
+        observe=observe,
+        noun_of=noun_of,
+    )
+    return join_parts([part], head, noun=noun, chain_label=chain_label, result=result)
 
 
 def check_anchor_file(
@@ -154,16 +253,20 @@ def _copy_unescape(value: str) -> str:
     return _COPY_ESCAPE.sub(lambda match: _COPY_ESCAPES.get(match.group(1), match.group(1)), value)
 
 
-def copy_rows(sql: str, *, using: str = "default") -> Iterator[list]:
+def copy_rows(sql: str, *, using: str = "default", raw=None) -> Iterator[list]:
     """The rows of ``SELECT`` ``sql`` on PostgreSQL as lists of text, each value as ``str()``
     would give it (NULL as ``None``), the first converted to int, streamed with ``COPY … TO
     STDOUT``: a reader thread writes the rows into a pipe that this generator reads line by line,
     so PostgreSQL produces the next rows while these are checked and memory holds only the pipe's
     buffers. COPY's text needs no conversion to Python values, most of what a cursor costs per
-    row, and both ends of the pipe are C (no Python call per row but the caller's)."""
-    connection = connections[using]
-    connection.ensure_connection()
-    raw = connection.connection.cursor()
+    row, and both ends of the pipe are C (no Python call per row but the caller's). ``raw``: a
+    psycopg2 connection of one's own to read through instead of Django's ``using`` (a process
+    walking part of a chain, see ``positions.selectors``)."""
+    if raw is None:
+        connection = connections[using]
+        connection.ensure_connection()
+        raw = connection.connection
+    cursor = raw.cursor()
     read_end, write_end = os.pipe()
     sink = open(write_end, "wb", buffering=1 << 16)  # noqa: SIM115 - closed by the reader thread
     lines = open(read_end, encoding="utf-8", newline="\n", buffering=1 << 16)  # noqa: SIM115 - closed below
@@ -171,7 +274,7 @@ def copy_rows(sql: str, *, using: str = "default") -> Iterator[list]:
 
     def read() -> None:
         try:
-            raw.copy_expert(f"COPY ({sql}) TO STDOUT WITH (NULL 'None')", sink)
+            cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (NULL 'None')", sink)
         except BaseException as error:  # raised by the consumer, unless it stopped reading
             failure.append(error)
         finally:
@@ -191,7 +294,7 @@ def copy_rows(sql: str, *, using: str = "default") -> Iterator[list]:
     finally:
         lines.close()  # a reader still writing gets a broken pipe and stops
         reader.join()
-        raw.close()
+        cursor.close()
     if failure:
         raise failure[0]
 
