@@ -495,12 +495,15 @@ class RampAndHold(LoadTestShape):
         return None
 
 
-for _user in (Leader, Staff, Reviewer, DutyOfficer):
+for _user in (Leader, Staff, Reviewer, DutyOfficer, LedgerDownload):
     _user.tasks = [t for t in _user.tasks if getattr(t, "__name__", "") not in EXCLUDE]
 del _user  # a module-level name for a user class would make locust run it twice
 
-# One phase's classes only (locust runs every user class of the file).
+# One phase's classes only (locust runs every user class of the file), and none left without a
+# task (BENCH_EXCLUDE=download leaves the ledger user out).
 if PHASE == "bare":
     del Leader, Staff, Reviewer, DutyOfficer, LedgerDownload, BareDuringMix
 else:
     del BareSaturation
+    if not LedgerDownload.tasks:
+        del LedgerDownload
