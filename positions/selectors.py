@@ -346,8 +346,9 @@ def verify_signoff_chain(
 
     ``processes`` > 1 (PostgreSQL, outside a transaction): the chain is cut into that many ranges
     of sequences, each walked by a process of its own in the same snapshot (exported to it, as
-    ``pg_dump --jobs`` does), while this one checks the revisions' texts; the parts are then joined
-    (``join_rows``), their seams checked, into the same result as one pass."""
+    ``pg_dump --jobs`` does), while this one reads the revisions' texts and the items (their rounds
+    checked once the parts are in: ``ItemChecks``); the parts are then joined (``join_rows``), their
+    seams checked, into the same result as one pass."""
     from django.db import connection
 
     from ideology_office.common.chain import snapshot
