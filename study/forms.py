@@ -75,6 +75,36 @@ class SessionForm(forms.ModelForm):
         return data
 
 
+class AttendanceScopeForm(forms.Form):
+    """Whose people the attendance table lists: those recorded (on an edit), the whole office, or a
+    section. A form field so that its 300 sections are written by the form renderer in Python: the
+    template's loop over them was half of the edit page's time (bench/README-load.md)."""
+
+    attendees = forms.ChoiceField(label=_("List the people of"), required=False)
+
+    def __init__(self, *, scope: str, path: str, recorded: bool):
+        super().__init__(initial={"attendees": scope}, auto_id="%s")
+        sections = OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION, is_active=True).values_list("pk", "name")
+        field = self.fields["attendees"]
+        field.choices = [
+            *([("recorded", _("Those recorded"))] if recorded else []),
+            ("office", _("The whole office")),
+            *((str(pk), name) for pk, name in sections),
+        ]
+        # Changing it swaps the table in place, keeping what was marked (hx-include).
+        field.widget.attrs.update(
+            {
+                "class": "form-select form-select-sm",
+                "hx-get": path,
+                "hx-target": "#attendance-table",
+                "hx-include": "#attendance-table",
+                "hx-select": "#attendance-table",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        )
+
+
 class AttendanceTableForm(forms.Form):
     """One row per listed person: a status (present by default) and a reason when absent.
     Thirty people are recorded by changing only the few who were not there."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ideology_office.accounts.models import OrgUnit, User
+from ideology_office.accounts.models import User
 from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
 from ideology_office.common.listing import render_list
 from ideology_office.common.policies import visible_to
@@ -24,6 +24,7 @@ from ideology_office.common.views import run_service, submit_form
 from . import documents, imports, permissions, selectors, services
 from .filters import MaterialFilter, SessionFilter
 from .forms import (
+    AttendanceScopeForm,
     AttendanceTableForm,
     BulletinForm,
     ImportForm,
@@ -228,7 +229,7 @@ def _session_form_page(request, *, session=None):
         "speeches": speeches,
         "session": session,
         "scope": scope,
-        "sections": OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION, is_active=True),
+        "scope_form": AttendanceScopeForm(scope=scope, path=request.path, recorded=session is not None),
         "crumbs": _crumbs(
             (_("Study sessions"), reverse("study:session_list")),
             (_("Edit study session") if session else _("New study session"), None),

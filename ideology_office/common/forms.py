@@ -1,6 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Subquery
+from django.db.models import Exists, Q, Subquery
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
 from django.urls import reverse_lazy
@@ -13,6 +13,8 @@ from .widgets import (
     GroupedChoicesMixin,
     PersonSelect,
     SearchableSelect,
+    written_bounded_select,
+    written_select,
 )
 
 
@@ -22,6 +24,18 @@ class ProjectFormRenderer(TemplatesSetting):
 
     form_template_name = "components/form.html"
     field_template_name = "components/field.html"
+
+    def render(self, template_name, context, request=None):
+        # Selects are written in Python (common/widgets.py says why); everything else by its template.
+        write = _WRITTEN_IN_PYTHON.get(template_name)
+        written = write(context["widget"]) if write is not None else None
+        return written if written is not None else super().render(template_name, context, request)
+
+
+_WRITTEN_IN_PYTHON = {
+    "django/forms/widgets/select.html": written_select,
+    "components/widgets/bounded_select.html": written_bounded_select,
+}
 
 
 def camera_photo_field() -> forms.FileField:
@@ -147,7 +161,13 @@ def own_section(queryset):
     actor = current_actor().user_id
     if actor is None:
         return queryset.none()
-    return queryset.filter(section_id=Subquery(User.objects.filter(pk=actor).values("section_id")[:1]))
+    requester = User.objects.filter(pk=actor)
+    # Someone with no section (a county leader) is listed the others with none, through the same
+    # index, instead of the first of all people, which sorted them all (20 ms a field).
+    return queryset.filter(
+        Q(section_id=Subquery(requester.values("section_id")[:1]))
+        | Q(section_id__isnull=True) & Exists(requester.filter(section_id__isnull=True))
+    )
 
 
 PEOPLE_NOTE = _(

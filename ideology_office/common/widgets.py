@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
-from django.utils.html import escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -30,31 +30,53 @@ class SearchableSelectMultiple(forms.SelectMultiple):
 def _attributes(attrs: dict[str, Any]) -> str:
     """Attributes as ``django/forms/widgets/attrs.html`` writes them, in their order."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{escape(value)}"'
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
 
 
-class PlainSelect(forms.Select):
-    """A select written out in Python rather than through a template per option: the same HTML as
-    ``forms.Select``, for a list of hundreds of options on a page that must be quick (the
-    dashboard's 300 sections cost 40 ms through the option templates, under 1 ms here)."""
+#: The option template every select of the product uses (templates/django/forms/widgets/select_option.html).
+_OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+#: Django's empty choice; templates/django/forms/widgets/select_option.html shows it as 请选择….
+_DASHES = "---------"
 
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{escape(widget["name"])}"{_attributes(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'<optgroup label="{escape(group_name)}">')
-            parts.extend(
-                f'<option value="{escape(option["value"])}"{_attributes(option["attrs"])}>{escape(option["label"])}</option>'
-                for option in options
+
+def _option_label(label) -> SafeString:
+    return conditional_escape(_("Please choose…") if label == _DASHES else label)
+
+
+def written_select(widget: dict[str, Any]) -> SafeString | None:
+    """A select's HTML written in Python from its widget context, exactly what the templates
+    ``django/forms/widgets/select.html`` and ``select_option.html`` write (tests/common/test_written_select.py
+    compares the two), or None when an option has a template of its own. Through the templates every
+    option costs an include and an attrs loop: the county's 300 sections took 40 ms a select, and
+    the selects were a fifth of the web's CPU under load (bench/README-load.md)."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
+        for option in options:
+            if option["template_name"] != _OPTION_TEMPLATE:
+                return None
+            parts.append(
+                f'<option value="{conditional_escape(option["value"])}"{_attributes(option["attrs"])}>'
+                f"{_option_label(option['label'])}</option>"
             )
-            if group_name:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 - every value and label is escaped above
+        if group_name:
+            parts.append("</optgroup>")
+    parts.append("</select>")
+    return mark_safe("".join(parts))  # noqa: S308 - every name, value, label and attribute is escaped above
+
+
+def written_bounded_select(widget: dict[str, Any]) -> SafeString | None:
+    """``components/widgets/bounded_select.html`` written in Python: the select, then its note for a
+    browser without JavaScript when only some choices are listed."""
+    select = written_select(widget)
+    if select is None or not widget.get("bounded_note"):
+        return select
+    note = conditional_escape(widget["bounded_note"])
+    return mark_safe(f'{select}\n<noscript>\n<div class="form-text">{note}</div>\n</noscript>')  # noqa: S308 - escaped
 
 
 class SearchableSelect(forms.Select):
@@ -107,12 +129,13 @@ class GroupedModelChoiceIterator(forms.models.ModelChoiceIterator):
         shown = getattr(field, "shown", None)
         if not shown or not getattr(field, "search_url", None):
             return list(self.queryset)
-        rows = list(self.queryset[: shown + 1])
-        field.bounded = len(rows) > shown
+        # Whether there is a row past the shown ones, asked unordered: sorting a county's 10,000
+        # people to take 81 of them cost 20 ms a select (bench/README-load.md).
+        field.bounded = self.queryset.order_by()[shown : shown + 1].exists()
         if not field.bounded:
-            return rows
+            return list(self.queryset)
         short_list = getattr(field, "short_list", None)
-        rows = (list(short_list(self.queryset)[:shown]) if short_list else []) or rows[:shown]
+        rows = (list(short_list(self.queryset)[:shown]) if short_list else []) or list(self.queryset[:shown])
         listed = {str(obj.pk) for obj in rows}
         missing = [pk for pk in _chosen_pks(getattr(field, "chosen", ())) if pk not in listed]
         if missing:

@@ -2,8 +2,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ideology_office.common.widgets import PlainSelect
-
 FIRST_YEAR = 2015
 
 
@@ -12,10 +10,7 @@ class DashboardFilterForm(forms.Form):
     message: a dashboard should always show something."""
 
     year = forms.TypedChoiceField(label=_("year"), coerce=int)
-    # A county has hundreds of sections: written out without a template per option.
-    section = forms.TypedChoiceField(
-        label=_("section"), coerce=int, required=False, empty_value=None, widget=PlainSelect
-    )
+    section = forms.TypedChoiceField(label=_("section"), coerce=int, required=False, empty_value=None)
     mine = forms.BooleanField(label=_("only my areas"), required=False)
 
     def __init__(self, *args, sections=(), can_filter_mine=False, **kwargs):

@@ -146,3 +146,18 @@ def test_people_search_is_for_people_with_a_role(client):
     assert client.get(reverse("common:people_choices"), {"q": "x"}).status_code == 403
     client.logout()
     assert client.get(reverse("common:people_choices"), {"q": "x"}).status_code in {302, 403}
+
+
+@pytest.mark.django_db
+def test_someone_without_a_section_is_listed_the_others_without_one(client):
+    """A county leader has no section: their short list is the other people without one (the
+    leaders), read through the section index, not the first of all the county's people."""
+    county_people()
+    leader = UserFactory(username="leader-a", real_name="县领导甲", section=None, roles=[Role.ADMIN])
+    other = UserFactory(username="leader-b", real_name="县领导乙", section=None)
+    client.force_login(leader)
+    html = client.get(reverse("study:session_create")).content.decode()
+    hosts = options_of(html, "host")
+    assert str(other.pk) in hosts
+    assert not User.objects.filter(pk__in=hosts, section__isnull=False).exists()
+    assert len(hosts) <= SHOWN_CHOICES + 1
