@@ -59,6 +59,10 @@ class SignInPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        with policy.for_this_request():
+            return self._serve(request)
+
+    def _serve(self, request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path_info.startswith(settings.STATIC_URL):
             return self.get_response(request)

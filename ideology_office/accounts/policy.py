@@ -4,12 +4,16 @@ until one is saved, the environment's settings, which are the defaults.
 Read on every request (idle timeout, second factor, password age) and by the password validators
 and django-axes, so it is cached: the saved record is kept in the cache (shared in production,
 where REDIS_URL is set) and dropped when it is saved (``services.save_sign_in_policy``); no request
-queries the database for it. Without a shared cache each process keeps its copy for at most
+queries the database for it, and a request reads the cache once (``for_this_request``, opened by
+the sign-in policy middleware). Without a shared cache each process keeps its copy for at most
 ``CACHE_SECONDS``, so a change reaches every process within that time.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -59,8 +63,34 @@ def from_record(record) -> Policy:
     return Policy(**values)
 
 
+# The policy read once for the request being served (``for_this_request``): a page asked the cache
+# for it six times (idle timeout, second factor, password age, the idle warning's two values).
+_this_request: ContextVar[dict | None] = ContextVar("sign_in_policy", default=None)
+
+
+@contextlib.contextmanager
+def for_this_request() -> Iterator[None]:
+    """Within the block (a request), ``current()`` reads the cache once; ``invalidate()`` drops
+    that copy too, so a change made in the request applies at once."""
+    token = _this_request.set({})
+    try:
+        yield
+    finally:
+        _this_request.reset(token)
+
+
 def current() -> Policy:
     """The policy in force (no query while the cache holds it)."""
+    remembered = _this_request.get()
+    if remembered is not None and "policy" in remembered:
+        return remembered["policy"]
+    found = _read()
+    if remembered is not None:
+        remembered["policy"] = found
+    return found
+
+
+def _read() -> Policy:
     cached = cache.get(CACHE_KEY)
     if cached is None:
         # By name: the models read this module (a password's age), not the other way round.
@@ -76,6 +106,9 @@ def current() -> Policy:
 
 def invalidate() -> None:
     cache.delete(CACHE_KEY)
+    remembered = _this_request.get()
+    if remembered is not None:
+        remembered.clear()
 
 
 # django-axes reads these (settings AXES_FAILURE_LIMIT and AXES_COOLOFF_TIME name them).

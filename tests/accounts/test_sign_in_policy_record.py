@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ideology_office.accounts import policy
+from ideology_office.accounts import policy, services
 from ideology_office.accounts.middleware import LAST_SEEN_KEY
 from ideology_office.accounts.models import SignInPolicy, User
 from ideology_office.accounts.roles import Role
@@ -163,6 +163,25 @@ def test_no_request_queries_the_policy(client, security, staff):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("dashboard:home")).status_code == 200
     assert not [query for query in queries if "signinpolicy" in query["sql"].lower()]
+
+
+def test_a_request_reads_the_policy_from_the_cache_once(client, staff, monkeypatch):
+    reads = []
+    real_read = policy._read
+    monkeypatch.setattr(policy, "_read", lambda: reads.append(1) or real_read())
+    client.force_login(staff)
+    reads.clear()  # signing in read it too (django-axes' cool-off)
+    assert client.get(reverse("dashboard:home")).status_code == 200
+    assert len(reads) == 1, "the middleware, the password age and the idle warning share one read"
+
+
+def test_a_change_within_a_request_applies_at_once(security):
+    with policy.for_this_request():
+        assert policy.current().idle_timeout_minutes != 15
+        record = SignInPolicy(pk=SignInPolicy.SINGLETON_PK, **{**GOOD, "second_factor_roles": []})
+        services.save_sign_in_policy(record, by=security)
+        assert policy.current().idle_timeout_minutes == 15
+    assert policy.current().idle_timeout_minutes == 15
 
 
 @override_settings(DEMO_MUST_CHANGE_PASSWORD=True)
