@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -84,13 +86,21 @@ class AttendanceScopeForm(forms.Form):
 
     def __init__(self, *, scope: str, path: str, recorded: bool):
         super().__init__(initial={"attendees": scope}, auto_id="%s")
-        sections = OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION, is_active=True).values_list("pk", "name")
         field = self.fields["attendees"]
-        field.choices = [
-            *([("recorded", _("Those recorded"))] if recorded else []),
-            ("office", _("The whole office")),
-            *((str(pk), name) for pk, name in sections),
-        ]
+
+        @functools.cache  # once, however often the widget iterates them
+        def choices():
+            sections = OrgUnit.objects.filter(kind=OrgUnit.Kind.SECTION, is_active=True).values_list(
+                "pk", "name"
+            )
+            return [
+                *([("recorded", _("Those recorded"))] if recorded else []),
+                ("office", _("The whole office")),
+                *((str(pk), name) for pk, name in sections),
+            ]
+
+        # Read when the select is written: the table's htmx swap does not show it, nor query for it.
+        field.choices = choices
         # Changing it swaps the table in place, keeping what was marked (hx-include).
         field.widget.attrs.update(
             {

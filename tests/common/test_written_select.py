@@ -98,8 +98,10 @@ def test_an_option_with_a_template_of_its_own_is_left_to_the_templates():
 
 
 def test_a_form_renders_its_selects_through_the_python_writer():
+    """Through the project's renderer (FORM_RENDERER), with no renderer named by the form."""
+
     class Form(forms.Form):
         kind = forms.ChoiceField(choices=[("a", "甲"), ("b", "乙")])
 
-    html = str(Form(renderer=ProjectFormRenderer())["kind"])
+    html = str(Form()["kind"])
     assert html.startswith('<select name="kind"') and "\n" not in html

@@ -215,3 +215,23 @@ def test_a_bulletin_is_prepared_published_and_exported_by_an_admin(client, admin
         ).status_code
         == 403
     )
+
+
+def test_the_attendance_scope_lists_the_sections_and_its_swap_does_not_read_them(client, clerk, section):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    other = OrgUnitFactory(name="新闻股", code="news-scope")
+    client.force_login(clerk)
+    url = reverse("study:session_create")
+    page = client.get(url).content.decode()
+    scope = page[page.index('<select name="attendees"') :]
+    scope = scope[: scope.index("</select>")]
+    assert f'<option value="{other.pk}">新闻股</option>' in scope
+    assert f'<option value="{section.pk}" selected>' in scope, "one's own section is chosen by default"
+    assert 'hx-get="/study/sessions/new/"' in scope and 'id="attendees"' in scope
+    with CaptureQueriesContext(connection) as queries:
+        swap = client.get(url, {"attendees": str(other.pk)}, HTTP_HX_REQUEST="true")
+    assert swap.status_code == 200 and 'name="attendees"' not in swap.content.decode()
+    section_list = '"accounts_orgunit"."name" AS "name" FROM "accounts_orgunit"'
+    assert not [q for q in queries.captured_queries if section_list in q["sql"]]
