@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 
 from ideology_office.accounts import roles
 from ideology_office.common.audit import past_values
-from ideology_office.common.policies import RecordPolicy, get_or_404, has_own_grant, register_policy
+from ideology_office.common.policies import (
+    RecordPolicy,
+    get_or_404,
+    has_own_grant,
+    own_grant_pks,
+    register_policy,
+)
 
 from .models import (
     ChecklistResult,
@@ -174,13 +180,9 @@ class TaskPolicy(RecordPolicy):
         query = visible_tasks_filter(user)
         if query is None:
             return queryset
-        # The progress grant (guardian) is the last way in: one subquery.
-        from guardian.shortcuts import get_objects_for_user
-
-        granted = get_objects_for_user(
-            user, PROGRESS_PERMISSION, klass=RectificationTask, with_superuser=False
-        ).values("pk")
-        return queryset.filter(query | Q(pk__in=granted))
+        # The progress grant (guardian) is the last way in: one subquery, the person's own grants
+        # as can_view_task reads them (has_own_grant).
+        return queryset.filter(query | Q(pk__in=own_grant_pks(user, PROGRESS_PERMISSION, RectificationTask)))
 
     def can_view(self, user, record):
         return can_view_task(user, record)

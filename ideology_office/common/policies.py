@@ -156,6 +156,30 @@ def has_own_grant(user, permission: str, record: models.Model) -> bool:
     return get_user_perms(user, record).filter(codename=codename).exists()
 
 
+def own_grant_pks(user, permission: str, model: type[models.Model]) -> QuerySet:
+    """The primary keys of the records of ``model`` on which this very person holds a
+    django-guardian grant (as :func:`has_own_grant` asks it of one record), as a subquery for
+    ``pk__in``. Read as integers through the grants' index: guardian's own
+    ``get_objects_for_user`` compares every record's key as text, a scan of all 50,000 tasks a
+    page at county scale (bench/README-load.md)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import BigIntegerField
+    from django.db.models.functions import Cast
+    from guardian.models import UserObjectPermission
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return UserObjectPermission.objects.none().values("pk")
+    return (
+        UserObjectPermission.objects.filter(
+            user=user,
+            content_type=ContentType.objects.get_for_model(model),
+            permission__codename=permission.split(".", 1)[-1],
+        )
+        .annotate(record=Cast("object_pk", BigIntegerField()))
+        .values("record")
+    )
+
+
 class AttachmentPolicy(RecordPolicy):
     """Evidence follows the record it belongs to: seen by whoever sees the record, voided by
     whoever may change it. Never deleted."""

@@ -8,12 +8,13 @@ works, so nothing depends on the script.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,10 +28,22 @@ class SearchableSelectMultiple(forms.SelectMultiple):
         super().__init__(attrs)
 
 
+def _escaped(value) -> str:
+    """``conditional_escape(value)`` without its lazy-aware wrapper (a select writes it thousands of
+    times a page): safe text as it is, anything else through ``html.escape`` as Django's ``escape``."""
+    if type(value) is str:
+        return html.escape(value)
+    if isinstance(value, SafeData):
+        return str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 def _attributes(attrs: dict[str, Any]) -> str:
     """Attributes as ``django/forms/widgets/attrs.html`` writes them, in their order."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        f" {name}" if value is True else f' {name}="{_escaped(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -42,8 +55,8 @@ _OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 _DASHES = "---------"
 
 
-def _option_label(label) -> SafeString:
-    return conditional_escape(_("Please choose…") if label == _DASHES else label)
+def _option_label(label) -> str:
+    return _escaped(_("Please choose…") if label == _DASHES else label)
 
 
 def written_select(widget: dict[str, Any]) -> SafeString | None:
@@ -52,15 +65,15 @@ def written_select(widget: dict[str, Any]) -> SafeString | None:
     compares the two), or None when an option has a template of its own. Through the templates every
     option costs an include and an attrs loop: the county's 300 sections took 40 ms a select, and
     the selects were a fifth of the web's CPU under load (bench/README-load.md)."""
-    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attributes(widget["attrs"])}>']
+    parts = [f'<select name="{_escaped(widget["name"])}"{_attributes(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
+            parts.append(f'<optgroup label="{_escaped(group_name)}">')
         for option in options:
             if option["template_name"] != _OPTION_TEMPLATE:
                 return None
             parts.append(
-                f'<option value="{conditional_escape(option["value"])}"{_attributes(option["attrs"])}>'
+                f'<option value="{_escaped(option["value"])}"{_attributes(option["attrs"])}>'
                 f"{_option_label(option['label'])}</option>"
             )
         if group_name:

@@ -136,8 +136,13 @@ if env("REDIS_URL", default=""):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
     }
+    # Sessions read from Redis, written to both: a page no longer asks the database for its session
+    # (bench/README-load.md). Only with a cache every process shares: with a process's own memory,
+    # a session ended in one process would live on in another's copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # The dashboard's costly fragments are cached until the next audited write, and this many seconds
 # at most (common/fragments.py); 0 turns the cache off.
 FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=60)

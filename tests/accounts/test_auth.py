@@ -48,6 +48,18 @@ def test_logout_ends_the_session_and_says_so(client, staff):
 
 
 @pytest.mark.django_db
+def test_a_session_ended_by_logout_cannot_be_replayed(client, staff, settings):
+    # Whatever keeps the sessions (the database, or Redis in front of it when REDIS_URL is set, as
+    # in CI and production): the old cookie opens nothing once its session has ended.
+    client.force_login(staff)
+    old_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.get(reverse("dashboard:home")).status_code == 200
+    client.post(reverse("accounts:logout"))
+    client.cookies[settings.SESSION_COOKIE_NAME] = old_key
+    assert client.get(reverse("dashboard:home")).status_code == 302
+
+
+@pytest.mark.django_db
 def test_logout_by_get_is_refused(client, staff):
     client.force_login(staff)
     assert client.get(reverse("accounts:logout")).status_code == 405

@@ -1,13 +1,20 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from ideology_office.accounts.roles import Role
 from ideology_office.common.counting import count_by_period, countable, countable_queryset
+from ideology_office.common.policies import visible_to
 from ideology_office.common.services import record_void
 from inspections import selectors, services
 from inspections.models import RectificationTask
+from inspections.permissions import PROGRESS_PERMISSION, access_task
 
 from ..factories import OrgUnitFactory, UserFactory
 from .factories import close_out, make_finding, make_inspection, make_task
@@ -167,6 +174,24 @@ def test_a_task_list_for_a_responsible_leader_shows_what_they_lead(inspector):
     staff_leader = UserFactory(roles=[Role.STAFF])
     led = make_task(user=inspector, leader=staff_leader)
     assert list(selectors.task_list_for_user(staff_leader)) == [led]
+
+
+def test_the_task_policy_shows_a_task_through_the_persons_own_progress_grant_only(inspector):
+    holder, outsider = UserFactory(roles=[Role.STAFF]), UserFactory(roles=[Role.STAFF])
+    granted, other = make_task(user=inspector), make_task(user=inspector)
+    assign_perm(PROGRESS_PERMISSION, holder, granted)
+    # A grant to a group is nobody's own: can_view_task does not count it, and neither does the list.
+    group = Group.objects.create(name="整改协办")
+    outsider.groups.add(group)
+    assign_perm(PROGRESS_PERMISSION, group, other)
+    with CaptureQueriesContext(connection) as queries:
+        assert list(visible_to(holder, RectificationTask)) == [granted]
+    # The grants are read as integer keys, not every task's key compared as text.
+    assert not any("::varchar" in query["sql"] or "AS TEXT" in query["sql"] for query in queries)
+    assert access_task(holder, granted.pk) == granted
+    assert list(visible_to(outsider, RectificationTask)) == []
+    with pytest.raises(Http404):
+        access_task(outsider, other.pk)
 
 
 def test_ledger_rows_follow_the_inspection_and_finding_order(inspector):
