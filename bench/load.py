@@ -191,6 +191,7 @@ def run_locust(
         "BENCH_HOLD": str(hold),
         "BENCH_RESULTS": str(results),
         "BENCH_LEDGER_URL": args.ledger_url,
+        "BENCH_LEDGER": args.ledger,
         "BENCH_EXCLUDE": args.exclude,
     }
     command = [
@@ -242,6 +243,11 @@ def summarise(args, stamp, mix, bare, samples, started_at, ramp) -> str:
         + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
         + f", timeout {args.timeout} s; database {args.database}"
         + (f"; left out: {args.exclude}" if args.exclude else "")
+        + (
+            "; each minute the archive of every ledger"
+            if args.ledger == "all"
+            else "; each minute one ledger"
+        )
     )
     lines.append("")
     lines.append("Hold phase, per request name (sign-ins: ramp phase):\n")
@@ -357,6 +363,12 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=int(os.environ.get("GUNICORN_TIMEOUT", 30)))
     parser.add_argument("--ledger-url", default="/reports/ledgers/?start=2023-01-01&end=2023-12-31")
+    parser.add_argument(
+        "--ledger",
+        default="one",
+        choices=["one", "all"],
+        help="each minute the next ledger of the page (the issue's mix), or the archive of every ledger",
+    )
     parser.add_argument(
         "--exclude", default="", help="user tasks left out, comma-separated (e.g. save_session)"
     )
