@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ideology_office.common.anchors import latest_anchor
 from ideology_office.common.downloads import DOCX_CONTENT_TYPE, download
 from ideology_office.common.filters import filter_void_state, void_state
-from ideology_office.common.listing import render_list
+from ideology_office.common.listing import CountedWithRowsPaginator, render_list
 from ideology_office.common.policies import Action, require, visible_to
 from ideology_office.common.query_params import pk_param, year_param
 from ideology_office.common.spreadsheets import Sheet, xlsx_response
@@ -94,6 +94,8 @@ def queue(request):
         request,
         "positions/contentitem_queue.html",
         queryset=selectors.review_queue_for_user(user=request.user),
+        # A queue is hundreds of items found among every item in review: counted with its page.
+        paginator_class=CountedWithRowsPaginator,
         context={"crumbs": _crumbs((_("Waiting for me"), None)), "now": timezone.now()},
     )
 

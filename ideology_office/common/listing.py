@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, Window
 from django.shortcuts import render
 
 DEFAULT_PAGE_SIZE = 25
+#: The annotation carrying the whole list's count on each row of a page (``CountedWithRowsPaginator``).
+TOTAL_ROWS = "list_total_rows"
+
+
+class CountedWithRowsPaginator(Paginator):
+    """Counts the list with the page's own query (``COUNT(*) OVER ()``) instead of a second one.
+
+    For a list whose filter is the costly part and whose matches are few, such as a reviewer's queue
+    (hundreds of items found among 20,000 in review: 30 ms a query at county scale), the count
+    query did the same work again. Not for a long list: the window makes the database build every
+    matching row, joins included, where a plain page stops after its 25. A page past the end asks
+    the count as Django does, and answers with the last page."""
+
+    def page(self, number):
+        try:
+            number = max(1, int(number))
+        except (TypeError, ValueError):
+            number = 1
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(**{TOTAL_ROWS: Window(Count("*"))})[bottom : bottom + self.per_page]
+        )
+        if rows or number == 1:
+            self.__dict__["count"] = getattr(rows[0], TOTAL_ROWS) if rows else 0
+            return self._get_page(rows, number, self)
+        return super().page(self.num_pages)
+
+    def get_page(self, number):
+        try:
+            return self.page(number)
+        except InvalidPage:
+            return super().get_page(number)
 
 
 def render_list(
@@ -16,11 +49,13 @@ def render_list(
     filterset_class=None,
     page_size: int = DEFAULT_PAGE_SIZE,
     context: dict | None = None,
+    paginator_class: type[Paginator] = Paginator,
 ):
     """Render ``template_name`` with ``filter``, ``page_obj`` and ``object_list``.
 
     The template defines ``{% partialdef results inline %}`` around the table and pagination;
-    an htmx request (a filter change) gets just that partial.
+    an htmx request (a filter change) gets just that partial. ``paginator_class``:
+    :class:`CountedWithRowsPaginator` for a short list behind a costly filter.
     """
     filterset = (
         filterset_class(request.GET or None, queryset=queryset, request=request) if filterset_class else None
@@ -28,7 +63,7 @@ def render_list(
     if filterset is not None:
         filterset.is_valid()
         queryset = filterset.qs
-    page_obj = Paginator(queryset, page_size).get_page(request.GET.get("page"))
+    page_obj = paginator_class(queryset, page_size).get_page(request.GET.get("page"))
     full_context = {
         "filter": filterset,
         "page_obj": page_obj,

@@ -1,9 +1,13 @@
+import re
+
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django_htmx.middleware import HtmxDetails
 
 from ideology_office.accounts import policy
-from ideology_office.common.listing import render_list
+from ideology_office.common.listing import CountedWithRowsPaginator, render_list
 from tests.testapp.filters import DossierFilter
 from tests.testapp.models import Dossier
 
@@ -52,3 +56,57 @@ def test_an_htmx_filter_change_gets_only_the_results(staff, many_dossiers):
     assert "<h1>" not in html
     assert html.strip().startswith('<ul id="results">')
     assert "<li>其他</li>" in html
+
+
+def dossier_page(user, params, **options) -> str:
+    """The dossiers list page as ``render_list`` writes it for ``params``."""
+    return render_list(
+        make_request(user, params),
+        "testapp/dossier_list.html",
+        queryset=Dossier.objects.order_by("title"),
+        filterset_class=DossierFilter,
+        **options,
+    ).content.decode()
+
+
+def _counted_page(user, page, **filters):
+    return dossier_page(user, {**filters, "page": page}, paginator_class=CountedWithRowsPaginator)
+
+
+@pytest.mark.django_db
+def test_a_list_counted_with_its_rows_asks_one_query_fewer_and_says_the_same(staff, many_dossiers):
+    policy.current()
+    # Each page as its own request: a fresh copy of the person (their roles are read once a request).
+    person = type(staff).objects.get(pk=staff.pk)
+    with CaptureQueriesContext(connection) as plain_queries:
+        plain = dossier_page(person, {"title": "记录", "page": "2"})
+    person = type(staff).objects.get(pk=staff.pk)
+    with CaptureQueriesContext(connection) as counted_queries:
+        counted = _counted_page(person, "2", title="记录")
+    # The same page but for the CSRF token (a new one each request).
+    token = re.compile(r'"X-CSRFToken": "[^"]+"|name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("", counted) == token.sub("", plain)
+    assert "第 26–30 条，共 30 条" in counted
+    assert len(counted_queries) == len(plain_queries) - 1
+    dossiers = Dossier._meta.db_table
+    assert [q for q in plain_queries if "COUNT(*) AS" in q["sql"] and dossiers in q["sql"]]
+    assert not [q for q in counted_queries if "COUNT(*) AS" in q["sql"] and dossiers in q["sql"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [("9", "第 26–30 条，共 30 条"), ("二", "第 1–25 条，共 30 条"), ("-3", "第 1–25 条，共 30 条")],
+)
+def test_a_list_counted_with_its_rows_answers_a_page_past_the_end_or_not_a_number_as_django_does(
+    staff, many_dossiers, asked, shown
+):
+    # Past the end: the last page (the count asked apart, as Django's paginator does); not a number: the first.
+    html = _counted_page(staff, asked, title="记录")
+    assert shown in html
+
+
+@pytest.mark.django_db
+def test_an_empty_list_counted_with_its_rows_says_so(staff, many_dossiers):
+    html = _counted_page(staff, "1", title="没有这样的记录")
+    assert '<ul id="results"></ul>' in html
