@@ -17,14 +17,17 @@ class CountedWithRowsPaginator(Paginator):
     For a list whose filter is the costly part and whose matches are few, such as a reviewer's queue
     (hundreds of items found among 20,000 in review: 30 ms a query at county scale), the count
     query did the same work again. Not for a long list: the window makes the database build every
-    matching row, joins included, where a plain page stops after its 25. A page past the end asks
-    the count as Django does, and answers with the last page."""
+    matching row, joins included, where a plain page stops after its 25. A page past the end (or
+    below the first) asks the count as Django does and answers with the last page; a page that is
+    not a number, with the first, as Django's ``get_page``."""
 
     def page(self, number):
         try:
-            number = max(1, int(number))
+            number = int(number)
         except (TypeError, ValueError):
             number = 1
+        if number < 1:
+            return super().page(self.num_pages)
         bottom = (number - 1) * self.per_page
         rows = list(
             self.object_list.annotate(**{TOTAL_ROWS: Window(Count("*"))})[bottom : bottom + self.per_page]

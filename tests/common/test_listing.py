@@ -11,6 +11,9 @@ from ideology_office.common.listing import CountedWithRowsPaginator, render_list
 from tests.testapp.filters import DossierFilter
 from tests.testapp.models import Dossier
 
+# The same page but for the CSRF token (a new one each request).
+CSRF_TOKEN = re.compile(r'"X-CSRFToken": "[^"]+"|name="csrfmiddlewaretoken" value="[^"]+"')
+
 
 def make_request(user, params, *, htmx=False):
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
@@ -83,9 +86,7 @@ def test_a_list_counted_with_its_rows_asks_one_query_fewer_and_says_the_same(sta
     person = type(staff).objects.get(pk=staff.pk)
     with CaptureQueriesContext(connection) as counted_queries:
         counted = _counted_page(person, "2", title="记录")
-    # The same page but for the CSRF token (a new one each request).
-    token = re.compile(r'"X-CSRFToken": "[^"]+"|name="csrfmiddlewaretoken" value="[^"]+"')
-    assert token.sub("", counted) == token.sub("", plain)
+    assert CSRF_TOKEN.sub("", counted) == CSRF_TOKEN.sub("", plain)
     assert "第 26–30 条，共 30 条" in counted
     assert len(counted_queries) == len(plain_queries) - 1
     dossiers = Dossier._meta.db_table
@@ -96,14 +97,22 @@ def test_a_list_counted_with_its_rows_asks_one_query_fewer_and_says_the_same(sta
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("asked", "shown"),
-    [("9", "第 26–30 条，共 30 条"), ("二", "第 1–25 条，共 30 条"), ("-3", "第 1–25 条，共 30 条")],
+    [
+        ("9", "第 26–30 条，共 30 条"),
+        ("-3", "第 26–30 条，共 30 条"),
+        ("0", "第 26–30 条，共 30 条"),
+        ("二", "第 1–25 条，共 30 条"),
+        ("", "第 1–25 条，共 30 条"),
+    ],
 )
-def test_a_list_counted_with_its_rows_answers_a_page_past_the_end_or_not_a_number_as_django_does(
+def test_a_list_counted_with_its_rows_answers_a_page_out_of_range_or_not_a_number_as_django_does(
     staff, many_dossiers, asked, shown
 ):
-    # Past the end: the last page (the count asked apart, as Django's paginator does); not a number: the first.
-    html = _counted_page(staff, asked, title="记录")
-    assert shown in html
+    # Out of range: the last page (the count asked apart, as Django's paginator does); not a number: the first.
+    counted = _counted_page(staff, asked, title="记录")
+    plain = dossier_page(staff, {"title": "记录", "page": asked})
+    assert CSRF_TOKEN.sub("", counted) == CSRF_TOKEN.sub("", plain)
+    assert shown in counted
 
 
 @pytest.mark.django_db
