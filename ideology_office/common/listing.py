@@ -9,6 +9,8 @@ from django.shortcuts import render
 DEFAULT_PAGE_SIZE = 25
 #: The annotation carrying the whole list's count on each row of a page (``CountedWithRowsPaginator``).
 TOTAL_ROWS = "list_total_rows"
+#: An OFFSET the database takes (PostgreSQL's is a bigint): a page asked beyond is past any list's end.
+LARGEST_OFFSET = 2**62
 
 
 class CountedWithRowsPaginator(Paginator):
@@ -19,16 +21,21 @@ class CountedWithRowsPaginator(Paginator):
     query did the same work again. Not for a long list: the window makes the database build every
     matching row, joins included, where a plain page stops after its 25. A page past the end (or
     below the first) asks the count as Django does and answers with the last page; a page that is
-    not a number, with the first, as Django's ``get_page``."""
+    not a number, with the first, as Django's ``get_page``. A DISTINCT or combined queryset is
+    counted apart, as by Django's paginator (the window would count the rows DISTINCT removes)."""
 
     def page(self, number):
+        query = self.object_list.query
+        if query.distinct or query.combinator:
+            # The window counts the rows before DISTINCT (or the union) removes any: counted apart.
+            return super().page(number)
         try:
             number = int(number)
         except (TypeError, ValueError):
             number = 1
-        if number < 1:
-            return super().page(self.num_pages)
         bottom = (number - 1) * self.per_page
+        if number < 1 or bottom >= LARGEST_OFFSET:
+            return super().page(self.num_pages)
         rows = list(
             self.object_list.annotate(**{TOTAL_ROWS: Window(Count("*"))})[bottom : bottom + self.per_page]
         )

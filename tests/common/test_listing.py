@@ -99,6 +99,7 @@ def test_a_list_counted_with_its_rows_asks_one_query_fewer_and_says_the_same(sta
     ("asked", "shown"),
     [
         ("9", "第 26–30 条，共 30 条"),
+        ("99999999999999999999", "第 26–30 条，共 30 条"),
         ("-3", "第 26–30 条，共 30 条"),
         ("0", "第 26–30 条，共 30 条"),
         ("二", "第 1–25 条，共 30 条"),
@@ -113,6 +114,19 @@ def test_a_list_counted_with_its_rows_answers_a_page_out_of_range_or_not_a_numbe
     plain = dossier_page(staff, {"title": "记录", "page": asked})
     assert CSRF_TOKEN.sub("", counted) == CSRF_TOKEN.sub("", plain)
     assert shown in counted
+
+
+@pytest.mark.django_db
+def test_a_distinct_list_is_counted_apart_as_by_django(staff, many_dossiers):
+    # COUNT(*) OVER () would count the rows DISTINCT removes afterwards.
+    request = make_request(staff, {"page": "2"})
+    distinct = Dossier.objects.filter(title__startswith="记录").order_by("title").distinct()
+    with CaptureQueriesContext(connection) as queries:
+        page = CountedWithRowsPaginator(distinct, 25).get_page(request.GET["page"])
+        rows = list(page.object_list)
+    assert page.paginator.count == 30
+    assert [row.title for row in rows] == [f"记录{number:02d}" for number in range(25, 30)]
+    assert [q for q in queries if "COUNT(" in q["sql"] and "OVER" not in q["sql"]]
 
 
 @pytest.mark.django_db
