@@ -17,8 +17,8 @@ database ``ideology_scale_bench`` (``seed_demo --scale 100``, see bench/dashboar
 3. the servers, natively with docker-compose's environment (DATABASE_URL, REDIS_URL for the cache,
    CELERY_BROKER_URL for the broker, DEBUG off, production settings through bench/settings_load.py,
    which says exactly what differs: plain HTTP): a Celery worker (``--concurrency 2`` as in
-   compose) and gunicorn as docker/entrypoint-web.sh starts it (3 sync workers, timeout 30 s, access
-   log), serving the bench URLconf (the product's plus the bare view ``/__bench__/ok``);
+   compose) and gunicorn as docker/entrypoint-web.sh starts it ((2 × cores) + 1 sync workers, timeout
+   30 s, access log), serving the bench URLconf (the product's plus the bare view ``/__bench__/ok``);
 4. locust, headless, one process (FastHttpUser): the mix (bench/locustfile_load.py) ramping to
    ``--users`` at ``--spawn-rate`` users/s and holding ``--hold`` seconds; then the bare phase:
    the same number of users requesting the bare view without pause for ``--bare-seconds``, on the
@@ -358,7 +358,12 @@ def main():
     parser.add_argument(
         "--redis-db", type=int, default=5, help="Redis database of the cache (the broker: the next)"
     )
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", 3)))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        # As docker/entrypoint-web.sh: GUNICORN_WORKERS, else gunicorn's (2 × cores) + 1.
+        default=int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1) + 1),
+    )
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=int(os.environ.get("GUNICORN_TIMEOUT", 30)))

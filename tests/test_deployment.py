@@ -140,3 +140,27 @@ def test_beat_uses_the_heartbeat_scheduler_and_ticks_often_enough():
     assert celery_app.conf.beat_scheduler == settings.CELERY_BEAT_SCHEDULER
     # The health check allows 180 seconds: a tick at least every minute leaves room for two misses.
     assert celery_app.conf.beat_max_loop_interval <= 60
+
+
+def _gunicorn_workers(environment: dict[str, str]) -> int:
+    """The worker count docker/entrypoint-web.sh gives gunicorn, its own expression run by sh."""
+    text = (ROOT / "docker" / "entrypoint-web.sh").read_text(encoding="utf-8")
+    expression = re.search(r'--workers "([^"]+)"', text).group(1)
+    shown = subprocess.run(  # noqa: S603 - our own script's expression
+        ["/bin/sh", "-c", f'echo "{expression}"'],  # noqa: S607
+        env={"PATH": os.environ["PATH"], **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(shown.stdout)
+
+
+def test_gunicorn_runs_two_workers_a_core_plus_one_unless_told(compose):
+    # A sync worker waits while PostgreSQL answers: one per core plus one held requests behind
+    # a long page (bench/README-load.md). Compose passes the variable empty when it is unset.
+    cores = int(subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout)  # noqa: S607
+    assert _gunicorn_workers({}) == 2 * cores + 1
+    assert _gunicorn_workers({"GUNICORN_WORKERS": ""}) == 2 * cores + 1
+    assert _gunicorn_workers({"GUNICORN_WORKERS": "3"}) == 3
+    assert compose["services"]["web"]["environment"]["GUNICORN_WORKERS"] == "${GUNICORN_WORKERS:-}"
