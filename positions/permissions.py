@@ -80,18 +80,20 @@ def item_writer_ids(item: ContentItem) -> set[int]:
     return {item.author_id, *item.revisions.values_list("created_by_id", flat=True)}
 
 
-def sign_refusal(user, item: ContentItem) -> str | None:
-    """Why a reviewer of the item's current step may not sign it (None when they may, or when they
-    are no reviewer of the step at all: then there is nothing to explain)."""
+def sign_standing(user, item: ContentItem) -> tuple[bool, str | None]:
+    """(whether the person may sign the item's current step now, why not): the reason is given
+    only to a reviewer of the step who may not sign, None otherwise (then there is nothing to
+    explain). One look at the grant, the writers and the round's signatures, for the page that
+    needs both answers."""
     if item.status != ContentItem.Status.IN_REVIEW or not item.current_step:
-        return None
+        return False, None
     if not has_step_grant(user, item, item.current_step):
-        return None
+        return False, None
     if user.pk in item_writer_ids(item):
-        return _("You wrote or edited this item: you cannot review or proofread it.")
+        return False, _("You wrote or edited this item: you cannot review or proofread it.")
     if signed_another_review(user, item):
-        return _("You signed another review of this item in this round: nobody signs two of them.")
-    return None
+        return False, _("You signed another review of this item in this round: nobody signs two of them.")
+    return True, None
 
 
 def signed_another_review(user, item: ContentItem) -> bool:
@@ -104,15 +106,6 @@ def signed_another_review(user, item: ContentItem) -> bool:
         )
         .exclude(step=item.current_step)
         .exists()
-    )
-
-
-def can_sign(user, item: ContentItem) -> bool:
-    return (
-        item.status == ContentItem.Status.IN_REVIEW
-        and bool(item.current_step)
-        and has_step_grant(user, item, item.current_step)
-        and sign_refusal(user, item) is None
     )
 
 

@@ -47,7 +47,7 @@ def content_item_list_for_author(*, user):
 def review_queue_for_user(*, user):
     """Items waiting for this person's signature at their current step: one plain query over the
     person's active assignments (no scan of every grant in the table). Left out, as
-    ``permissions.sign_refusal`` refuses them: items they wrote or edited, and items whose other
+    ``permissions.sign_standing`` refuses them: items they wrote or edited, and items whose other
     review they signed in this round (nobody signs two of the reviews)."""
     wrote = ContentRevision.objects.filter(item=OuterRef("pk"), created_by=user)
     signed_another = SignOff.objects.filter(

@@ -42,9 +42,8 @@ from .permissions import (
     can_plan_tasks,
     can_publish,
     can_record_physical_update,
-    can_sign,
     is_manager,
-    sign_refusal,
+    sign_standing,
 )
 
 AREA = _("Positions")
@@ -159,7 +158,7 @@ def item_detail(request, pk):
     diff = None
     if seen is not None and seen.pk != item.current_revision_id:
         diff = selectors.revision_diff(seen, item.current_revision)
-    may_sign = can_sign(user, item)
+    may_sign, refusal = sign_standing(user, item)
     context = {
         "item": item,
         "revision": item.current_revision,
@@ -177,7 +176,7 @@ def item_detail(request, pk):
         and item.status in (ContentItem.Status.DRAFT, ContentItem.Status.REJECTED),
         "sign_form": SignForm(initial={"revision_id": item.current_revision_id}) if may_sign else None,
         # Why a reviewer of this step sees no sign form.
-        "sign_refusal": sign_refusal(user, item),
+        "sign_refusal": refusal,
         "assign_form": AssignReviewersForm(item=item)
         if can_assign_reviewers(user, item) and item.is_editable
         else None,

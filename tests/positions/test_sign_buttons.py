@@ -46,3 +46,25 @@ def test_after_signing_the_first_review_the_second_is_not_offered(client, desk):
     client.force_login(desk.second)
     assert 'data-testid="sign-form"' in client.get(item.get_absolute_url()).content.decode()
     assert item in selectors.review_queue_for_user(user=desk.second)
+
+
+@pytest.mark.parametrize("who", ["second", "first"])
+def test_the_item_page_asks_each_sign_rule_once(client, desk, who):
+    # The page needs both "may sign" and "why not": the grant, the writers and the round's
+    # signatures are each read once (they were read two or three times, once per question).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item = desk.submitted()
+    desk.sign(item)  # 初审 by 编辑乙: 复审 waits for 编辑乙 (refused, signed 初审) or 股长丙 (offered)
+    client.force_login(getattr(desk, who))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(item.get_absolute_url()).content.decode()
+    offered = 'data-testid="sign-form"' in page
+    assert offered is (who == "second")
+    assert ('data-testid="sign-refusal"' in page) is (who == "first")
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum("guardian_userobjectpermission" in text for text in sql) == 1
+    writers = 'SELECT "positions_contentrevision"."created_by_id" AS'
+    assert sum(text.startswith(writers) for text in sql) == 1
+    assert sum(text.startswith('SELECT 1 AS "a" FROM "positions_signoff"') for text in sql) == 1
