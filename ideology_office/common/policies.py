@@ -144,40 +144,44 @@ def get_or_404(user, model_or_queryset, pk, *, action: str = Action.VIEW):
     return record
 
 
+def _own_grants(user, permission: str, model: type[models.Model]) -> QuerySet | None:
+    """The django-guardian grants of ``permission`` made to this very person on records of
+    ``model``; None for nobody signed in or an inactive account, who holds none."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return UserObjectPermission.objects.filter(
+        user=user,
+        content_type=ContentType.objects.get_for_model(model),
+        permission__codename=permission.split(".", 1)[-1],
+    )
+
+
 def has_own_grant(user, permission: str, record: models.Model) -> bool:
     """A django-guardian grant made to this very person on this record. Deliberately not
     ``user.has_perm``: that answers yes to every superuser, and a grant (a reviewer's step, a
-    responsible person's progress) is personal: nobody bypasses it."""
-    from guardian.shortcuts import get_user_perms
-
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    codename = permission.split(".", 1)[-1]
-    return get_user_perms(user, record).filter(codename=codename).exists()
+    responsible person's progress) is personal: nobody bypasses it. Not a grant made to a group
+    either, as :func:`own_grant_pks` for a list."""
+    grants = _own_grants(user, permission, type(record))
+    return grants is not None and grants.filter(object_pk=str(record.pk)).exists()
 
 
 def own_grant_pks(user, permission: str, model: type[models.Model]) -> QuerySet:
     """The primary keys of the records of ``model`` on which this very person holds a
-    django-guardian grant (as :func:`has_own_grant` asks it of one record), as a subquery for
-    ``pk__in``. Read as integers through the grants' index: guardian's own
+    django-guardian grant (the rule of :func:`has_own_grant`, for many records), as a subquery
+    for ``pk__in``. Read as integers through the grants' index: guardian's own
     ``get_objects_for_user`` compares every record's key as text, a scan of all 50,000 tasks a
     page at county scale (bench/README-load.md)."""
-    from django.contrib.contenttypes.models import ContentType
     from django.db.models import BigIntegerField
     from django.db.models.functions import Cast
     from guardian.models import UserObjectPermission
 
-    if user is None or not user.is_authenticated or not user.is_active:
+    grants = _own_grants(user, permission, model)
+    if grants is None:
         return UserObjectPermission.objects.none().values("pk")
-    return (
-        UserObjectPermission.objects.filter(
-            user=user,
-            content_type=ContentType.objects.get_for_model(model),
-            permission__codename=permission.split(".", 1)[-1],
-        )
-        .annotate(record=Cast("object_pk", BigIntegerField()))
-        .values("record")
-    )
+    return grants.annotate(record=Cast("object_pk", BigIntegerField())).values("record")
 
 
 class AttachmentPolicy(RecordPolicy):
