@@ -361,8 +361,9 @@ def main():
     parser.add_argument(
         "--workers",
         type=int,
-        # As docker/entrypoint-web.sh: GUNICORN_WORKERS, else gunicorn's (2 × cores) + 1.
-        default=int(os.environ.get("GUNICORN_WORKERS") or 2 * (os.cpu_count() or 1) + 1),
+        # As docker/entrypoint-web.sh: GUNICORN_WORKERS, else gunicorn's (2 × cores) + 1, the cores
+        # this process may run on, as nproc counts them.
+        default=int(os.environ.get("GUNICORN_WORKERS") or 2 * len(os.sched_getaffinity(0)) + 1),
     )
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1)

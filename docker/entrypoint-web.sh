@@ -14,7 +14,8 @@ python manage.py migrate --noinput
 # Workers: gunicorn's own recommendation, (2 × cores) + 1, unless GUNICORN_WORKERS says otherwise.
 # A sync worker waits while PostgreSQL answers; with only one per core plus one, a long page (the
 # dashboard after a write) held the others' requests in the queue: on two cores at 200 users the
-# pages' p95 fell from 963 to 687 ms going from 3 to 5 workers (bench/README-load.md, 7 Dec 2026).
+# pages' p95 fell from 963 to 687 ms going from 3 to 5 workers in two runs back to back
+# (bench/README-load.md, 7 Dec 2026; the machine's own speed moved later runs more than that).
 exec gunicorn ideology_office.wsgi:application \
     --bind 0.0.0.0:8000 \
     --workers "${GUNICORN_WORKERS:-$((2 * $(nproc) + 1))}" \

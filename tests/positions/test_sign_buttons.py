@@ -3,6 +3,8 @@ reviewer of 复审 sees no sign form, the reason instead, and the item is not in
 (issue 17, buttons)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ideology_office.accounts.roles import Role
@@ -52,9 +54,6 @@ def test_after_signing_the_first_review_the_second_is_not_offered(client, desk):
 def test_the_item_page_asks_each_sign_rule_once(client, desk, who):
     # The page needs both "may sign" and "why not": the grant, the writers and the round's
     # signatures are each read once (they were read two or three times, once per question).
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     item = desk.submitted()
     desk.sign(item)  # 初审 by 编辑乙: 复审 waits for 编辑乙 (refused, signed 初审) or 股长丙 (offered)
     client.force_login(getattr(desk, who))
