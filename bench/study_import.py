@@ -242,7 +242,7 @@ def run_phases(path: Path) -> dict:
     setup_django()
     from django.db.backends.base.base import BaseDatabaseWrapper
 
-    from ideology_office.common import audit, audit_chain, bulk
+    from ideology_office.common import audit, audit_chain, bulk, rollups
     from ideology_office.common.audit import audit_context
     from study import imports
 
@@ -300,6 +300,8 @@ def run_phases(path: Path) -> dict:
     timed(audit, "record_batch", "audit entries (listing, MAC, INSERT)")
     timed(audit_chain, "seal_pending", "chain the audit entries after the commit")
     timed(BaseDatabaseWrapper, "commit", "commit (deferred foreign-key checks)")
+    timed(rollups, "_buckets_of_pks", "summary tables: the buckets of each batch")
+    timed(rollups, "refresh", "summary tables: recount the buckets once at the end")
     data = path.read_bytes()
     with audit_context(label="bench"):
         result = imports.import_file("study_records", data, path.name, user=None)

@@ -129,7 +129,7 @@ def insert_rows(
         audit.record_batch(model, _audit_listing(model, fields, pks, rows), using=using)
     if summarised:
         # The batch's summary buckets, recounted in the same transaction (one cost per batch).
-        rollups.created(model, pks, using=using)
+        rollups.created(model, pks, using=using, fields=fields, rows=rows)
     return pks if return_pks else None
 
 

@@ -34,16 +34,19 @@ replaces everything.
 from __future__ import annotations
 
 import contextvars
+import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models, transaction
 from django.db.models import Count, F, Sum, Value
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from .dates import moment_range
 
@@ -263,8 +266,6 @@ def _is_moment(spec: RollupSpec) -> bool:
 
 
 def _month_end(year: int, month: int):
-    import datetime
-
     from .dates import month_bounds
 
     return month_bounds(datetime.date(year, month, 1))[1]
@@ -273,8 +274,6 @@ def _month_end(year: int, month: int):
 def _narrowed(spec: RollupSpec, queryset, buckets: Iterable[Bucket]):
     """``queryset`` narrowed to rows that can fall in ``buckets`` (a superset: the months between
     the first and the last, their sections and kinds)."""
-    import datetime
-
     buckets = list(buckets)
     if spec.date_field:
         # Month 0: the whole year (a metric by year).
@@ -426,15 +425,71 @@ def watched(model) -> bool:
     return model in by_model or model in by_dependency
 
 
-def created(model, pks: Sequence, using: str = "default") -> None:
-    """Records of ``model`` were inserted in bulk: refresh the buckets they fall in."""
+def created(
+    model,
+    pks: Sequence,
+    using: str = "default",
+    *,
+    fields: Sequence[str] = (),
+    rows: Sequence[Sequence] = (),
+) -> None:
+    """Records of ``model`` were inserted in bulk: refresh the buckets they fall in. Given the
+    inserted ``rows`` (values in the order of the attribute names ``fields``, as
+    ``common.bulk.insert_rows`` has them), a metric whose bucket is read from the rows' own columns
+    takes its buckets from them instead of asking the database (an import's batch: one query
+    less each, some 4 % of a 100,000-row import)."""
     if _deferred.get() or not watched(model):
         return
     for item in specs_for(model):
         if any(pk is None for pk in pks):
             rebuild(keys=[item.key], using=using)
-        else:
-            refresh(item, _buckets_of_pks(item, pks, using), using)
+            continue
+        buckets = _buckets_of_rows(item, fields, rows) if rows else None
+        refresh(item, _buckets_of_pks(item, pks, using) if buckets is None else buckets, using)
+
+
+def _buckets_of_rows(spec: RollupSpec, fields: Sequence[str], rows: Sequence[Sequence]) -> set[Bucket] | None:
+    """The buckets of new rows read from their values, or None when one of the metric's bucket
+    fields is not a column of the rows (a path through a relation, a field not given). A row the
+    metric's queryset leaves out (a voided one) still names its bucket: the recount then finds it
+    empty, which costs nothing and counts nothing."""
+    model = spec.model
+    positions: dict[str, int] = {}
+    for part, path in (("date", spec.date_field), ("section", spec.section_field), ("kind", spec.kind_field)):
+        if not path:
+            continue
+        try:
+            field = model._meta.get_field(path)
+        except FieldDoesNotExist:  # a path through a relation
+            return None
+        if field.attname not in fields:
+            return None
+        positions[part] = list(fields).index(field.attname)
+    moment = bool(spec.date_field) and _is_moment(spec)
+    by_month = spec.period == "month"
+    found: set[Bucket] = set()
+    for row in rows:
+        year = month = section = 0
+        kind = ""
+        if "date" in positions:
+            day = row[positions["date"]]
+            if day is None:  # not counted yet (an item not approved): no month of its own
+                continue
+            if moment:
+                if not isinstance(day, datetime.datetime) or timezone.is_naive(day):
+                    return None
+                day = timezone.localtime(day)
+            elif not isinstance(day, datetime.date):
+                return None
+            year, month = day.year, day.month if by_month else 0
+        if "section" in positions:
+            section = row[positions["section"]] or 0
+            if not isinstance(section, int):
+                return None
+        if "kind" in positions:
+            kind = str(row[positions["kind"]] or "")
+        found.add((year, month, section, kind))
+    return found
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from ideology_office.common import rollups
 from ideology_office.common.audit import summarised_audit
@@ -99,6 +100,46 @@ def test_bulk_inserts_bulk_updates_and_queryset_updates_refresh_their_buckets(st
         )
     assert count("study.sessions", 2024, 6, section.pk, Kind.OTHER) == 1
     assert_matches()
+
+
+def test_bulk_inserted_rows_name_their_buckets_without_asking_the_database(staff):
+    """An import's batch: the buckets come from the rows' own values (a voided row's too, which
+    the recount finds empty), not from a query by the new keys; a metric whose section is read
+    through a relation, or rows without one of its columns, still ask the database."""
+    section, other = OrgUnitFactory(), OrgUnitFactory()
+    fields = ("kind", "date", "topic", "section_id", "voided_at", "void_reason")
+    voided = datetime.datetime(2024, 5, 3, 9, 0, tzinfo=datetime.UTC)
+    rows = [
+        (Kind.CENTRAL_GROUP, datetime.date(2024, 4, 30), "中心组学习", section.pk, None, ""),
+        (Kind.CENTRAL_GROUP, datetime.date(2024, 5, 1), "中心组学习", other.pk, None, ""),
+        (Kind.THEMED_PARTY_DAY, datetime.date(2024, 5, 2), "主题党日", section.pk, voided, "重复录入"),
+    ]
+    with CaptureQueriesContext(connection) as queries, summarised_audit(source="test"):
+        pks = insert_rows(StudySession, fields, rows, return_pks=True)
+    asked = [query["sql"] for query in queries.captured_queries if "SELECT DISTINCT" in query["sql"]]
+    assert asked == []
+    sessions = rollups.spec("study.sessions")
+    assert rollups._buckets_of_rows(sessions, fields, rows) == rollups._buckets_of_pks(
+        sessions, pks, "default"
+    ) | {(2024, 5, section.pk, Kind.THEMED_PARTY_DAY)}
+    assert count("study.sessions", 2024, 4, section.pk, Kind.CENTRAL_GROUP) == 1
+    assert count("study.sessions", 2024, 5, other.pk, Kind.CENTRAL_GROUP) == 1
+    assert count("study.sessions", 2024, 5, section.pk, Kind.THEMED_PARTY_DAY) == 0
+    assert_matches()
+
+    # A moment counts in its local month: 17:00 UTC on 31 January is 1 February in the office.
+    published = rollups.spec("positions.publications")
+    evening = datetime.datetime(2024, 1, 31, 17, 0, tzinfo=datetime.UTC)
+    assert rollups._buckets_of_rows(published, ("published_at",), [(evening,)]) == {(2024, 2, 0, "")}
+    assert rollups._buckets_of_rows(published, ("published_at",), [(evening.replace(tzinfo=None),)]) is None
+    # An item not approved yet has no date to count it by, and no bucket.
+    approved = rollups.spec("positions.items_reviewed")
+    assert rollups._buckets_of_rows(approved, ("final_approved_at",), [(None,), (evening,)]) == {
+        (2024, 2, 0, "")
+    }
+    # Read through a relation (a person's section), or not among the rows' columns: ask the database.
+    assert rollups._buckets_of_rows(rollups.spec("study.points"), ("person_id", "date"), []) is None
+    assert rollups._buckets_of_rows(sessions, ("kind", "date", "topic"), rows) is None
 
 
 def test_collected_writes_refresh_their_buckets_once_at_the_end_of_the_block(
