@@ -2,6 +2,7 @@
 cast sees, one request at a time in one process, with the load test's settings.
 
     .venv/bin/python bench/pages.py --database prof_scale [--repeat 9] [--only queue,task]
+    .venv/bin/python bench/pages.py --database prof_scale --only session_edit --profile var/bench/pages
 
 ``bench/load.py`` says how long the pages take when 200 people ask at once; this says what each one
 costs by itself, so that a change can be measured page by page before the load test: the median
@@ -21,6 +22,7 @@ template itself: the cast is written into it) and Redis on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime
 import json
 import os
@@ -71,6 +73,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--only", default="", help="page names, comma-separated")
     parser.add_argument("--no-cache", action="store_true", help="clear the cache before every request")
+    parser.add_argument("--profile", default="", help="a folder: a cProfile of each page's timed requests")
     options = parser.parse_args()
     if options.database == TEMPLATE:
         sys.exit(f"{TEMPLATE} is the shared county database: run on a copy.")
@@ -139,18 +142,26 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         client.get(url)
         walls, cpus, waits = [], [], []
+        profiler = cProfile.Profile() if options.profile else None
         for _ in range(options.repeat):
             if options.no_cache:
                 forget_fragments()
             database_time[:] = [0.0, 0]
             with connection.execute_wrapper(timed):
                 started, cpu = time.perf_counter(), time.process_time()
+                if profiler:
+                    profiler.enable()
                 response = client.get(url)
+                if profiler:
+                    profiler.disable()
                 walls.append(time.perf_counter() - started)
                 cpus.append(time.process_time() - cpu)
             waits.append(database_time[0])
             if response.status_code != 200:
                 sys.exit(f"{name}: {url} answered {response.status_code}")
+        if profiler:
+            Path(options.profile).mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(Path(options.profile) / f"{name}.prof")
         rows.append(
             f"| {name} | `{url}` | {statistics.median(walls) * 1000:.1f} | {statistics.median(cpus) * 1000:.1f} "
             f"| {statistics.median(waits) * 1000:.1f} | {database_time[1]} | {len(response.content) / 1024:.0f} "
