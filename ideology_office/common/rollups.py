@@ -469,11 +469,11 @@ def _buckets_of_rows(spec: RollupSpec, fields: Sequence[str], rows: Sequence[Seq
     by_month = spec.period == "month"
     found: set[Bucket] = set()
     for row in rows:
-        year = month = section = 0
-        kind = ""
+        # Named as the grouped query names them, so that _key writes the bucket as for a database row.
+        values: dict[str, Any] = {}
         if "date" in positions:
             day = row[positions["date"]]
-            if day is None:  # not counted yet (an item not approved): no month of its own
+            if day is None:  # no date, no month: the row is not counted (an item not approved yet)
                 continue
             if moment:
                 if not isinstance(day, datetime.datetime) or timezone.is_naive(day):
@@ -481,14 +481,14 @@ def _buckets_of_rows(spec: RollupSpec, fields: Sequence[str], rows: Sequence[Seq
                 day = timezone.localtime(day)
             elif not isinstance(day, datetime.date):
                 return None
-            year, month = day.year, day.month if by_month else 0
+            values["y"], values["m"] = day.year, day.month if by_month else 0
         if "section" in positions:
-            section = row[positions["section"]] or 0
-            if not isinstance(section, int):
+            values["s"] = row[positions["section"]]
+            if values["s"] is not None and not isinstance(values["s"], int):
                 return None
         if "kind" in positions:
-            kind = str(row[positions["kind"]] or "")
-        found.add((year, month, section, kind))
+            values["k"] = row[positions["kind"]]
+        found.add(_key(values))
     return found
 
 
